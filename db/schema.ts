@@ -1,0 +1,127 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** The append-only event log: the source of truth for every export. */
+export const events = sqliteTable(
+  'events',
+  {
+    globalPosition: integer().primaryKey({ autoIncrement: true }),
+    eventId: text().notNull(),
+    streamId: text().notNull(),
+    streamVersion: integer().notNull(),
+    type: text().notNull(),
+    data: text({ mode: 'json' }).notNull().$type<unknown>(),
+    metadata: text({ mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+    recordedAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('events_stream_version_uq').on(t.streamId, t.streamVersion),
+    uniqueIndex('events_event_id_uq').on(t.eventId),
+  ],
+);
+
+/** Notion connections; the token is stored encrypted (AES-256-GCM). */
+export const connections = sqliteTable('connections', {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  baseUrl: text(),
+  tokenCiphertext: text().notNull(),
+  tokenHash: text().notNull(),
+  tokenHint: text().notNull(),
+  botName: text(),
+  workspaceName: text(),
+  createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  checkedAt: integer({ mode: 'timestamp_ms' }),
+});
+
+export type ExportStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+export type ExportPhase = 'queued' | 'discovering' | 'exporting' | 'finishing' | 'done';
+
+/** Read model of the export streams (inline projection). */
+export const exports = sqliteTable(
+  'exports',
+  {
+    id: text().primaryKey(),
+    connectionId: text()
+      .notNull()
+      .references(() => connections.id),
+    status: text().$type<ExportStatus>().notNull(),
+    phase: text().$type<ExportPhase>().notNull(),
+    formats: text({ mode: 'json' }).notNull().$type<string[]>(),
+    outDir: text().notNull(),
+    pagesDiscovered: integer().notNull().default(0),
+    pagesDone: integer().notNull().default(0),
+    pagesFailed: integer().notNull().default(0),
+    filesWritten: integer().notNull().default(0),
+    bytesWritten: integer().notNull().default(0),
+    requests: integer().notNull().default(0),
+    rateLimited: integer().notNull().default(0),
+    retries: integer().notNull().default(0),
+    attempt: integer().notNull().default(0),
+    lastError: text(),
+    requestedAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    startedAt: integer({ mode: 'timestamp_ms' }),
+    finishedAt: integer({ mode: 'timestamp_ms' }),
+    streamVersion: integer().notNull(),
+    lastPosition: integer().notNull(),
+  },
+  (t) => [index('exports_out_dir_idx').on(t.outDir), index('exports_status_idx').on(t.status)],
+);
+
+export type ItemKind = 'page' | 'database';
+export type ItemStatus = 'candidate' | 'pending' | 'done' | 'failed';
+
+/**
+ * Read model of what an export has discovered and finished: the work queue and the checkpoints
+ * a resumed export continues from.
+ */
+export const exportItems = sqliteTable(
+  'export_items',
+  {
+    exportId: text().notNull(),
+    itemId: text().notNull(),
+    kind: text().$type<ItemKind>().notNull(),
+    status: text().$type<ItemStatus>().notNull(),
+    title: text().notNull(),
+    parentId: text(),
+    dir: text(),
+    error: text(),
+    seq: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.exportId, t.itemId] }), index('export_items_queue_idx').on(t.exportId, t.status, t.seq)],
+);
+
+/** Read model of every file an export wrote, for its manifest. */
+export const exportFiles = sqliteTable(
+  'export_files',
+  {
+    exportId: text().notNull(),
+    path: text().notNull(),
+    bytes: integer().notNull(),
+    sha256: text().notNull(),
+    sourceId: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.exportId, t.path] })],
+);
+
+/** Claims: which runner holds which export, until when. Not derived from events. */
+export const exportJobs = sqliteTable(
+  'export_jobs',
+  {
+    exportId: text().primaryKey(),
+    connectionId: text().notNull(),
+    status: text().$type<'queued' | 'running' | 'finished'>().notNull(),
+    leaseOwner: text(),
+    leaseExpiresAt: integer(),
+    attempt: integer().notNull().default(0),
+    runAt: integer().notNull(),
+    createdAt: integer().notNull().default(sql`(unixepoch('subsec') * 1000)`),
+  },
+  (t) => [index('export_jobs_status_idx').on(t.status, t.runAt)],
+);
+
+/** Settings that change at run time. */
+export const settings = sqliteTable('settings', {
+  key: text().primaryKey(),
+  value: text({ mode: 'json' }).notNull().$type<unknown>(),
+});

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { createConnection, listConnections } from '@/server/connections/connections';
+import { publicProcedure, router } from '../trpc';
+
+export const CreateConnectionInput = z.object({
+  name: z.string().trim().max(100).optional(),
+  token: z.string().trim().min(1, 'Enter the integration token'),
+  baseUrl: z
+    .union([z.literal(''), z.url({ protocol: /^https?$/, message: 'The API base URL must be an http(s) URL' })])
+    .optional(),
+});
+
+export const connectionsRouter = router({
+  list: publicProcedure.query(({ ctx }) => listConnections(ctx.app)),
+  create: publicProcedure
+    .input(CreateConnectionInput)
+    .mutation(({ ctx, input }) => createConnection(ctx.app, { ...input, baseUrl: input.baseUrl || undefined })),
+});

@@ -1,0 +1,41 @@
+import { and, asc, desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { exportItems, exports } from '@/db/schema';
+import { DomainError } from '@/server/errors';
+import { ExportFormat } from '@/server/export/export';
+import { handle } from '@/server/export/handle';
+import { requestExport } from '@/server/export/request-export';
+import { abortLocalExport, pokeRunner } from '@/server/runner/runner-registry';
+import { publicProcedure, router } from '../trpc';
+
+export const StartExportInput = z.object({
+  connectionId: z.string().min(1),
+  formats: z.array(ExportFormat).min(1, 'Choose at least one format').default(['markdown', 'json']),
+});
+
+export const exportsRouter = router({
+  list: publicProcedure.query(({ ctx }) =>
+    ctx.app.database.db.select().from(exports).orderBy(desc(exports.requestedAt)).limit(100),
+  ),
+  get: publicProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
+    const [row] = await ctx.app.database.db.select().from(exports).where(eq(exports.id, input.id));
+    if (!row) throw new DomainError('NOT_FOUND', `Export ${input.id} does not exist`);
+    const failures = await ctx.app.database.db
+      .select({ id: exportItems.itemId, kind: exportItems.kind, title: exportItems.title, error: exportItems.error })
+      .from(exportItems)
+      .where(and(eq(exportItems.exportId, input.id), eq(exportItems.status, 'failed')))
+      .orderBy(asc(exportItems.seq))
+      .limit(500);
+    return { ...row, failures };
+  }),
+  start: publicProcedure.input(StartExportInput).mutation(async ({ ctx, input }) => {
+    const id = await requestExport(ctx.app, { ...input, requestedBy: 'dashboard' });
+    pokeRunner();
+    return { id };
+  }),
+  cancel: publicProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+    await handle(ctx.app.store, input.id, { type: 'CancelExport', data: { reason: 'Cancelled from the dashboard' } });
+    abortLocalExport(input.id);
+    return { id: input.id };
+  }),
+});

@@ -1,0 +1,162 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { eq } from 'drizzle-orm';
+import { exports } from '@/db/schema';
+import { ConfigError, loadConfig } from './config';
+import { ensureConnection } from './connections/connections';
+import { createAppContext } from './context';
+import { DomainError } from './errors';
+import { EXPORT_FORMATS, ExportFormat, exportStreamId } from './export/export';
+import { findUnfinishedExport, requestExport } from './export/request-export';
+import { Runner } from './runner/runner';
+
+const USAGE = `Usage: npm run notion-sync -- export --out <dir> [--format markdown,json]
+
+Exports everything the integration token can see into <dir>.
+  --out <dir>        folder that receives the export tree (manifest.json included)
+  --format <list>    comma-separated formats: ${EXPORT_FORMATS.join(', ')} (default: all)
+
+Environment:
+  NOTION_TOKEN       the integration token (required)
+  NOTION_BASE_URL    the Notion API base URL (default: the real Notion API)
+  DATABASE_URL       state database (default: file:./data/notion-sync.db)
+
+Running the same command again after an interruption resumes the unfinished export.
+Exit codes: 0 completed, 1 failed or bad usage, 2 completed with pages that could not be exported.`;
+
+class UsageError extends Error {}
+
+function parseFormats(value: string | undefined): ExportFormat[] {
+  if (!value) return [...EXPORT_FORMATS];
+  const formats = value.split(',').map((f) => f.trim()).filter(Boolean);
+  for (const f of formats) {
+    if (!ExportFormat.safeParse(f).success) {
+      throw new UsageError(`Unknown format "${f}". Choose from: ${EXPORT_FORMATS.join(', ')}`);
+    }
+  }
+  if (formats.length === 0) throw new UsageError('--format needs at least one format');
+  return formats as ExportFormat[];
+}
+
+async function exportCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { out: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!values.out) throw new UsageError('Missing --out <dir>');
+  const formats = parseFormats(values.format);
+  const config = loadConfig();
+  const token = process.env.NOTION_TOKEN?.trim();
+  if (!token) throw new UsageError('Set NOTION_TOKEN to the Notion integration token');
+  const outDir = path.resolve(values.out);
+
+  const ctx = await createAppContext({ ...config, runnerEnabled: false });
+  try {
+    const connection = await ensureConnection(ctx, { token, baseUrl: config.notionBaseUrl, name: 'CLI' });
+    let exportId = await findUnfinishedExport(ctx, outDir);
+    if (exportId) {
+      log(`Resuming export ${exportId} into ${outDir}`);
+    } else {
+      exportId = await requestExport(ctx, { connectionId: connection.id, formats, outDir, requestedBy: 'cli' });
+      log(`Export ${exportId} of "${connection.workspaceName ?? connection.name}" into ${outDir}`);
+    }
+    const progress = new ProgressPrinter();
+    const streamId = exportStreamId(exportId);
+    const unsubscribe = ctx.feed.subscribe((events) => {
+      if (events.some((e) => e.streamId === streamId)) void printProgress(ctx.database.db, exportId!, progress);
+    });
+
+    const runner = new Runner(ctx, { exportId, pollMs: 1000 });
+    let stopping = false;
+    const stop = () => {
+      stopping = true;
+      log('\nStopping; run the same command again to resume.');
+      void runner.stop();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let outcome = await runner.runOnce();
+    while (outcome === undefined && !stopping) {
+      // Another runner holds this export (or its lease has not expired yet): wait and retry.
+      await new Promise((r) => setTimeout(r, 1000));
+      outcome = await runner.runOnce();
+    }
+    unsubscribe();
+    const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
+    progress.done();
+    if (!row) return 1;
+    switch (row.status) {
+      case 'completed':
+        log(`Completed: ${row.pagesDone} pages and databases, ${row.filesWritten} files, ${row.requests} API requests.`);
+        return 0;
+      case 'completed_with_errors': {
+        log(`Completed with errors: ${row.pagesDone} exported, ${row.pagesFailed} could not be exported:`);
+        const { exportItems } = await import('@/db/schema');
+        const failed = await ctx.database.db.select().from(exportItems).where(eq(exportItems.exportId, exportId));
+        for (const item of failed.filter((i) => i.status === 'failed')) log(`  - ${item.title || item.itemId}: ${item.error}`);
+        return 2;
+      }
+      case 'failed':
+        log(`Export failed: ${row.lastError}`);
+        return 1;
+      default:
+        log(`Export ${row.status}; run the same command again to resume.`);
+        return 1;
+    }
+  } finally {
+    ctx.database.close();
+  }
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+class ProgressPrinter {
+  #last = '';
+  readonly #tty = process.stderr.isTTY;
+  print(line: string): void {
+    if (line === this.#last) return;
+    this.#last = line;
+    process.stderr.write(this.#tty ? `\r\x1b[2K${line}` : `${line}\n`);
+  }
+  done(): void {
+    if (this.#tty && this.#last) process.stderr.write('\n');
+  }
+}
+
+async function printProgress(db: Awaited<ReturnType<typeof createAppContext>>['database']['db'], id: string, p: ProgressPrinter) {
+  const [row] = await db.select().from(exports).where(eq(exports.id, id));
+  if (!row) return;
+  const pct = row.pagesDiscovered > 0 ? Math.floor((100 * (row.pagesDone + row.pagesFailed)) / row.pagesDiscovered) : 0;
+  p.print(
+    `[${row.phase}] ${row.pagesDone + row.pagesFailed}/${row.pagesDiscovered} (${pct}%) · ${row.requests} requests · ${row.rateLimited} rate-limit waits${row.pagesFailed ? ` · ${row.pagesFailed} failed` : ''}`,
+  );
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'export') return await exportCommand(rest);
+    if (!command || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return command ? 0 : 1;
+    }
+    throw new UsageError(`Unknown command "${command}"`);
+  } catch (error) {
+    if (error instanceof UsageError) log(`${error.message}\n\n${USAGE}`);
+    else if (error instanceof ConfigError || error instanceof DomainError) log(error.message);
+    else if (error instanceof Error && error.name === 'TypeError' && /parseArgs|Unknown option/.test(error.message)) log(error.message);
+    else log(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

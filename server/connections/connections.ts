@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import { connections } from '@/db/schema';
+import type { AppContext } from '@/server/context';
+import { DomainError } from '@/server/errors';
+import { checkConnection, createNotionGateway } from '@/server/notion/notion-gateway';
+import { tokenHash } from '../auth/token-cipher';
+
+export interface ConnectionView {
+  id: string;
+  name: string;
+  baseUrl: string | null;
+  tokenHint: string;
+  botName: string | null;
+  workspaceName: string | null;
+  createdAt: Date;
+  checkedAt: Date | null;
+}
+
+const view = (row: typeof connections.$inferSelect): ConnectionView => ({
+  id: row.id,
+  name: row.name,
+  baseUrl: row.baseUrl,
+  tokenHint: row.tokenHint,
+  botName: row.botName,
+  workspaceName: row.workspaceName,
+  createdAt: row.createdAt,
+  checkedAt: row.checkedAt,
+});
+
+export interface NewConnection {
+  name?: string;
+  token: string;
+  baseUrl?: string;
+}
+
+/** Checks the token with `users.me`; stores the connection (token encrypted) only if it works. */
+export async function createConnection(ctx: AppContext, input: NewConnection): Promise<ConnectionView> {
+  const token = input.token.trim();
+  const baseUrl = input.baseUrl?.trim() || undefined;
+  const gateway = createNotionGateway({
+    token,
+    baseUrl: baseUrl ?? ctx.config.notionBaseUrl,
+    requestsPerSecond: ctx.config.requestsPerSecond, maxAttempts: 2 });
+  const me = await checkConnection(gateway).catch((error: unknown) => {
+    throw DomainError.fromUpstream(error);
+  });
+  const now = new Date();
+  const [row] = await ctx.database.db
+    .insert(connections)
+    .values({
+      id: randomUUID(),
+      name: input.name?.trim() || me.workspaceName || me.botName || 'Notion',
+      baseUrl: baseUrl ?? null,
+      tokenCiphertext: ctx.cipher.encrypt(token),
+      tokenHash: tokenHash(token),
+      tokenHint: `…${token.slice(-4)}`,
+      botName: me.botName,
+      workspaceName: me.workspaceName,
+      createdAt: now,
+      checkedAt: now,
+    })
+    .returning();
+  return view(row!);
+}
+
+/** The connection for this token and API (the CLI's), created and checked on first use. */
+export async function ensureConnection(ctx: AppContext, input: NewConnection): Promise<ConnectionView> {
+  const baseUrl = input.baseUrl?.trim() || undefined;
+  const [existing] = await ctx.database.db
+    .select()
+    .from(connections)
+    .where(
+      and(
+        eq(connections.tokenHash, tokenHash(input.token.trim())),
+        baseUrl ? eq(connections.baseUrl, baseUrl) : isNull(connections.baseUrl),
+      ),
+    );
+  if (existing) return view(existing);
+  return createConnection(ctx, input);
+}
+
+export async function listConnections(ctx: AppContext): Promise<ConnectionView[]> {
+  const rows = await ctx.database.db.select().from(connections).orderBy(desc(connections.createdAt));
+  return rows.map(view);
+}
+
+/** The decrypted token and API base URL, for the runner only. */
+export async function connectionSecrets(ctx: AppContext, id: string): Promise<{ token: string; baseUrl?: string }> {
+  const [row] = await ctx.database.db.select().from(connections).where(eq(connections.id, id));
+  if (!row) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+  return { token: ctx.cipher.decrypt(row.tokenCiphertext), baseUrl: row.baseUrl ?? ctx.config.notionBaseUrl };
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/** The formats an export can write. */
+export const EXPORT_FORMATS = ['markdown', 'json'] as const;
+export const ExportFormat = z.enum(EXPORT_FORMATS);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+export const WrittenFileSchema = z.object({
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sourceId: z.string(),
+});
+
+export const DiscoveredItem = z.object({
+  id: z.string(),
+  kind: z.enum(['page', 'database']),
+  title: z.string(),
+  parentId: z.string().nullable(),
+  /** Folder (relative to the export root) the item's files go in; null while only a candidate. */
+  dir: z.string().nullable(),
+  status: z.enum(['candidate', 'pending']),
+});
+export type DiscoveredItem = z.infer<typeof DiscoveredItem>;
+
+export const RequestStats = z.object({
+  requests: z.number().int().nonnegative(),
+  rateLimited: z.number().int().nonnegative(),
+  retries: z.number().int().nonnegative(),
+});
+export type RequestStats = z.infer<typeof RequestStats>;
+
+export const ExportEventSchemas = {
+  ExportRequested: z.object({
+    exportId: z.string(),
+    connectionId: z.string(),
+    formats: z.array(ExportFormat).min(1),
+    outDir: z.string(),
+    requestedBy: z.enum(['dashboard', 'cli', 'scheduler']),
+  }),
+  ExportStarted: z.object({ attempt: z.number().int().positive(), runner: z.string() }),
+  PhaseChanged: z.object({ phase: z.enum(['discovering', 'exporting', 'finishing']) }),
+  ItemsDiscovered: z.object({ items: z.array(DiscoveredItem) }),
+  PagesExported: z.object({
+    items: z.array(z.object({ id: z.string(), files: z.array(WrittenFileSchema) })),
+    stats: RequestStats,
+  }),
+  PageFailed: z.object({
+    id: z.string(),
+    kind: z.enum(['page', 'database']),
+    title: z.string(),
+    code: z.string(),
+    message: z.string(),
+  }),
+  ExportCompleted: z.object({
+    pages: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    files: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+    stats: RequestStats,
+  }),
+  ExportFailed: z.object({ reason: z.string(), retryable: z.boolean() }),
+  ExportCancelled: z.object({ reason: z.string() }),
+} as const;
+
+type Schemas = typeof ExportEventSchemas;
+export type ExportEventType = keyof Schemas;
+export type ExportEvent = { [K in ExportEventType]: { type: K; data: z.infer<Schemas[K]> } }[ExportEventType];
+export type ExportEventOf<K extends ExportEventType> = Extract<ExportEvent, { type: K }>;
+export const EXPORT_EVENT_TYPES = Object.keys(ExportEventSchemas) as ExportEventType[];
+
+/** Validates stored event data against its schema (events written by older code included). */
+export function parseExportEvent(type: string, data: unknown): ExportEvent {
+  const schema = ExportEventSchemas[type as ExportEventType];
+  if (!schema) throw new Error(`Unknown export event type: ${type}`);
+  return { type, data: schema.parse(data) } as ExportEvent;
+}
+
+export const exportStreamId = (exportId: string) => `export-${exportId}`;
+
+export type ExportState =
+  | { status: 'initial' }
+  | {
+      status: 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+      exportId: string;
+      connectionId: string;
+      formats: ExportFormat[];
+      outDir: string;
+      attempt: number;
+      failed: number;
+    };
+
+export const initialState = (): ExportState => ({ status: 'initial' });
+
+export function evolve(state: ExportState, event: ExportEvent): ExportState {
+  const { type } = event;
+  switch (type) {
+    case 'ExportRequested': {
+      const d = event.data;
+      return {
+        status: 'queued',
+        exportId: d.exportId,
+        connectionId: d.connectionId,
+        formats: d.formats,
+        outDir: d.outDir,
+        attempt: 0,
+        failed: 0,
+      };
+    }
+    case 'ExportStarted':
+      return state.status === 'initial' ? state : { ...state, status: 'running', attempt: event.data.attempt };
+    case 'PageFailed':
+      return state.status === 'initial' ? state : { ...state, failed: state.failed + 1 };
+    case 'ExportCompleted':
+      return state.status === 'initial'
+        ? state
+        : { ...state, status: event.data.failed > 0 ? 'completed_with_errors' : 'completed' };
+    case 'ExportFailed':
+      return state.status === 'initial' ? state : { ...state, status: 'failed' };
+    case 'ExportCancelled':
+      return state.status === 'initial' ? state : { ...state, status: 'cancelled' };
+    case 'PhaseChanged':
+    case 'ItemsDiscovered':
+    case 'PagesExported':
+      return state;
+    default: {
+      const _exhaustive: never = type;
+      return _exhaustive;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { and, count, eq, ne } from 'drizzle-orm';
+import type { Tx } from '@/db/client';
+import { exportItems, exports } from '@/db/schema';
+import type { Projection, RecordedEvent } from '@/server/events/event-store';
+import { EXPORT_EVENT_TYPES, parseExportEvent } from './export';
+
+/** The exports list the dashboard reads: status, phase, counters, last error. */
+export const exportsProjection: Projection = {
+  name: 'exports',
+  canHandle: EXPORT_EVENT_TYPES,
+  async apply(tx: Tx, recorded: RecordedEvent): Promise<void> {
+    const event = parseExportEvent(recorded.type, recorded.data);
+    const id = recorded.streamId.replace(/^export-/, '');
+    const at = recorded.recordedAt;
+    const stamp = { streamVersion: recorded.streamVersion, lastPosition: recorded.globalPosition };
+    const where = eq(exports.id, id);
+    switch (event.type) {
+      case 'ExportRequested':
+        await tx.insert(exports).values({
+          id,
+          connectionId: event.data.connectionId,
+          status: 'queued',
+          phase: 'queued',
+          formats: event.data.formats,
+          outDir: event.data.outDir,
+          requestedAt: at,
+          ...stamp,
+        });
+        return;
+      case 'ExportStarted':
+        await tx
+          .update(exports)
+          .set({ status: 'running', phase: 'discovering', attempt: event.data.attempt, startedAt: at, lastError: null, ...stamp })
+          .where(where);
+        return;
+      case 'PhaseChanged':
+        await tx.update(exports).set({ phase: event.data.phase, ...stamp }).where(where);
+        return;
+      case 'PagesExported': {
+        const files = event.data.items.flatMap((i) => i.files);
+        const [row] = await tx.select().from(exports).where(where);
+        if (!row) return;
+        await tx
+          .update(exports)
+          .set({
+            filesWritten: row.filesWritten + files.length,
+            bytesWritten: row.bytesWritten + files.reduce((n, f) => n + f.bytes, 0),
+            requests: Math.max(row.requests, event.data.stats.requests),
+            rateLimited: Math.max(row.rateLimited, event.data.stats.rateLimited),
+            retries: Math.max(row.retries, event.data.stats.retries),
+            ...stamp,
+          })
+          .where(where);
+        return;
+      }
+      case 'PageFailed':
+        await tx
+          .update(exports)
+          .set({ lastError: `${event.data.title}: ${event.data.message}`, ...stamp })
+          .where(where);
+        return;
+      case 'ItemsDiscovered':
+        await tx.update(exports).set(stamp).where(where);
+        return;
+      case 'ExportCompleted':
+        await tx
+          .update(exports)
+          .set({
+            status: event.data.failed > 0 ? 'completed_with_errors' : 'completed',
+            phase: 'done',
+            finishedAt: at,
+            requests: event.data.stats.requests,
+            rateLimited: event.data.stats.rateLimited,
+            retries: event.data.stats.retries,
+            ...stamp,
+          })
+          .where(where);
+        return;
+      case 'ExportFailed':
+        await tx
+          .update(exports)
+          .set({ status: 'failed', phase: 'done', lastError: event.data.reason, finishedAt: at, ...stamp })
+          .where(where);
+        return;
+      case 'ExportCancelled':
+        await tx
+          .update(exports)
+          .set({ status: 'cancelled', phase: 'done', lastError: event.data.reason, finishedAt: at, ...stamp })
+          .where(where);
+        return;
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
+    }
+  },
+  /** Counters are derived from the item read model, so replays and retries cannot skew them. */
+  async afterAppend(tx: Tx, streamId: string): Promise<void> {
+    const id = streamId.replace(/^export-/, '');
+    const byStatus = await tx
+      .select({ status: exportItems.status, n: count() })
+      .from(exportItems)
+      .where(and(eq(exportItems.exportId, id), ne(exportItems.status, 'candidate')))
+      .groupBy(exportItems.status);
+    const n = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
+    await tx
+      .update(exports)
+      .set({ pagesDiscovered: n('pending') + n('done') + n('failed'), pagesDone: n('done'), pagesFailed: n('failed') })
+      .where(eq(exports.id, id));
+  },
+};

@@ -1,0 +1,251 @@
+import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
+import { exportFiles, exportItems, exports } from '@/db/schema';
+import { connectionSecrets } from '@/server/connections/connections';
+import type { AppContext } from '@/server/context';
+import { NotionGatewayError } from '@/server/notion/errors';
+import { createNotionGateway } from '@/server/notion/notion-gateway';
+import type { ExportFormat, RequestStats } from './export';
+import { handle } from './handle';
+import { exportDatabase, exportPage, type ExportTarget, type WorkItem } from './item-exporter';
+import { discoverWorkspace } from './discover';
+import { buildManifest, writeManifest } from './manifest';
+import { ProgressBuffer } from './progress-buffer';
+
+export interface RunExportOptions {
+  exportId: string;
+  attempt: number;
+  runner: string;
+  /** Fires when the lease is lost or the runner shuts down: stop at once, record nothing more. */
+  signal: AbortSignal;
+  /** Items exported at the same time (their requests share the token's rate limiter). */
+  concurrency?: number;
+}
+
+export type RunOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'aborted' | 'skipped';
+
+/** An error that ends the whole export (as opposed to one page that cannot be read). */
+class FatalExportError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const PAGE_LEVEL = new Set(['not_found', 'forbidden', 'bad_request']);
+
+function fatalFrom(error: unknown): FatalExportError {
+  if (error instanceof FatalExportError) return error;
+  if (error instanceof NotionGatewayError) return new FatalExportError(error.userMessage, error.kind !== 'unauthorized');
+  const err = error as NodeJS.ErrnoException;
+  if (err?.code === 'ENOSPC') return new FatalExportError(`The disk is full: ${err.message}`, true);
+  if (err?.code === 'EACCES' || err?.code === 'EPERM' || err?.code === 'EROFS') {
+    return new FatalExportError(`Cannot write the export: ${err.message}`, false);
+  }
+  return new FatalExportError(err instanceof Error ? err.message : String(error), true);
+}
+
+/**
+ * Performs one export for the runner that holds its lease: discovers what the token can see,
+ * exports every page and database (resuming from the checkpoints of earlier attempts), writes
+ * the manifest last and completes. Progress is recorded in batches as events.
+ */
+export async function runExport(ctx: AppContext, options: RunExportOptions): Promise<RunOutcome> {
+  const { exportId, signal } = options;
+  const db = ctx.database.db;
+  const [row] = await db.select().from(exports).where(eq(exports.id, exportId));
+  if (!row || (row.status !== 'queued' && row.status !== 'running')) return 'skipped';
+  const meta = { runner: options.runner, attempt: options.attempt };
+  await handle(ctx.store, exportId, { type: 'StartExport', data: { attempt: options.attempt, runner: options.runner } }, meta);
+
+  const baseline: RequestStats = { requests: row.requests, rateLimited: row.rateLimited, retries: row.retries };
+  let gatewayStats = () => ({ requests: 0, rateLimited: 0, retries: 0 });
+  const stats = (): RequestStats => {
+    const s = gatewayStats();
+    return {
+      requests: baseline.requests + s.requests,
+      rateLimited: baseline.rateLimited + s.rateLimited,
+      retries: baseline.retries + s.retries,
+    };
+  };
+  const buffer = new ProgressBuffer(async (batch) => {
+    if (signal.aborted) throw new Error('The export was taken over or stopped; progress not recorded');
+    await handle(ctx.store, exportId, { type: 'RecordProgress', data: batch }, meta);
+  }, stats);
+
+  try {
+    const { token, baseUrl } = await connectionSecrets(ctx, row.connectionId);
+    const gateway = createNotionGateway({ token, baseUrl, requestsPerSecond: ctx.config.requestsPerSecond });
+    gatewayStats = () => gateway.stats();
+    const target: ExportTarget = { root: row.outDir, formats: row.formats as ExportFormat[] };
+
+    if (row.phase === 'queued' || row.phase === 'discovering') {
+      for await (const items of discoverWorkspace(gateway.client, signal)) buffer.addDiscovered(items);
+      await buffer.flush();
+      await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'exporting' } }, meta);
+    }
+
+    await exportAllItems(ctx, exportId, gateway.client, target, buffer, signal, options.concurrency ?? 6);
+    if (signal.aborted) return 'aborted';
+
+    await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'finishing' } }, meta);
+    const files = await db.select().from(exportFiles).where(eq(exportFiles.exportId, exportId)).orderBy(asc(exportFiles.path));
+    const manifest = buildManifest({ exportId, files, createdAt: new Date().toISOString() });
+    await writeManifest(row.outDir, manifest);
+    const counts = await itemCounts(ctx, exportId);
+    if (signal.aborted) return 'aborted';
+    await handle(
+      ctx.store,
+      exportId,
+      {
+        type: 'CompleteExport',
+        data: {
+          pages: counts.done,
+          failed: counts.failed,
+          files: files.length,
+          bytes: files.reduce((n, f) => n + f.bytes, 0),
+          stats: stats(),
+        },
+      },
+      meta,
+    );
+    return counts.failed > 0 ? 'completed_with_errors' : 'completed';
+  } catch (error) {
+    if (signal.aborted) return 'aborted';
+    const fatal = fatalFrom(error);
+    await buffer.flush().catch(() => undefined);
+    await handle(ctx.store, exportId, { type: 'FailExport', data: { reason: fatal.message, retryable: fatal.retryable } }, meta);
+    return 'failed';
+  } finally {
+    buffer.dispose();
+  }
+}
+
+async function itemCounts(ctx: AppContext, exportId: string): Promise<{ done: number; failed: number }> {
+  const rows = await ctx.database.db
+    .select({ status: exportItems.status, n: sql<number>`count(*)` })
+    .from(exportItems)
+    .where(eq(exportItems.exportId, exportId))
+    .groupBy(exportItems.status);
+  const n = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0);
+  return { done: n('done'), failed: n('failed') };
+}
+
+/** The work loop: keeps `concurrency` items in flight until nothing is pending. */
+async function exportAllItems(
+  ctx: AppContext,
+  exportId: string,
+  client: Parameters<typeof exportPage>[0],
+  target: ExportTarget,
+  buffer: ProgressBuffer,
+  signal: AbortSignal,
+  concurrency: number,
+): Promise<void> {
+  const db = ctx.database.db;
+  const inFlight = new Map<string, Promise<void>>();
+  let fatal: unknown;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener('abort', onAbort);
+
+  const nextPending = async (limit: number): Promise<WorkItem[]> => {
+    const busy = [...inFlight.keys(), ...buffer.unflushed];
+    const rows = await db
+      .select()
+      .from(exportItems)
+      .where(
+        and(
+          eq(exportItems.exportId, exportId),
+          eq(exportItems.status, 'pending'),
+          busy.length > 0 ? notInArray(exportItems.itemId, busy) : undefined,
+        ),
+      )
+      .orderBy(asc(exportItems.seq))
+      .limit(limit);
+    return rows.map((r) => ({ id: r.itemId, kind: r.kind, title: r.title, dir: r.dir ?? '' }));
+  };
+
+  const start = (item: WorkItem) => {
+    const task = (async () => {
+      try {
+        const result =
+          item.kind === 'page'
+            ? await exportPage(client, target, item, stop.signal)
+            : await exportDatabase(client, target, item, stop.signal);
+        buffer.addExported({ id: item.id, files: result.files }, result.discovered);
+      } catch (error) {
+        if (stop.signal.aborted) return;
+        if (error instanceof NotionGatewayError && PAGE_LEVEL.has(error.kind)) {
+          buffer.addFailed({
+            id: item.id,
+            kind: item.kind,
+            title: item.title,
+            code: error.code ?? error.kind,
+            message: error.userMessage,
+          });
+          return;
+        }
+        fatal ??= error;
+        stop.abort();
+      } finally {
+        inFlight.delete(item.id);
+      }
+    })();
+    inFlight.set(item.id, task);
+  };
+
+  try {
+    while (!stop.signal.aborted) {
+      const free = concurrency - inFlight.size;
+      const next = free > 0 ? await nextPending(free) : [];
+      for (const item of next) start(item);
+      if (inFlight.size > 0 && (next.length === 0 || inFlight.size >= concurrency)) {
+        await Promise.race(inFlight.values());
+        continue;
+      }
+      if (inFlight.size > 0) continue;
+      // Nothing in flight and nothing pending in the database: record what is buffered, which
+      // may queue children, then promote candidates nobody reached.
+      await buffer.flush();
+      if ((await nextPending(1)).length > 0) continue;
+      if (!(await promoteCandidates(ctx, exportId, buffer))) break;
+    }
+    await Promise.allSettled(inFlight.values());
+    if (fatal !== undefined) throw fatal;
+    if (!signal.aborted) await buffer.flush();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Queues, at the root of the export, the items that search listed but no walk reached (their
+ * parent is not shared with the integration). Databases first: their rows are placed inside.
+ */
+async function promoteCandidates(ctx: AppContext, exportId: string, buffer: ProgressBuffer): Promise<boolean> {
+  const db = ctx.database.db;
+  for (const kind of ['database', 'page'] as const) {
+    const candidates = and(eq(exportItems.exportId, exportId), eq(exportItems.status, 'candidate'), eq(exportItems.kind, kind));
+    // Prefer the tops of unreached subtrees: their descendants are then found by the walk.
+    let rows = await db
+      .select()
+      .from(exportItems)
+      .where(
+        and(
+          candidates,
+          sql`not exists (select 1 from export_items p where p.export_id = ${exportId} and p.item_id = ${exportItems.parentId} and p.status = 'candidate')`,
+        ),
+      )
+      .orderBy(asc(exportItems.seq))
+      .limit(500);
+    if (rows.length === 0) rows = await db.select().from(exportItems).where(candidates).orderBy(asc(exportItems.seq)).limit(500);
+    if (rows.length === 0) continue;
+    buffer.addDiscovered(
+      rows.map((r) => ({ id: r.itemId, kind: r.kind, title: r.title, parentId: r.parentId, dir: '', status: 'pending' as const })),
+    );
+    await buffer.flush();
+    return true;
+  }
+  return false;
+}

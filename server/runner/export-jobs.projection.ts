@@ -1,0 +1,32 @@
+import { eq } from 'drizzle-orm';
+import type { Tx } from '@/db/client';
+import { exportJobs } from '@/db/schema';
+import type { Projection, RecordedEvent } from '@/server/events/event-store';
+import { parseExportEvent } from '@/server/export/export';
+
+/** Queues an export for the runner when it is requested, in the same transaction. */
+export const exportJobsProjection: Projection = {
+  name: 'export-jobs',
+  canHandle: ['ExportRequested', 'ExportCompleted', 'ExportFailed', 'ExportCancelled'],
+  async apply(tx: Tx, recorded: RecordedEvent): Promise<void> {
+    const event = parseExportEvent(recorded.type, recorded.data);
+    const exportId = recorded.streamId.replace(/^export-/, '');
+    if (event.type === 'ExportRequested') {
+      await tx
+        .insert(exportJobs)
+        .values({
+          exportId,
+          connectionId: event.data.connectionId,
+          status: 'queued',
+          runAt: recorded.recordedAt.getTime(),
+          createdAt: recorded.recordedAt.getTime(),
+        })
+        .onConflictDoNothing();
+      return;
+    }
+    await tx
+      .update(exportJobs)
+      .set({ status: 'finished', leaseOwner: null, leaseExpiresAt: null })
+      .where(eq(exportJobs.exportId, exportId));
+  },
+};

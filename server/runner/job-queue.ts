@@ -1,0 +1,89 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { DB } from '@/db/client';
+import { exportJobs } from '@/db/schema';
+
+export interface Claim {
+  exportId: string;
+  connectionId: string;
+  attempt: number;
+  owner: string;
+  leaseExpiresAt: number;
+}
+
+export interface ClaimOptions {
+  owner: string;
+  leaseMs: number;
+  now?: number;
+  /** Only this export (the CLI runs the one it requested). */
+  exportId?: string;
+}
+
+/**
+ * Claims the oldest export that is queued, or whose runner's lease expired (a crashed runner),
+ * unless another export of the same connection holds a live lease: the rate limit belongs to the
+ * token. One statement: a compare-and-set, so two runners can never both win.
+ */
+export async function claimNext(db: DB, options: ClaimOptions): Promise<Claim | undefined> {
+  const now = options.now ?? Date.now();
+  const expires = now + options.leaseMs;
+  const onlyThis = options.exportId ? sql`and j.export_id = ${options.exportId}` : sql``;
+  const rows = await db.all<{ export_id: string; connection_id: string; attempt: number }>(sql`
+    update export_jobs set status = 'running', lease_owner = ${options.owner}, lease_expires_at = ${expires},
+      attempt = attempt + 1
+    where export_id = (
+      select j.export_id from export_jobs j
+      where ((j.status = 'queued' and j.run_at <= ${now}) or (j.status = 'running' and j.lease_expires_at < ${now}))
+        ${onlyThis}
+        and not exists (
+          select 1 from export_jobs o
+          where o.connection_id = j.connection_id and o.export_id <> j.export_id
+            and o.status = 'running' and o.lease_expires_at >= ${now}
+        )
+      order by j.created_at, j.export_id
+      limit 1
+    )
+    returning export_id, connection_id, attempt`);
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    exportId: row.export_id,
+    connectionId: row.connection_id,
+    attempt: row.attempt,
+    owner: options.owner,
+    leaseExpiresAt: expires,
+  };
+}
+
+const held = (claim: Claim) =>
+  and(
+    eq(exportJobs.exportId, claim.exportId),
+    eq(exportJobs.attempt, claim.attempt),
+    eq(exportJobs.leaseOwner, claim.owner),
+    eq(exportJobs.status, 'running'),
+  );
+
+/** Extends the lease; false when the claim was lost (another runner took over, or it ended). */
+export async function renewLease(db: DB, claim: Claim, leaseMs: number, now = Date.now()): Promise<boolean> {
+  const rows = await db
+    .update(exportJobs)
+    .set({ leaseExpiresAt: now + leaseMs })
+    .where(held(claim))
+    .returning({ id: exportJobs.exportId });
+  if (rows.length > 0) claim.leaseExpiresAt = now + leaseMs;
+  return rows.length > 0;
+}
+
+/** Gives the export back to the queue (shutdown): the next runner resumes it at once. */
+export async function releaseLease(db: DB, claim: Claim): Promise<boolean> {
+  const rows = await db
+    .update(exportJobs)
+    .set({ status: 'queued', leaseOwner: null, leaseExpiresAt: null })
+    .where(held(claim))
+    .returning({ id: exportJobs.exportId });
+  return rows.length > 0;
+}
+
+export async function holdsLease(db: DB, claim: Claim, now = Date.now()): Promise<boolean> {
+  const [row] = await db.select().from(exportJobs).where(held(claim));
+  return !!row && (row.leaseExpiresAt ?? 0) >= now;
+}

@@ -1,0 +1,29 @@
+import { ConfigError, loadConfig } from './config';
+import { createAppContext } from './context';
+import { Runner } from './runner/runner';
+
+/** A standalone runner process (`npm run worker`): the same runner as in the server. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const ctx = await createAppContext(config);
+  const runner = new Runner(ctx, {
+    log: (m) => console.error(m),
+    onOutcome: (id, outcome) => console.error(`export ${id}: ${outcome}`),
+  });
+  runner.start();
+  console.error(`notion-sync worker ${runner.owner} running on ${config.databaseUrl}`);
+  const shutdown = () => {
+    console.error('notion-sync worker: stopping, releasing exports in flight');
+    runner.stop().finally(() => {
+      ctx.database.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
