@@ -1,0 +1,106 @@
+import { Client, DEFAULT_BASE_URL, LogLevel } from '@notionhq/client';
+import { toGatewayError } from './errors';
+import { getSharedLimiter, type RateLimiter } from './rate-limiter';
+import { createRetryingFetch, type FetchLike, type RetryEvent } from './retrying-fetch';
+
+export interface NotionGatewayOptions {
+  token: string;
+  /** e.g. the twin's `http://127.0.0.1:4010`; undefined = the real API. */
+  baseUrl?: string;
+  /** Used when the token has no limiter yet, or to change the shared one. Default 3. */
+  requestsPerSecond?: number;
+  maxAttempts?: number;
+  /** Per HTTP attempt (headers and body). Default 60 s. */
+  timeoutMs?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  fetch?: FetchLike;
+  /** Overrides the process-wide limiter for the token (tests). */
+  limiter?: RateLimiter;
+  onEvent?: (event: RetryEvent) => void;
+}
+
+export interface NotionGatewayStats {
+  /** HTTP attempts sent. */
+  requests: number;
+  /** 429/529 answers received. */
+  rateLimited: number;
+  /** Retries after 5xx, network errors or timeouts. */
+  retries: number;
+  /** Time spent waiting for the limiter plus backoff sleeps. */
+  waitedMs: number;
+}
+
+export interface NotionGateway {
+  client: Client;
+  limiter: RateLimiter;
+  /** The API origin requests go to, e.g. `https://api.notion.com`. */
+  baseUrl: string;
+  stats(): NotionGatewayStats;
+}
+
+export interface ConnectionInfo {
+  botId: string;
+  botName: string | null;
+  workspaceName: string | null;
+}
+
+/** The SDK's own timeout wraps our whole retry loop, so it is set to the largest timer value. */
+const SDK_TIMEOUT_MS = 2_147_483_647;
+
+const silentLogger = () => {};
+
+/**
+ * The Notion SDK client wired to the shared per-token rate limiter and our retrying fetch.
+ * The SDK's retry is off so that every HTTP attempt passes through the limiter and the counters.
+ */
+export function createNotionGateway(options: NotionGatewayOptions): NotionGateway {
+  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const limiter = options.limiter ?? getSharedLimiter(options.token, options.requestsPerSecond ?? 3);
+  const counters: NotionGatewayStats = { requests: 0, rateLimited: 0, retries: 0, waitedMs: 0 };
+
+  const fetch = createRetryingFetch({
+    limiter,
+    maxAttempts: options.maxAttempts,
+    timeoutMs: options.timeoutMs,
+    baseDelayMs: options.baseDelayMs,
+    maxDelayMs: options.maxDelayMs,
+    fetch: options.fetch,
+    onEvent: (event) => {
+      if (event.type === 'request') {
+        counters.requests += 1;
+        counters.waitedMs += event.waitMs ?? 0;
+      } else if (event.type === 'rate_limited') {
+        counters.rateLimited += 1;
+      } else {
+        counters.retries += 1;
+        counters.waitedMs += event.waitMs ?? 0;
+      }
+      options.onEvent?.(event);
+    },
+  });
+
+  const client = new Client({
+    auth: options.token,
+    baseUrl: options.baseUrl === undefined ? undefined : baseUrl,
+    retry: false,
+    fetch,
+    timeoutMs: SDK_TIMEOUT_MS,
+    logLevel: LogLevel.ERROR,
+    logger: silentLogger,
+  });
+
+  return { client, limiter, baseUrl, stats: () => ({ ...counters }) };
+}
+
+/** Checks the token with `users.me`; throws a NotionGatewayError with a clear message on failure. */
+export async function checkConnection(gateway: NotionGateway): Promise<ConnectionInfo> {
+  try {
+    const me = await gateway.client.users.me({});
+    const workspaceName =
+      me.type === 'bot' && 'workspace_name' in me.bot ? (me.bot.workspace_name ?? null) : null;
+    return { botId: me.id, botName: me.name ?? null, workspaceName };
+  } catch (err) {
+    throw toGatewayError(err, { baseUrl: gateway.baseUrl });
+  }
+}

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { getSharedLimiter, RateLimiter } from './rate-limiter';
+
+/** Virtual time: sleeping advances the clock after pending continuations have run. */
+function fakeClock(start = 0) {
+  let t = start;
+  return {
+    now: () => t,
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) =>
+        setImmediate(() => {
+          t += ms;
+          resolve();
+        }),
+      ),
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
+async function acquireTimes(limiter: RateLimiter, clock: { now: () => number }, count: number) {
+  const times: number[] = [];
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      await limiter.acquire();
+      times[i] = clock.now();
+    }),
+  );
+  return times;
+}
+
+describe('RateLimiter', () => {
+  it('spaces requests at the configured rate once the burst is spent', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 2, burst: 1, ...clock });
+    expect(await acquireTimes(limiter, clock, 4)).toEqual([0, 500, 1000, 1500]);
+  });
+
+  it('lets a burst through at once, then refills at the rate', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 3, ...clock });
+    expect(await acquireTimes(limiter, clock, 5)).toEqual([0, 0, 0, 1000, 2000]);
+  });
+
+  it('defaults the burst to the rate rounded up and refills while idle', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 2.5, ...clock });
+    expect(await acquireTimes(limiter, clock, 4)).toEqual([0, 0, 0, 400]);
+    clock.advance(10_000);
+    const start = clock.now();
+    const times = await acquireTimes(limiter, clock, 3);
+    expect(times.map((t) => t - start)).toEqual([0, 0, 0]);
+  });
+
+  it('serves waiters first come, first served', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 5, burst: 1, ...clock });
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        await limiter.acquire();
+        order.push(i);
+      }),
+    );
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('pauseFor blocks every acquire until the pause ends, then restarts at the normal spacing', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 10, burst: 5, ...clock });
+    limiter.pauseFor(5000);
+    expect(await acquireTimes(limiter, clock, 3)).toEqual([5000, 5100, 5200]);
+    expect(limiter.stats()).toMatchObject({ pausedMs: 5000, pauses: 1, acquired: 3 });
+  });
+
+  it('a pause that arrives while requests wait holds them too, and shorter pauses do not shorten it', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 1, ...clock });
+    const times: number[] = [];
+    const first = limiter.acquire().then(() => times.push(clock.now()));
+    const second = limiter.acquire().then(() => times.push(clock.now()));
+    await first;
+    limiter.pauseFor(3000); // a 429 seen by the first request
+    limiter.pauseFor(1000); // ignored: already paused longer
+    const third = limiter.acquire().then(() => times.push(clock.now()));
+    await Promise.all([second, third]);
+    expect(times).toEqual([0, 3000, 4000]);
+    expect(limiter.stats()).toMatchObject({ pauses: 1, pausedMs: 3000 });
+    limiter.pauseFor(0);
+    expect(limiter.stats().pauses).toBe(1);
+  });
+
+  it('extending a running pause only counts the extra time', () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 1, ...clock });
+    limiter.pauseFor(1000);
+    clock.advance(500);
+    limiter.pauseFor(1000);
+    expect(limiter.stats()).toMatchObject({ pauses: 2, pausedMs: 1500 });
+  });
+
+  it('setRate changes the spacing at run time', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 1, ...clock });
+    expect(await acquireTimes(limiter, clock, 2)).toEqual([0, 1000]);
+    limiter.setRate(10);
+    expect(limiter.requestsPerSecond).toBe(10);
+    const start = clock.now();
+    const times = await acquireTimes(limiter, clock, 3);
+    expect(times.map((t) => t - start)).toEqual([100, 200, 300]);
+  });
+
+  it('setRate takes effect for a waiter that is already queued (within a second)', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 0.01, burst: 1, ...clock });
+    await limiter.acquire();
+    const waiting = limiter.acquire().then(() => clock.now());
+    await new Promise((resolve) => setImmediate(resolve));
+    const changedAt = clock.now();
+    limiter.setRate(100);
+    expect((await waiting) - changedAt).toBeLessThanOrEqual(1000);
+  });
+
+  it('keeps an explicit burst when the rate changes', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 2, ...clock });
+    limiter.setRate(50);
+    expect(await acquireTimes(limiter, clock, 3)).toEqual([0, 0, 20]);
+  });
+
+  it('reports how long callers waited', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 4, burst: 1, ...clock });
+    await acquireTimes(limiter, clock, 3);
+    expect(limiter.stats()).toEqual({ acquired: 3, waitedMs: 250 + 500, pausedMs: 0, pauses: 0 });
+  });
+
+  it('rejects an acquire whose signal aborts, and the queue moves on', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 1, ...clock });
+    await limiter.acquire();
+    const controller = new AbortController();
+    const aborted = limiter.acquire(controller.signal);
+    const next = limiter.acquire().then(() => clock.now());
+    controller.abort(new Error('cancelled'));
+    await expect(aborted).rejects.toThrow('cancelled');
+    expect(await next).toBe(1000);
+    await expect(limiter.acquire(AbortSignal.abort(new Error('already')))).rejects.toThrow('already');
+    const ok = new AbortController();
+    await limiter.acquire(ok.signal);
+    expect(limiter.stats().acquired).toBe(3);
+  });
+
+  it('rejects a rate that is not positive', () => {
+    expect(() => new RateLimiter({ requestsPerSecond: 0 })).toThrow(RangeError);
+    const limiter = new RateLimiter({ requestsPerSecond: 1 });
+    expect(() => limiter.setRate(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('works with the real clock', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 500, burst: 1 });
+    const started = Date.now();
+    await Promise.all([limiter.acquire(), limiter.acquire(), limiter.acquire()]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('getSharedLimiter', () => {
+  it('returns one limiter per token for the whole process, keyed by a hash of the token', () => {
+    const token = `secret_${Math.random().toString(36).slice(2)}`;
+    const a = getSharedLimiter(token, 3);
+    const b = getSharedLimiter(token, 3);
+    const other = getSharedLimiter(`${token}-other`, 3);
+    expect(a).toBe(b);
+    expect(other).not.toBe(a);
+
+    const holder = globalThis as unknown as Record<symbol, Map<string, RateLimiter>>;
+    const keys = [...holder[Symbol.for('notion-sync.notion.rate-limiters')].keys()];
+    expect(keys.some((key) => key.includes(token))).toBe(false);
+    expect(keys.every((key) => /^[0-9a-f]{64}$/.test(key))).toBe(true);
+  });
+
+  it('asking with another rate changes the shared limiter', () => {
+    const token = `secret_${Math.random().toString(36).slice(2)}`;
+    const limiter = getSharedLimiter(token, 3);
+    expect(getSharedLimiter(token, 5)).toBe(limiter);
+    expect(limiter.requestsPerSecond).toBe(5);
+  });
+});
