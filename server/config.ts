@@ -38,6 +38,8 @@ export interface Config {
   port: number;
   requestsPerSecond: number;
   runnerEnabled: boolean;
+  /** Retry tuning for Notion calls (tests shorten it; not an environment variable). */
+  notionRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; timeoutMs?: number };
 }
 
 export class ConfigError extends Error {

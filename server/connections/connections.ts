@@ -41,7 +41,10 @@ export async function createConnection(ctx: AppContext, input: NewConnection): P
   const gateway = createNotionGateway({
     token,
     baseUrl: baseUrl ?? ctx.config.notionBaseUrl,
-    requestsPerSecond: ctx.config.requestsPerSecond, maxAttempts: 2 });
+    requestsPerSecond: ctx.config.requestsPerSecond,
+    ...ctx.config.notionRetry,
+    maxAttempts: 2,
+  });
   const me = await checkConnection(gateway).catch((error: unknown) => {
     throw DomainError.fromUpstream(error);
   });

@@ -8,6 +8,7 @@ function given(events: ExportEvent[]) {
   return {
     when(command: ExportCommand) {
       return {
+        // biome-ignore lint/suspicious/noThenProperty: given/when/then reads as the specification
         then: (expected: ExportEvent[]) => expect(decide(command, state)).toEqual(expected),
         thenThrows: (match: RegExp) => {
           expect(() => decide(command, state)).toThrow(InvalidStateError);

@@ -10,7 +10,7 @@ import { toMarkdown } from 'mdast-util-to-markdown';
 import { iterateBlockChildren, iterateDataSourceRows } from '@/server/notion/paginate';
 import { writeFileAtomic } from './atomic-write';
 import type { DiscoveredItem, ExportFormat } from './export';
-import { folderName, safeFileName } from './layout';
+import { folderName, relativeLink, safeFileName } from './layout';
 import { databaseTitle, normalizeId, pageTitle } from './notion-text';
 import type { BlockNode, WrittenFile } from './types';
 import { renderDatabaseJson, renderPageJson } from './writers/json';
@@ -36,12 +36,6 @@ export interface ItemResult {
 }
 
 const join = (...parts: string[]) => path.posix.join(...parts.filter((p) => p !== ''));
-
-/** A relative link from a file in `fromDir` to `target` (both relative to the root), URL-encoded. */
-export function relativeLink(fromDir: string, target: string): string {
-  const rel = path.posix.relative(fromDir || '.', target);
-  return rel.split('/').map(encodeURIComponent).join('/');
-}
 
 async function write(target: ExportTarget, relPath: string, data: string, sourceId: string): Promise<WrittenFile> {
   const { bytes, sha256 } = await writeFileAtomic(path.join(target.root, ...relPath.split('/')), data);
@@ -97,8 +91,7 @@ export async function exportPage(
   const children = childItems(blocks, item.id, childDir);
   const links = new Map<string, string>();
   for (const child of children) {
-    const ext = child.kind === 'page' ? '.md' : '.md';
-    links.set(child.id, relativeLink(item.dir, join(childDir, safeFileName(child.title, child.id, ext))));
+    links.set(child.id, relativeLink(item.dir, join(childDir, safeFileName(child.title, child.id, '.md'))));
   }
   const files: WrittenFile[] = [];
   if (target.formats.includes('markdown')) {

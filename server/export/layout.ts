@@ -2,6 +2,8 @@ import path from 'node:path';
 
 /** Longest file or folder name we produce, in UTF-8 bytes (file systems allow 255; temp-file prefixes need room). */
 export const MAX_NAME_BYTES = 200;
+/** Room kept for the longest extension we write (`.json`, `.html`, `.csv`, `.md`). */
+const MAX_EXT_BYTES = 8;
 
 // Reserved on Windows: / \ : * ? " < > | and the C0 control characters (plus DEL).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we strip
@@ -56,7 +58,9 @@ export function compactId(id: string): string {
 export function safeFileName(title: string, id: string, ext = ''): string {
   const suffix = [compactId(id), ext].join('');
   const tail = suffix.startsWith('.') || suffix === '' ? suffix : ` ${suffix}`;
-  const budget = Math.max(0, MAX_NAME_BYTES - utf8Bytes(tail));
+  // The title's budget does not depend on the extension, so a page's files and its folder of
+  // children always share one stem ("Title id.md", "Title id.json", "Title id/").
+  const budget = Math.max(0, MAX_NAME_BYTES - utf8Bytes(tail.slice(0, tail.length - ext.length)) - Math.max(MAX_EXT_BYTES, utf8Bytes(ext)));
   const cleaned = cleanTitle(title) || 'Untitled';
   const head = cleanTitle(truncateUtf8(cleaned, budget)) || truncateUtf8('Untitled', budget);
   const name = (head ? `${head}${tail}` : tail.trimStart()).replace(/[ .]+$/, '');
@@ -83,7 +87,7 @@ export function toPosixRelative(root: string, absPath: string): string {
 /** Turns a root-relative posix path into an absolute path under `root`, refusing `..` escapes. */
 export function fromPosixRelative(root: string, relPath: string): string {
   const parts = relPath.split('/');
-  if (relPath === '' || relPath.startsWith('/') || parts.some((p) => p === '..' || p === '' || p === '.')) {
+  if (relPath.includes('\\') || parts.some((p) => p === '..' || p === '' || p === '.')) {
     throw new Error(`Not a relative export path: ${JSON.stringify(relPath)}`);
   }
   return path.join(path.resolve(root), ...parts);

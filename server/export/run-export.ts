@@ -2,8 +2,9 @@ import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
 import { exportFiles, exportItems, exports } from '@/db/schema';
 import { connectionSecrets } from '@/server/connections/connections';
 import type { AppContext } from '@/server/context';
-import { NotionGatewayError } from '@/server/notion/errors';
-import { createNotionGateway } from '@/server/notion/notion-gateway';
+import { isNotionClientError } from '@notionhq/client';
+import { NotionGatewayError, toGatewayError } from '@/server/notion/errors';
+import { createNotionGateway, type NotionGateway } from '@/server/notion/notion-gateway';
 import type { ExportFormat, RequestStats } from './export';
 import { handle } from './handle';
 import { exportDatabase, exportPage, type ExportTarget, type WorkItem } from './item-exporter';
@@ -35,8 +36,17 @@ class FatalExportError extends Error {
 
 const PAGE_LEVEL = new Set(['not_found', 'forbidden', 'bad_request']);
 
-function fatalFrom(error: unknown): FatalExportError {
-  if (error instanceof FatalExportError) return error;
+/** The Notion error behind a failed call (SDK errors and network failures), if it is one. */
+function notionError(error: unknown, baseUrl: string | undefined, objectId?: string): NotionGatewayError | undefined {
+  if (error instanceof NotionGatewayError) return error;
+  const network = error instanceof TypeError && /fetch/i.test(error.message);
+  if (isNotionClientError(error) || network) return toGatewayError(error, { baseUrl: baseUrl ?? 'https://api.notion.com', objectId });
+  return undefined;
+}
+
+function fatalFrom(input: unknown, baseUrl: string | undefined): FatalExportError {
+  if (input instanceof FatalExportError) return input;
+  const error = notionError(input, baseUrl) ?? input;
   if (error instanceof NotionGatewayError) return new FatalExportError(error.userMessage, error.kind !== 'unauthorized');
   const err = error as NodeJS.ErrnoException;
   if (err?.code === 'ENOSPC') return new FatalExportError(`The disk is full: ${err.message}`, true);
@@ -74,9 +84,17 @@ export async function runExport(ctx: AppContext, options: RunExportOptions): Pro
     await handle(ctx.store, exportId, { type: 'RecordProgress', data: batch }, meta);
   }, stats);
 
+  let apiBase: string | undefined;
+  const baseUrlOf = (_: unknown) => apiBase;
   try {
     const { token, baseUrl } = await connectionSecrets(ctx, row.connectionId);
-    const gateway = createNotionGateway({ token, baseUrl, requestsPerSecond: ctx.config.requestsPerSecond });
+    apiBase = baseUrl;
+    const gateway = createNotionGateway({
+      token,
+      baseUrl,
+      requestsPerSecond: ctx.config.requestsPerSecond,
+      ...ctx.config.notionRetry,
+    });
     gatewayStats = () => gateway.stats();
     const target: ExportTarget = { root: row.outDir, formats: row.formats as ExportFormat[] };
 
@@ -86,7 +104,7 @@ export async function runExport(ctx: AppContext, options: RunExportOptions): Pro
       await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'exporting' } }, meta);
     }
 
-    await exportAllItems(ctx, exportId, gateway.client, target, buffer, signal, options.concurrency ?? 6);
+    await exportAllItems(ctx, exportId, gateway, target, buffer, signal, options.concurrency ?? 6);
     if (signal.aborted) return 'aborted';
 
     await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'finishing' } }, meta);
@@ -113,7 +131,7 @@ export async function runExport(ctx: AppContext, options: RunExportOptions): Pro
     return counts.failed > 0 ? 'completed_with_errors' : 'completed';
   } catch (error) {
     if (signal.aborted) return 'aborted';
-    const fatal = fatalFrom(error);
+    const fatal = fatalFrom(error, baseUrlOf(row));
     await buffer.flush().catch(() => undefined);
     await handle(ctx.store, exportId, { type: 'FailExport', data: { reason: fatal.message, retryable: fatal.retryable } }, meta);
     return 'failed';
@@ -136,7 +154,7 @@ async function itemCounts(ctx: AppContext, exportId: string): Promise<{ done: nu
 async function exportAllItems(
   ctx: AppContext,
   exportId: string,
-  client: Parameters<typeof exportPage>[0],
+  gateway: NotionGateway,
   target: ExportTarget,
   buffer: ProgressBuffer,
   signal: AbortSignal,
@@ -171,18 +189,19 @@ async function exportAllItems(
       try {
         const result =
           item.kind === 'page'
-            ? await exportPage(client, target, item, stop.signal)
-            : await exportDatabase(client, target, item, stop.signal);
+            ? await exportPage(gateway.client, target, item, stop.signal)
+            : await exportDatabase(gateway.client, target, item, stop.signal);
         buffer.addExported({ id: item.id, files: result.files }, result.discovered);
       } catch (error) {
         if (stop.signal.aborted) return;
-        if (error instanceof NotionGatewayError && PAGE_LEVEL.has(error.kind)) {
+        const notion = notionError(error, gateway.baseUrl, item.id);
+        if (notion && PAGE_LEVEL.has(notion.kind)) {
           buffer.addFailed({
             id: item.id,
             kind: item.kind,
             title: item.title,
-            code: error.code ?? error.kind,
-            message: error.userMessage,
+            code: notion.code ?? notion.kind,
+            message: notion.userMessage,
           });
           return;
         }

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import { type AtomicWriteResult, writeFileAtomic } from './atomic-write';
+import { fromPosixRelative, toPosixRelative } from './layout';
+import type { WrittenFile } from './types';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+const ManifestEntry = z.object({
+  path: z.string().min(1),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sourceId: z.string(),
+});
+
+export const Manifest = z.object({
+  version: z.literal(1),
+  exportId: z.string(),
+  createdAt: z.string(),
+  files: z.array(ManifestEntry),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export interface ManifestCheck {
+  /** Listed but not on disk. */
+  missing: string[];
+  /** On disk with another size or sha256. */
+  changed: string[];
+  /** On disk but not listed (manifest.json itself excluded). */
+  extra: string[];
+}
+
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/**
+ * The manifest for an export: every file once (a later entry for the same path wins, as after a
+ * re-run), sorted by path. Throws on paths that could point outside the export.
+ */
+export function buildManifest(input: { exportId: string; files: readonly WrittenFile[]; createdAt: string }): Manifest {
+  const unique = new Map<string, WrittenFile>();
+  for (const file of input.files) {
+    fromPosixRelative('/', file.path); // validates: relative, forward slashes, no '..'
+    if (file.path === MANIFEST_FILE) throw new Error(`${MANIFEST_FILE} cannot list itself`);
+    unique.set(file.path, { path: file.path, bytes: file.bytes, sha256: file.sha256, sourceId: file.sourceId });
+  }
+  return {
+    version: 1,
+    exportId: input.exportId,
+    createdAt: input.createdAt,
+    files: [...unique.values()].sort(byPath),
+  };
+}
+
+/** Writes `manifest.json` at the export root (atomically; write it last). */
+export function writeManifest(root: string, manifest: Manifest): Promise<AtomicWriteResult> {
+  return writeFileAtomic(path.join(root, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export async function readManifest(root: string): Promise<Manifest> {
+  const text = await readFile(path.join(root, MANIFEST_FILE), 'utf8');
+  return Manifest.parse(JSON.parse(text));
+}
+
+/** sha256 of a file, streamed (never the whole file in memory). */
+export async function hashFile(absPath: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(absPath), hash);
+  return hash.digest('hex');
+}
+
+async function listFiles(root: string, dir: string = root, out: string[] = []): Promise<string[]> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const abs = path.join(dir, entry.name);
+    if (entry.isDirectory()) await listFiles(root, abs, out);
+    else out.push(toPosixRelative(root, abs));
+  }
+  return out;
+}
+
+async function checkEntry(root: string, entry: Manifest['files'][number]): Promise<'ok' | 'missing' | 'changed'> {
+  const abs = fromPosixRelative(root, entry.path);
+  try {
+    const info = await stat(abs);
+    if (!info.isFile()) return 'changed';
+    if (info.size !== entry.bytes) return 'changed';
+    return (await hashFile(abs)) === entry.sha256 ? 'ok' : 'changed';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+    throw err;
+  }
+}
+
+/**
+ * Compares the folder with its manifest: re-reads every listed file and recomputes its sha256
+ * (a few at a time), and lists files the manifest does not know. All lists are sorted.
+ */
+export async function verifyManifest(root: string, options: { concurrency?: number } = {}): Promise<ManifestCheck> {
+  const manifest = await readManifest(root);
+  const result: ManifestCheck = { missing: [], changed: [], extra: [] };
+  const queue = [...manifest.files];
+  const worker = async () => {
+    for (let entry = queue.shift(); entry; entry = queue.shift()) {
+      const outcome = await checkEntry(root, entry);
+      if (outcome !== 'ok') result[outcome].push(entry.path);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+
+  const listed = new Set(manifest.files.map((f) => f.path));
+  result.extra = (await listFiles(root)).filter((p) => p !== MANIFEST_FILE && !listed.has(p));
+  result.missing.sort();
+  result.changed.sort();
+  result.extra.sort();
+  return result;
+}
