@@ -1,4 +1,4 @@
-import { and, count, eq, ne } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { exportItems, exports } from '@/db/schema';
 import type { Projection, RecordedEvent } from '@/server/events/event-store';
@@ -100,12 +100,18 @@ export const exportsProjection: Projection = {
     const byStatus = await tx
       .select({ status: exportItems.status, n: count() })
       .from(exportItems)
-      .where(and(eq(exportItems.exportId, id), ne(exportItems.status, 'candidate')))
+      .where(eq(exportItems.exportId, id))
       .groupBy(exportItems.status);
     const n = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
+    // Search lists everything visible up front (candidates included), so the total is known
+    // early and the percentage does not jump back as the walk places pages in their folders.
     await tx
       .update(exports)
-      .set({ pagesDiscovered: n('pending') + n('done') + n('failed'), pagesDone: n('done'), pagesFailed: n('failed') })
+      .set({
+        pagesDiscovered: n('candidate') + n('pending') + n('done') + n('failed'),
+        pagesDone: n('done'),
+        pagesFailed: n('failed'),
+      })
       .where(eq(exports.id, id));
   },
 };

@@ -16,6 +16,8 @@ export interface ClaimOptions {
   now?: number;
   /** Only this export (the CLI runs the one it requested). */
   exportId?: string;
+  /** Frees leases whose owner is known to be gone (a killed process on this host) before claiming. */
+  isOwnerGone?: (owner: string) => boolean;
 }
 
 /**
@@ -25,6 +27,7 @@ export interface ClaimOptions {
  */
 export async function claimNext(db: DB, options: ClaimOptions): Promise<Claim | undefined> {
   const now = options.now ?? Date.now();
+  if (options.isOwnerGone) await expireGoneOwners(db, options.isOwnerGone, now);
   const expires = now + options.leaseMs;
   const onlyThis = options.exportId ? sql`and j.export_id = ${options.exportId}` : sql``;
   const rows = await db.all<{ export_id: string; connection_id: string; attempt: number }>(sql`
@@ -86,4 +89,18 @@ export async function releaseLease(db: DB, claim: Claim): Promise<boolean> {
 export async function holdsLease(db: DB, claim: Claim, now = Date.now()): Promise<boolean> {
   const [row] = await db.select().from(exportJobs).where(held(claim));
   return !!row && (row.leaseExpiresAt ?? 0) >= now;
+}
+
+async function expireGoneOwners(db: DB, isGone: (owner: string) => boolean, now: number): Promise<void> {
+  const running = await db
+    .select({ exportId: exportJobs.exportId, owner: exportJobs.leaseOwner, attempt: exportJobs.attempt })
+    .from(exportJobs)
+    .where(eq(exportJobs.status, 'running'));
+  for (const job of running) {
+    if (!job.owner || !isGone(job.owner)) continue;
+    await db
+      .update(exportJobs)
+      .set({ leaseExpiresAt: now - 1 })
+      .where(and(eq(exportJobs.exportId, job.exportId), eq(exportJobs.attempt, job.attempt), eq(exportJobs.leaseOwner, job.owner)));
+  }
 }

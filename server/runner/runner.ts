@@ -16,6 +16,20 @@ export interface RunnerOptions {
   log?: (message: string) => void;
 }
 
+const HOST = os.hostname();
+
+/** Runner ids are `host:pid:nonce`; a runner on this host whose process no longer exists is gone. */
+export function ownerProcessGone(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== HOST || !pid || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /**
  * Claims queued exports with a lease, runs them, renews the lease while they run, and gives
  * them back on shutdown. Runs in the Next.js server, in `npm run worker`, and in the CLI.
@@ -34,7 +48,7 @@ export class Runner {
     private readonly ctx: AppContext,
     private readonly options: RunnerOptions = {},
   ) {
-    this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.owner = options.owner ?? `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#heartbeatMs = options.heartbeatMs ?? Math.floor(this.#leaseMs / 3);
     this.#pollMs = options.pollMs ?? 1000;
@@ -50,6 +64,7 @@ export class Runner {
       owner: this.owner,
       leaseMs: this.#leaseMs,
       exportId: this.options.exportId,
+      isOwnerGone: ownerProcessGone,
     });
     if (!claim) return undefined;
     return this.#perform(claim);

@@ -1,0 +1,248 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useCallback } from 'react';
+import { useTRPC } from '@/app/_trpc/client';
+import type { ExportFailure, ExportRow } from '@/app/_trpc/types';
+import { exportPercent, isDownloadable, isFinishedStatus } from '@/components/export-percent';
+import { ExportPhaseSteps, exportPhaseLabel } from '@/components/export-phase-steps';
+import { ExportStatusBadge } from '@/components/export-status-badge';
+import { formatBytes, formatDateTime, formatDuration, formatNumber, formatTime } from '@/components/formatters';
+import { Badge } from '@/components/ui/badge';
+import { Button, buttonClasses } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+import { cn } from '@/components/ui/cn';
+import { ProgressBar } from '@/components/ui/progress-bar';
+import type { ActivityEntry } from './describe-export-event';
+import { type FeedConnection, useExportFeed } from './use-export-feed';
+
+/** Newest of two snapshots of the same export (by the last event they reflect). */
+function newest(a: ExportRow | undefined, b: ExportRow | null): ExportRow | undefined {
+  if (!a) return b ?? undefined;
+  if (!b) return a;
+  return b.lastPosition >= a.lastPosition ? b : a;
+}
+
+function mergeFailures(a: ExportFailure[], b: ExportFailure[]): ExportFailure[] {
+  const seen = new Set(a.map((f) => f.id));
+  return [...a, ...b.filter((f) => !seen.has(f.id))];
+}
+
+/** Live view of one export: initial state from `exports.get`, then updates from the SSE feed. */
+export function ExportProgress({ exportId }: { exportId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const detail = useQuery(trpc.exports.get.queryOptions({ id: exportId }, { retry: (count, error) => error.data?.code !== 'NOT_FOUND' && count < 3 }));
+  const onEnd = useCallback(() => {
+    // The feed is done: refresh the authoritative row and failure list, and the dashboard's list.
+    void queryClient.invalidateQueries(trpc.exports.pathFilter());
+  }, [queryClient, trpc]);
+  const feed = useExportFeed(exportId, onEnd);
+  const cancel = useMutation(
+    trpc.exports.cancel.mutationOptions({
+      onSettled: () => queryClient.invalidateQueries(trpc.exports.pathFilter()),
+    }),
+  );
+
+  if (detail.isError && detail.error.data?.code === 'NOT_FOUND') {
+    return (
+      <Card title="Export not found">
+        <p className="text-sm text-slate-600">{detail.error.message}</p>
+        <Link href="/" className={buttonClasses({ variant: 'secondary', className: 'mt-4' })}>
+          Back to the dashboard
+        </Link>
+      </Card>
+    );
+  }
+
+  const row = newest(detail.data, feed.progress);
+  if (!row) {
+    return detail.isError ? (
+      <p role="alert" className="text-sm text-red-700">
+        Could not load the export: {detail.error.message}
+      </p>
+    ) : (
+      <p className="text-sm text-slate-500">Loading export…</p>
+    );
+  }
+
+  const percent = exportPercent(row);
+  const finished = isFinishedStatus(row.status);
+  const handled = row.pagesDone + row.pagesFailed;
+  const failures = mergeFailures(detail.data?.failures ?? [], feed.failures);
+  const cancellable = row.status === 'queued' || row.status === 'running';
+
+  return (
+    <div className="space-y-6">
+      <Card>
+        <div className="flex flex-wrap items-start justify-between gap-4">
+          <div className="space-y-2">
+            <div className="flex flex-wrap items-center gap-3">
+              <ExportStatusBadge status={row.status} data-testid="export-status" />
+              <LiveIndicator connection={feed.connection} finished={finished} />
+            </div>
+            <p className="text-sm text-slate-600">
+              Phase: <span className="font-medium text-slate-900" data-testid="export-phase">{exportPhaseLabel(row.phase)}</span>
+            </p>
+          </div>
+          <div className="flex flex-wrap gap-2">
+            {isDownloadable(row.status) && (
+              <a href={`/api/exports/${row.id}/download`} download className={buttonClasses()}>
+                Download zip
+              </a>
+            )}
+            {cancellable && (
+              <Button variant="danger" onClick={() => cancel.mutate({ id: row.id })} disabled={cancel.isPending}>
+                {cancel.isPending ? 'Cancelling…' : 'Cancel export'}
+              </Button>
+            )}
+          </div>
+        </div>
+
+        <div className="mt-5">
+          <div className="mb-2 flex items-baseline justify-between text-sm">
+            <span className="font-medium text-slate-900 tabular-nums" data-testid="export-pages">
+              {formatNumber(handled)} / {formatNumber(row.pagesDiscovered)} pages and databases
+            </span>
+            <span className="text-slate-500 tabular-nums">{percent}%</span>
+          </div>
+          <ProgressBar
+            value={percent}
+            label="Export progress"
+            valueText={`${percent}%: ${handled} of ${row.pagesDiscovered} pages and databases`}
+            tone={row.status === 'failed' ? 'danger' : isDownloadable(row.status) ? 'success' : 'default'}
+            className="h-3"
+          />
+          <div className="mt-4">
+            <ExportPhaseSteps phase={row.phase} stopped={row.status === 'failed' || row.status === 'cancelled'} />
+          </div>
+        </div>
+
+        {cancel.error && (
+          <p role="alert" className="mt-4 text-sm text-red-700">
+            {cancel.error.message}
+          </p>
+        )}
+        {row.lastError && (
+          <div role="alert" className="mt-4 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-inset ring-red-200">
+            <p className="font-medium">Last error</p>
+            <p className="mt-0.5 break-words" data-testid="export-last-error">
+              {row.lastError}
+            </p>
+          </div>
+        )}
+        {feed.error && (
+          <p className="mt-4 text-sm text-amber-800">Live updates interrupted: {feed.error}</p>
+        )}
+      </Card>
+
+      <div className="grid items-start gap-6 lg:grid-cols-5">
+        <Card title="Details" className="lg:col-span-2">
+          <dl className="grid grid-cols-2 gap-x-4 gap-y-3 text-sm">
+            <Stat label="Pages exported" value={formatNumber(row.pagesDone)} testId="stat-pages-done" />
+            <Stat label="Pages failed" value={formatNumber(row.pagesFailed)} testId="stat-pages-failed" />
+            <Stat label="API requests" value={formatNumber(row.requests)} testId="stat-requests" />
+            <Stat label="Rate-limit waits" value={formatNumber(row.rateLimited)} testId="stat-rate-limited" />
+            <Stat label="Retries" value={formatNumber(row.retries)} testId="stat-retries" />
+            <Stat label="Attempt" value={formatNumber(row.attempt)} testId="stat-attempt" />
+            <Stat label="Files written" value={formatNumber(row.filesWritten)} testId="stat-files" />
+            <Stat label="Data written" value={formatBytes(row.bytesWritten)} testId="stat-bytes" />
+            <Stat label="Formats" value={row.formats.join(', ')} />
+            <Stat label="Requested" value={formatDateTime(row.requestedAt)} />
+            <Stat label="Started" value={formatDateTime(row.startedAt)} />
+            <Stat
+              label={row.finishedAt ? 'Finished' : 'Running for'}
+              value={
+                row.finishedAt
+                  ? `${formatDateTime(row.finishedAt)}${row.startedAt ? ` (${formatDuration(row.startedAt, row.finishedAt)})` : ''}`
+                  : row.startedAt
+                    ? formatDuration(row.startedAt, new Date())
+                    : '—'
+              }
+            />
+          </dl>
+        </Card>
+        <div className="space-y-6 lg:col-span-3">
+          {(failures.length > 0 || row.pagesFailed > 0) && <FailedPages failures={failures} total={row.pagesFailed} />}
+          <ActivityLog entries={feed.activity} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div>
+      <dt className="text-xs text-slate-500">{label}</dt>
+      <dd className="mt-0.5 font-medium text-slate-900 tabular-nums" data-testid={testId}>
+        {value}
+      </dd>
+    </div>
+  );
+}
+
+function LiveIndicator({ connection, finished }: { connection: FeedConnection; finished: boolean }) {
+  if (finished && (connection === 'ended' || connection === 'live')) return null;
+  const look: Record<FeedConnection, { text: string; tone: 'neutral' | 'info' | 'warning' | 'danger'; pulse: boolean }> = {
+    connecting: { text: 'Connecting…', tone: 'neutral', pulse: true },
+    live: { text: 'Live', tone: 'info', pulse: true },
+    reconnecting: { text: 'Reconnecting…', tone: 'warning', pulse: true },
+    ended: { text: 'Feed closed', tone: 'neutral', pulse: false },
+    failed: { text: 'Live updates unavailable', tone: 'danger', pulse: false },
+  };
+  const { text, tone, pulse } = look[connection];
+  return (
+    <Badge tone={tone} pulse={pulse} data-testid="feed-connection">
+      {text}
+    </Badge>
+  );
+}
+
+function FailedPages({ failures, total }: { failures: ExportFailure[]; total: number }) {
+  return (
+    <Card title={`Failed pages (${Math.max(total, failures.length)})`} description="These pages were skipped; the rest of the export is intact.">
+      <ul aria-label="Failed pages" className="divide-y divide-slate-100">
+        {failures.map((f) => (
+          <li key={f.id} className="py-2 first:pt-0 last:pb-0">
+            <p className="text-sm font-medium text-slate-900">
+              {f.title || 'Untitled'} <span className="font-normal text-slate-400">({f.kind})</span>
+            </p>
+            <p className="mt-0.5 text-sm break-words text-red-700">{f.error ?? 'Unknown error'}</p>
+          </li>
+        ))}
+      </ul>
+      {total > failures.length && (
+        <p className="mt-2 text-xs text-slate-500">{total - failures.length} more not shown.</p>
+      )}
+    </Card>
+  );
+}
+
+const DOT: Record<ActivityEntry['tone'], string> = {
+  neutral: 'bg-slate-300',
+  success: 'bg-emerald-500',
+  warning: 'bg-amber-500',
+  danger: 'bg-red-500',
+};
+
+function ActivityLog({ entries }: { entries: ActivityEntry[] }) {
+  return (
+    <Card title="Activity" description="Recent events, newest first.">
+      {entries.length === 0 ? (
+        <p className="text-sm text-slate-500">Waiting for events…</p>
+      ) : (
+        <ol aria-label="Activity log" className="max-h-96 space-y-1.5 overflow-y-auto pr-1 text-sm">
+          {entries.map((e) => (
+            <li key={e.key} className="flex items-start gap-2.5">
+              <span aria-hidden="true" className={cn('mt-1.5 size-2 shrink-0 rounded-full', DOT[e.tone])} />
+              <span className="min-w-0 flex-1 break-words text-slate-700">{e.text}</span>
+              {e.at && <time className="shrink-0 text-xs text-slate-400 tabular-nums">{formatTime(e.at)}</time>}
+            </li>
+          ))}
+        </ol>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,32 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { AppHeader } from '@/components/app-header';
+import { ExportProgress } from './_components/export-progress';
+
+interface ExportPageProps {
+  params: Promise<{ exportId: string }>;
+}
+
+export async function generateMetadata({ params }: ExportPageProps): Promise<Metadata> {
+  const { exportId } = await params;
+  return { title: `Export ${exportId.slice(0, 8)}` };
+}
+
+export default async function ExportPage({ params }: ExportPageProps) {
+  const { exportId } = await params;
+  return (
+    <>
+      <AppHeader />
+      <main className="mx-auto max-w-6xl space-y-6 px-4 py-8 sm:px-6">
+        <div>
+          <Link href="/" className="text-sm text-slate-500 hover:text-slate-900">
+            <span aria-hidden="true">←</span> Dashboard
+          </Link>
+          <h1 className="mt-2 text-2xl font-bold tracking-tight text-slate-900">Export {exportId.slice(0, 8)}</h1>
+          <p className="mt-1 font-mono text-xs text-slate-400">{exportId}</p>
+        </div>
+        <ExportProgress exportId={exportId} />
+      </main>
+    </>
+  );
+}

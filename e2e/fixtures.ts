@@ -1,0 +1,63 @@
+/**
+ * Shared helpers for the browser tests: where the Notion twin runs, what it holds, and how to read
+ * the zip an export downloads.
+ */
+import yauzl from 'yauzl';
+import { generateWorkspace, type TwinPage, type WorkspaceOptions } from './notion-twin';
+
+export { expect, test } from '@playwright/test';
+
+/** Must match the twin's webServer command in playwright.config.ts. */
+export const TWIN_URL = 'http://127.0.0.1:4311';
+export const TWIN_TOKEN = 'secret_twin';
+export const TWIN_WORKSPACE: WorkspaceOptions = { seed: 7, pages: 40, databases: 2, rowsPerDatabase: 10 };
+
+/** The twin's workspace, regenerated locally (generation is deterministic per seed and options). */
+export const twinWorkspace = () => generateWorkspace(TWIN_WORKSPACE);
+
+/** Every page the twin lets the integration see, database rows included. */
+export const twinPages = (): TwinPage[] => twinWorkspace().allPages();
+
+/** Notion ids without dashes, as they appear in exported file names (`Title <32 hex>.md`). */
+export const compactId = (id: string): string => id.replaceAll('-', '').toLowerCase();
+
+/** The names of every entry in a zip file, in central-directory order. */
+export async function listZipEntries(file: string): Promise<string[]> {
+  const zip = await yauzl.openPromise(file, { lazyEntries: true });
+  return new Promise<string[]>((resolve, reject) => {
+    const names: string[] = [];
+    zip.on('entry', (entry: yauzl.Entry) => {
+      names.push(entry.fileName);
+      zip.readEntry();
+    });
+    zip.once('end', () => resolve(names));
+    zip.once('error', reject);
+    zip.readEntry();
+  });
+}
+
+/** The text of one zip entry. */
+export async function readZipText(file: string, name: string): Promise<string> {
+  const zip = await yauzl.openPromise(file, { lazyEntries: true });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (entry.fileName !== name) {
+          zip.readEntry();
+          return;
+        }
+        zip.openReadStreamPromise(entry).then((stream) => {
+          const chunks: Buffer[] = [];
+          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+          stream.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          stream.once('error', reject);
+        }, reject);
+      });
+      zip.once('end', () => reject(new Error(`${name} is not in ${file}`)));
+      zip.once('error', reject);
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+}

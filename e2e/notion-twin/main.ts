@@ -1,0 +1,113 @@
+/**
+ * CLI: `npm run twin -- [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3]
+ * [--blocks 12] [--large 1] [--unshared 0] [--rate 3] [--burst 3] [--token secret_twin] [--latency 100-500]`.
+ * Every flag also reads an environment variable (TWIN_PORT, TWIN_SEED, …, TWIN_TOKEN, TWIN_LATENCY).
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_TOKEN, startTwin } from './server';
+
+const FLAGS = {
+  port: 'TWIN_PORT',
+  seed: 'TWIN_SEED',
+  pages: 'TWIN_PAGES',
+  databases: 'TWIN_DATABASES',
+  rows: 'TWIN_ROWS',
+  depth: 'TWIN_DEPTH',
+  blocks: 'TWIN_BLOCKS',
+  large: 'TWIN_LARGE',
+  unshared: 'TWIN_UNSHARED',
+  rate: 'TWIN_RATE',
+  burst: 'TWIN_BURST',
+  token: 'TWIN_TOKEN',
+  latency: 'TWIN_LATENCY',
+  host: 'TWIN_HOST',
+} as const;
+type Flag = keyof typeof FLAGS;
+
+function fail(message: string): never {
+  console.error(`notion-twin: ${message}`);
+  process.exit(2);
+}
+
+const { values } = parseArgs({
+  options: Object.fromEntries(
+    [...Object.keys(FLAGS), 'help'].map((k) => [k, k === 'help' ? { type: 'boolean' as const } : k === 'token' ? { type: 'string' as const, multiple: true } : { type: 'string' as const }]),
+  ),
+  strict: true,
+});
+
+if (values.help) {
+  console.log('usage: tsx e2e/notion-twin/main.ts [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3] [--blocks 12] [--large 1] [--unshared 0] [--rate 3] [--burst 3] [--token secret_twin]… [--latency 100-500] [--host 127.0.0.1]');
+  process.exit(0);
+}
+
+function raw(flag: Flag): string | undefined {
+  const v: unknown = values[flag];
+  const last: unknown = Array.isArray(v) ? v.at(-1) : v;
+  if (typeof last === 'string') return last;
+  return process.env[FLAGS[flag]] || undefined;
+}
+
+function int(flag: Flag): number | undefined {
+  const v = raw(flag);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) fail(`--${flag} must be a non-negative integer, got "${v}"`);
+  return Number(v);
+}
+
+function num(flag: Flag): number | undefined {
+  const v = raw(flag);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n > 0)) fail(`--${flag} must be a positive number, got "${v}"`);
+  return n;
+}
+
+const latencyRaw = raw('latency');
+let latencyMs: [number, number] | null = null;
+if (latencyRaw !== undefined) {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(latencyRaw);
+  if (!m) fail(`--latency must be "min-max" or "ms", got "${latencyRaw}"`);
+  latencyMs = [Number(m[1]), Number(m[2] ?? m[1])];
+}
+
+const tokenFlag = values.token;
+const tokens = Array.isArray(tokenFlag) && tokenFlag.length > 0 ? tokenFlag.filter((t): t is string => typeof t === 'string') : process.env.TWIN_TOKEN ? process.env.TWIN_TOKEN.split(',') : [DEFAULT_TOKEN];
+const rate = num('rate');
+
+async function main(): Promise<void> {
+const twin = await startTwin({
+  port: int('port') ?? 4100,
+  host: raw('host'),
+  tokens,
+  rateLimit: rate ? { requestsPerSecond: rate, burst: int('burst') } : null,
+  latencyMs,
+  workspace: {
+    seed: int('seed'),
+    pages: int('pages'),
+    databases: int('databases'),
+    rowsPerDatabase: int('rows'),
+    depth: int('depth'),
+    blocksPerPage: int('blocks'),
+    largePages: int('large'),
+    unsharedPages: int('unshared'),
+  },
+}).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+
+const s = twin.workspace.summary();
+console.log(
+  `Notion twin listening on ${twin.url} (token: ${tokens.join(', ')}, pages: ${s.pages + s.rows}, databases: ${s.databases}, unshared: ${s.unshared}${rate ? `, rate: ${rate}/s` : ''}${latencyMs ? `, latency: ${latencyMs[0]}-${latencyMs[1]} ms` : ''})`,
+);
+
+const shutdown = (signal: string) => {
+  console.log(`notion-twin: ${signal}, closing`);
+  twin.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.once('SIGINT', () => shutdown('SIGINT'));
+process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+void main();
