@@ -11,7 +11,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['server/**/*.ts', 'db/**/*.ts'],
-      exclude: ['**/*.test.ts', 'server/cli.ts', 'server/worker.ts'],
+      exclude: ['**/*.test.ts', 'server/testing/**', 'server/cli.ts', 'server/worker.ts', 'server/boot.ts'],
       reporter: ['text-summary', 'json-summary'],
       thresholds: { lines: 90 },
     },

@@ -9,7 +9,7 @@ export type ExportRow = typeof exports.$inferSelect;
 export interface ExportFeedMessage {
   /** Global position of the newest event this message reflects (the SSE event id). */
   position: number;
-  events: { type: string; data: unknown }[];
+  events: { type: string; data: unknown; recordedAt: string }[];
   progress: ExportRow;
 }
 
@@ -44,7 +44,7 @@ export async function* followExport(
       if (!row) return;
       if (events.length > 0 || position === 0) {
         position = events.length > 0 ? events[events.length - 1]!.globalPosition : row.lastPosition;
-        yield { position, events: events.map((e) => ({ type: e.type, data: e.data })), progress: row };
+        yield { position, events: events.map((e) => ({ type: e.type, data: e.data, recordedAt: e.recordedAt.toISOString() })), progress: row };
         if (events.length === 500) continue;
       }
       if (isFinished(row) && position >= row.lastPosition) return;

@@ -6,6 +6,7 @@ import { isNotionClientError } from '@notionhq/client';
 import { NotionGatewayError, toGatewayError } from '@/server/notion/errors';
 import { createNotionGateway, type NotionGateway } from '@/server/notion/notion-gateway';
 import type { ExportFormat, RequestStats } from './export';
+import { InvalidStateError } from './decide';
 import { handle } from './handle';
 import { exportDatabase, exportPage, type ExportTarget, type WorkItem } from './item-exporter';
 import { discoverWorkspace } from './discover';
@@ -131,6 +132,8 @@ export async function runExport(ctx: AppContext, options: RunExportOptions): Pro
     return counts.failed > 0 ? 'completed_with_errors' : 'completed';
   } catch (error) {
     if (signal.aborted) return 'aborted';
+    // Cancelled (or finished) by someone else meanwhile: nothing more to record.
+    if (error instanceof InvalidStateError) return 'aborted';
     const fatal = fatalFrom(error, baseUrlOf(row));
     await buffer.flush().catch(() => undefined);
     await handle(ctx.store, exportId, { type: 'FailExport', data: { reason: fatal.message, retryable: fatal.retryable } }, meta);

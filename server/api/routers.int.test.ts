@@ -1,0 +1,74 @@
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTwin, type Twin } from '@/e2e/notion-twin';
+import { createCaller } from '@/server/api/root';
+import { Runner } from '@/server/runner/runner';
+import { getProcessRunner, setProcessRunner } from '@/server/runner/runner-registry';
+import { createTestContext, type TestContext } from '@/server/testing/test-context';
+
+let twin: Twin;
+let ctx: TestContext;
+beforeAll(async () => {
+  twin = await startTwin({ workspace: { seed: 2, pages: 15, databases: 1, rowsPerDatabase: 4 } });
+  ctx = await createTestContext({ notionRetry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } });
+});
+afterAll(async () => {
+  setProcessRunner(undefined);
+  await ctx.cleanup();
+  await twin.close();
+});
+
+const caller = () => createCaller({ app: ctx });
+
+describe('tRPC routers', () => {
+  it('adds a connection after checking it, and lists it without the token', async () => {
+    const created = await caller().connections.create({ token: 'secret_twin', baseUrl: twin.url });
+    expect(created).toMatchObject({ name: 'Twin Workspace', workspaceName: 'Twin Workspace', tokenHint: '…twin' });
+    const list = await caller().connections.list();
+    expect(list.map((c) => c.id)).toContain(created.id);
+    expect(JSON.stringify(list)).not.toContain('secret_twin');
+  });
+
+  it('answers a bad token, a bad URL and an empty token with clear messages', async () => {
+    const bad = await caller().connections.create({ token: 'secret_bad', baseUrl: twin.url }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(TRPCError);
+    expect((bad as TRPCError).code).toBe('BAD_REQUEST');
+    expect((bad as TRPCError).message).toMatch(/token/i);
+    await expect(caller().connections.create({ token: 'x', baseUrl: 'ftp://nope' })).rejects.toThrow(/http\(s\) URL/);
+    await expect(caller().connections.create({ token: '  ' })).rejects.toThrow(/Enter the integration token/);
+  });
+
+  it('starts an export that the local runner performs, then shows it with its failures', async () => {
+    const [connection] = await caller().connections.list();
+    const runner = new Runner(ctx, { pollMs: 50 });
+    setProcessRunner(runner);
+    expect(getProcessRunner()).toBe(runner);
+    runner.start();
+    const { id } = await caller().exports.start({ connectionId: connection!.id, formats: ['markdown'] });
+    let row = await caller().exports.get({ id });
+    for (let i = 0; i < 200 && !['completed', 'completed_with_errors', 'failed'].includes(row.status); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      row = await caller().exports.get({ id });
+    }
+    await runner.stop();
+    expect(row).toMatchObject({ status: 'completed', formats: ['markdown'], failures: [] });
+    expect(row.pagesDone).toBe(twin.workspace.allPages().length + twin.workspace.allDatabases().length);
+    expect((await caller().exports.list()).map((e) => e.id)).toContain(id);
+  });
+
+  it('maps domain errors: unknown export, unknown connection, cancelling a finished export', async () => {
+    await expect(caller().exports.get({ id: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(caller().exports.start({ connectionId: 'nope', formats: ['json'] })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    const [done] = await caller().exports.list();
+    await expect(caller().exports.cancel({ id: done!.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+  });
+
+  it('cancels a queued export', async () => {
+    const [connection] = await caller().connections.list();
+    const { id } = await caller().exports.start({ connectionId: connection!.id, formats: ['json'] });
+    await caller().exports.cancel({ id });
+    expect(await caller().exports.get({ id })).toMatchObject({ status: 'cancelled', lastError: 'Cancelled from the dashboard' });
+  });
+});
