@@ -48,6 +48,7 @@ export const exports = sqliteTable(
     status: text().$type<ExportStatus>().notNull(),
     phase: text().$type<ExportPhase>().notNull(),
     formats: text({ mode: 'json' }).notNull().$type<string[]>(),
+    options: text({ mode: 'json' }).notNull().default(sql`'{}'`).$type<{ naming?: 'notion' | 'clean'; downloadExternal?: boolean }>(),
     outDir: text().notNull(),
     pagesDiscovered: integer().notNull().default(0),
     pagesDone: integer().notNull().default(0),
@@ -85,7 +86,9 @@ export const exportItems = sqliteTable(
     title: text().notNull(),
     parentId: text(),
     dir: text(),
+    stem: text(),
     error: text(),
+    unresolvedLinks: integer({ mode: 'boolean' }).notNull().default(false),
     seq: integer().notNull(),
   },
   (t) => [primaryKey({ columns: [t.exportId, t.itemId] }), index('export_items_queue_idx').on(t.exportId, t.status, t.seq)],
@@ -102,6 +105,20 @@ export const exportFiles = sqliteTable(
     sourceId: text().notNull(),
   },
   (t) => [primaryKey({ columns: [t.exportId, t.path] })],
+);
+
+/** Read model of what an export could not carry over (for report.json and the dashboard). */
+export const exportIssues = sqliteTable(
+  'export_issues',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    exportId: text().notNull(),
+    itemId: text().notNull(),
+    kind: text().notNull(),
+    sourceId: text().notNull(),
+    message: text().notNull(),
+  },
+  (t) => [uniqueIndex('export_issues_uq').on(t.exportId, t.itemId, t.kind, t.sourceId)],
 );
 
 /** Claims: which runner holds which export, until when. Not derived from events. */

@@ -158,7 +158,7 @@ describe('libSQL event store', () => {
     const live = { exports: await ctx.database.db.select().from(exports), items: await ctx.database.db.select().from(exportItems) };
     expect(live.exports[0]).toMatchObject({ status: 'running', pagesDiscovered: 2, pagesDone: 1, requests: 4, filesWritten: 1 });
     const count = await ctx.store.replayProjections(async (tx) => {
-      for (const table of ['export_files', 'export_items', 'export_jobs', 'exports']) {
+      for (const table of ['export_files', 'export_issues', 'export_items', 'export_jobs', 'exports']) {
         await tx.run(`delete from ${table}` as never);
       }
     });

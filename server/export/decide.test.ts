@@ -21,7 +21,14 @@ function given(events: ExportEvent[]) {
 
 const requested: ExportEvent = {
   type: 'ExportRequested',
-  data: { exportId: 'e1', connectionId: 'c1', formats: ['markdown'], outDir: '/x', requestedBy: 'dashboard' },
+  data: {
+    exportId: 'e1',
+    connectionId: 'c1',
+    formats: ['markdown'],
+    outDir: '/x',
+    requestedBy: 'dashboard',
+    options: { naming: 'notion', downloadExternal: false },
+  },
 };
 const started: ExportEvent = { type: 'ExportStarted', data: { attempt: 1, runner: 'r1' } };
 const stats = { requests: 3, rateLimited: 0, retries: 0 };

@@ -1,4 +1,4 @@
-import type { DiscoveredItem, ExportEvent, ExportFormat, ExportState, RequestStats } from './export';
+import type { DiscoveredItem, ExportEvent, ExportFormat, ExportIssue, ExportOptions, ExportState, RequestStats } from './export';
 
 export type ExportCommand =
   | {
@@ -9,6 +9,7 @@ export type ExportCommand =
         formats: ExportFormat[];
         outDir: string;
         requestedBy: 'dashboard' | 'cli' | 'scheduler';
+        options: ExportOptions;
       };
     }
   | { type: 'StartExport'; data: { attempt: number; runner: string } }
@@ -17,7 +18,12 @@ export type ExportCommand =
       type: 'RecordProgress';
       data: {
         discovered: DiscoveredItem[];
-        exported: { id: string; files: { path: string; bytes: number; sha256: string; sourceId: string }[] }[];
+        exported: {
+          id: string;
+          files: { path: string; bytes: number; sha256: string; sourceId: string }[];
+          issues?: ExportIssue[];
+          unresolvedLinks?: boolean;
+        }[];
         failed: { id: string; kind: 'page' | 'database'; title: string; code: string; message: string }[];
         stats: RequestStats;
       };
@@ -26,6 +32,7 @@ export type ExportCommand =
       type: 'CompleteExport';
       data: { pages: number; failed: number; files: number; bytes: number; stats: RequestStats };
     }
+  | { type: 'ResolveLinks'; data: { files: { path: string; bytes: number; sha256: string; sourceId: string }[] } }
   | { type: 'FailExport'; data: { reason: string; retryable: boolean } }
   | { type: 'CancelExport'; data: { reason: string } };
 
@@ -63,6 +70,9 @@ export function decide(command: ExportCommand, state: ExportState): ExportEvent[
       if (exported.length > 0 || out.length === 0) out.push({ type: 'PagesExported', data: { items: exported, stats } });
       return out;
     }
+    case 'ResolveLinks':
+      if (state.status !== 'running') throw new InvalidStateError(`Export is ${state.status}, not running`);
+      return [{ type: 'LinksResolved', data: command.data }];
     case 'CompleteExport':
       if (state.status !== 'running') throw new InvalidStateError(`Export is ${state.status}, not running`);
       return [{ type: 'ExportCompleted', data: command.data }];

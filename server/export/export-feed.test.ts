@@ -1,3 +1,4 @@
+import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/export';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECTIONS } from '@/server/context';
 import { EventStore } from '@/server/events/event-store';
@@ -13,7 +14,7 @@ beforeEach(async () => {
   );
   await handle(ctx.store, 'e1', {
     type: 'RequestExport',
-    data: { exportId: 'e1', connectionId: 'c1', formats: ['json'], outDir: '/tmp/e1', requestedBy: 'cli' },
+    data: { exportId: 'e1', connectionId: 'c1', formats: ['json'], outDir: '/tmp/e1', requestedBy: 'cli', options: DEFAULT_EXPORT_OPTIONS },
   });
 });
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
-import { exportFiles, exportItems } from '@/db/schema';
+import { exportFiles, exportIssues, exportItems } from '@/db/schema';
 import type { Projection, RecordedEvent } from '@/server/events/event-store';
 import { parseExportEvent } from './export';
 
@@ -10,7 +10,7 @@ import { parseExportEvent } from './export';
  */
 export const exportItemsProjection: Projection = {
   name: 'export-items',
-  canHandle: ['ItemsDiscovered', 'PagesExported', 'PageFailed'],
+  canHandle: ['ItemsDiscovered', 'PagesExported', 'PageFailed', 'LinksResolved'],
   async apply(tx: Tx, recorded: RecordedEvent): Promise<void> {
     const event = parseExportEvent(recorded.type, recorded.data);
     const exportId = recorded.streamId.replace(/^export-/, '');
@@ -25,6 +25,7 @@ export const exportItemsProjection: Projection = {
             title: item.title,
             parentId: item.parentId,
             dir: item.dir,
+            stem: item.stem ?? null,
             seq: recorded.globalPosition * 10_000 + i,
           };
           // A candidate can be promoted to pending; nothing ever moves an item backwards.
@@ -33,7 +34,14 @@ export const exportItemsProjection: Projection = {
             .values(values)
             .onConflictDoUpdate({
               target: [exportItems.exportId, exportItems.itemId],
-              set: { status: values.status, title: values.title, parentId: values.parentId, dir: values.dir, seq: values.seq },
+              set: {
+                status: values.status,
+                title: values.title,
+                parentId: values.parentId,
+                dir: values.dir,
+                stem: values.stem,
+                seq: values.seq,
+              },
               setWhere: sql`${exportItems.status} = 'candidate' and ${values.status} = 'pending'`,
             });
         }
@@ -42,17 +50,27 @@ export const exportItemsProjection: Projection = {
         for (const item of event.data.items) {
           await tx
             .update(exportItems)
-            .set({ status: 'done', error: null })
+            .set({ status: 'done', error: null, unresolvedLinks: item.unresolvedLinks ?? false })
             .where(and(eq(exportItems.exportId, exportId), eq(exportItems.itemId, item.id)));
-          for (const file of item.files) {
+          await upsertFiles(tx, exportId, item.files);
+          for (const issue of item.issues ?? []) {
             await tx
-              .insert(exportFiles)
-              .values({ exportId, ...file })
+              .insert(exportIssues)
+              .values({ exportId, itemId: item.id, ...issue })
               .onConflictDoUpdate({
-                target: [exportFiles.exportId, exportFiles.path],
-                set: { bytes: file.bytes, sha256: file.sha256, sourceId: file.sourceId },
+                target: [exportIssues.exportId, exportIssues.itemId, exportIssues.kind, exportIssues.sourceId],
+                set: { message: issue.message },
               });
           }
+        }
+        return;
+      case 'LinksResolved':
+        await upsertFiles(tx, exportId, event.data.files);
+        for (const id of new Set(event.data.files.map((f) => f.sourceId))) {
+          await tx
+            .update(exportItems)
+            .set({ unresolvedLinks: false })
+            .where(and(eq(exportItems.exportId, exportId), eq(exportItems.itemId, id)));
         }
         return;
       case 'PageFailed':
@@ -66,3 +84,19 @@ export const exportItemsProjection: Projection = {
     }
   },
 };
+
+async function upsertFiles(
+  tx: Tx,
+  exportId: string,
+  files: { path: string; bytes: number; sha256: string; sourceId: string }[],
+): Promise<void> {
+  for (const file of files) {
+    await tx
+      .insert(exportFiles)
+      .values({ exportId, ...file })
+      .onConflictDoUpdate({
+        target: [exportFiles.exportId, exportFiles.path],
+        set: { bytes: file.bytes, sha256: file.sha256, sourceId: file.sourceId },
+      });
+  }
+}

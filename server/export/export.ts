@@ -1,9 +1,19 @@
 import { z } from 'zod';
 
 /** The formats an export can write. */
-export const EXPORT_FORMATS = ['markdown', 'json'] as const;
+export const EXPORT_FORMATS = ['markdown', 'html', 'json', 'csv'] as const;
 export const ExportFormat = z.enum(EXPORT_FORMATS);
 export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/** How an export names and fills its tree; defaults keep Notion's own layout. */
+export const ExportOptions = z.object({
+  /** 'notion': `Title <id>.md` like Notion's export; 'clean': `Title.md`, duplicates numbered. */
+  naming: z.enum(['notion', 'clean']).default('notion'),
+  /** Also download files that are only linked (external URLs); Notion-hosted files always are. */
+  downloadExternal: z.boolean().default(false),
+});
+export type ExportOptions = z.infer<typeof ExportOptions>;
+export const DEFAULT_EXPORT_OPTIONS: ExportOptions = { naming: 'notion', downloadExternal: false };
 
 export const WrittenFileSchema = z.object({
   path: z.string(),
@@ -19,9 +29,18 @@ export const DiscoveredItem = z.object({
   parentId: z.string().nullable(),
   /** Folder (relative to the export root) the item's files go in; null while only a candidate. */
   dir: z.string().nullable(),
+  /** File name without extension (also the name of its folder of children); set with `dir`. */
+  stem: z.string().nullable().optional(),
   status: z.enum(['candidate', 'pending']),
 });
 export type DiscoveredItem = z.infer<typeof DiscoveredItem>;
+
+export const ExportIssue = z.object({
+  kind: z.enum(['attachment_failed', 'unsupported_block', 'linked_database', 'property_incomplete']),
+  sourceId: z.string(),
+  message: z.string(),
+});
+export type ExportIssue = z.infer<typeof ExportIssue>;
 
 export const RequestStats = z.object({
   requests: z.number().int().nonnegative(),
@@ -37,14 +56,25 @@ export const ExportEventSchemas = {
     formats: z.array(ExportFormat).min(1),
     outDir: z.string(),
     requestedBy: z.enum(['dashboard', 'cli', 'scheduler']),
+    options: ExportOptions.default(DEFAULT_EXPORT_OPTIONS),
   }),
   ExportStarted: z.object({ attempt: z.number().int().positive(), runner: z.string() }),
   PhaseChanged: z.object({ phase: z.enum(['discovering', 'exporting', 'finishing']) }),
   ItemsDiscovered: z.object({ items: z.array(DiscoveredItem) }),
   PagesExported: z.object({
-    items: z.array(z.object({ id: z.string(), files: z.array(WrittenFileSchema) })),
+    items: z.array(
+      z.object({
+        id: z.string(),
+        files: z.array(WrittenFileSchema),
+        /** Things the export could not carry over for this item (attachments, unsupported blocks…). */
+        issues: z.array(ExportIssue).optional(),
+        /** Links to pages whose place was not known yet; resolved when the export finishes. */
+        unresolvedLinks: z.boolean().optional(),
+      }),
+    ),
     stats: RequestStats,
   }),
+  LinksResolved: z.object({ files: z.array(WrittenFileSchema) }),
   PageFailed: z.object({
     id: z.string(),
     kind: z.enum(['page', 'database']),
@@ -86,6 +116,7 @@ export type ExportState =
       connectionId: string;
       formats: ExportFormat[];
       outDir: string;
+      options: ExportOptions;
       attempt: number;
       failed: number;
     };
@@ -103,6 +134,7 @@ export function evolve(state: ExportState, event: ExportEvent): ExportState {
         connectionId: d.connectionId,
         formats: d.formats,
         outDir: d.outDir,
+        options: d.options,
         attempt: 0,
         failed: 0,
       };
@@ -122,6 +154,7 @@ export function evolve(state: ExportState, event: ExportEvent): ExportState {
     case 'PhaseChanged':
     case 'ItemsDiscovered':
     case 'PagesExported':
+    case 'LinksResolved':
       return state;
     default: {
       const _exhaustive: never = type;

@@ -22,6 +22,7 @@ export const exportsProjection: Projection = {
           status: 'queued',
           phase: 'queued',
           formats: event.data.formats,
+          options: event.data.options,
           outDir: event.data.outDir,
           requestedAt: at,
           ...stamp,
@@ -60,6 +61,7 @@ export const exportsProjection: Projection = {
           .where(where);
         return;
       case 'ItemsDiscovered':
+      case 'LinksResolved':
         await tx.update(exports).set(stamp).where(where);
         return;
       case 'ExportCompleted':

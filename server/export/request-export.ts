@@ -4,7 +4,7 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import { connections, exports } from '@/db/schema';
 import type { AppContext } from '@/server/context';
 import { DomainError } from '@/server/errors';
-import { EXPORT_FORMATS, type ExportFormat } from './export';
+import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './export';
 import { handle } from './handle';
 
 export interface ExportRequest {
@@ -13,6 +13,7 @@ export interface ExportRequest {
   /** Where the export tree goes; default `EXPORTS_DIR/<exportId>`. */
   outDir?: string;
   requestedBy: 'dashboard' | 'cli' | 'scheduler';
+  options?: Partial<ExportOptions>;
 }
 
 /** Every entry point requests an export this way; only the runner performs it. */
@@ -24,7 +25,14 @@ export async function requestExport(ctx: AppContext, request: ExportRequest): Pr
   const outDir = path.resolve(request.outDir ?? path.join(ctx.config.exportsDir, exportId));
   await handle(ctx.store, exportId, {
     type: 'RequestExport',
-    data: { exportId, connectionId: request.connectionId, formats, outDir, requestedBy: request.requestedBy },
+    data: {
+      exportId,
+      connectionId: request.connectionId,
+      formats,
+      outDir,
+      requestedBy: request.requestedBy,
+      options: { ...DEFAULT_EXPORT_OPTIONS, ...request.options },
+    },
   });
   return exportId;
 }

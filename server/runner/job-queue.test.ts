@@ -1,3 +1,4 @@
+import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/export';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { handle } from '@/server/export/handle';
@@ -20,7 +21,7 @@ afterEach(async () => {
 async function request(exportId: string, connectionId = 'c1') {
   await handle(ctx.store, exportId, {
     type: 'RequestExport',
-    data: { exportId, connectionId, formats: ['json'], outDir: `/tmp/${exportId}`, requestedBy: 'cli' },
+    data: { exportId, connectionId, formats: ['json'], outDir: `/tmp/${exportId}`, requestedBy: 'cli', options: DEFAULT_EXPORT_OPTIONS },
   });
 }
 
