@@ -10,11 +10,13 @@ import { EXPORT_FORMATS, ExportFormat, exportStreamId } from './export/export';
 import { findUnfinishedExport, requestExport } from './export/request-export';
 import { Runner } from './runner/runner';
 
-const USAGE = `Usage: npm run notion-sync -- export --out <dir> [--format markdown,json]
+const USAGE = `Usage: npm run notion-sync -- export --out <dir> [--format ${EXPORT_FORMATS.join(',')}] [--naming notion|clean] [--download-external]
 
 Exports everything the integration token can see into <dir>.
-  --out <dir>        folder that receives the export tree (manifest.json included)
-  --format <list>    comma-separated formats: ${EXPORT_FORMATS.join(', ')} (default: all)
+  --out <dir>           folder that receives the export tree (report.json and manifest.json included)
+  --format <list>       comma-separated formats: ${EXPORT_FORMATS.join(', ')} (default: all)
+  --naming <mode>       notion: "Title <id>.md" like Notion's own export (default); clean: "Title.md"
+  --download-external   also download files that pages only link to (Notion-hosted files always are)
 
 Environment:
   NOTION_TOKEN       the integration token (required)
@@ -41,7 +43,13 @@ function parseFormats(value: string | undefined): ExportFormat[] {
 async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { out: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      out: { type: 'string' },
+      format: { type: 'string' },
+      naming: { type: 'string' },
+      'download-external': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (values.help) {
@@ -50,6 +58,10 @@ async function exportCommand(args: string[]): Promise<number> {
   }
   if (!values.out) throw new UsageError('Missing --out <dir>');
   const formats = parseFormats(values.format);
+  if (values.naming !== undefined && values.naming !== 'notion' && values.naming !== 'clean') {
+    throw new UsageError(`Unknown naming "${values.naming}". Choose notion or clean`);
+  }
+  const options = { naming: (values.naming ?? 'notion') as 'notion' | 'clean', downloadExternal: !!values['download-external'] };
   const config = loadConfig();
   const token = process.env.NOTION_TOKEN?.trim();
   if (!token) throw new UsageError('Set NOTION_TOKEN to the Notion integration token');
@@ -62,7 +74,7 @@ async function exportCommand(args: string[]): Promise<number> {
     if (exportId) {
       log(`Resuming export ${exportId} into ${outDir}`);
     } else {
-      exportId = await requestExport(ctx, { connectionId: connection.id, formats, outDir, requestedBy: 'cli' });
+      exportId = await requestExport(ctx, { connectionId: connection.id, formats, outDir, requestedBy: 'cli', options });
       log(`Export ${exportId} of "${connection.workspaceName ?? connection.name}" into ${outDir}`);
     }
     const progress = new ProgressPrinter();

@@ -9,8 +9,10 @@ import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 
 const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
-  { value: 'markdown', label: 'Markdown', hint: 'One .md file per page, databases as tables' },
+  { value: 'markdown', label: 'Markdown', hint: 'One .md file per page, properties as front matter' },
+  { value: 'html', label: 'HTML', hint: 'Standalone pages to read in any browser, offline' },
   { value: 'json', label: 'JSON', hint: 'Raw Notion objects, for re-import or scripts' },
+  { value: 'csv', label: 'CSV', hint: 'One table per database, for spreadsheets' },
 ];
 
 /** Starts an export of one connection's workspace and opens its progress page. */
@@ -21,7 +23,9 @@ export function StartExportForm() {
   const selectId = useId();
   const connections = useQuery(trpc.connections.list.queryOptions());
   const [chosen, setChosen] = useState('');
-  const [formats, setFormats] = useState<ExportFormat[]>(['markdown', 'json']);
+  const [formats, setFormats] = useState<ExportFormat[]>(FORMATS.map((f) => f.value));
+  const [naming, setNaming] = useState<'notion' | 'clean'>('notion');
+  const [downloadExternal, setDownloadExternal] = useState(false);
   const start = useMutation(
     trpc.exports.start.mutationOptions({
       onSuccess: async ({ id }) => {
@@ -41,7 +45,7 @@ export function StartExportForm() {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!connectionId || formats.length === 0) return;
-    start.mutate({ connectionId, formats });
+    start.mutate({ connectionId, formats, options: { naming, downloadExternal } });
   };
 
   return (
@@ -95,6 +99,29 @@ export function StartExportForm() {
             ))}
           </div>
           {formats.length === 0 && <p className="mt-2 text-xs text-red-700">Choose at least one format.</p>}
+        </fieldset>
+        <fieldset className="space-y-2">
+          <legend className="text-sm font-medium text-slate-700">Options</legend>
+          <label className="flex items-center gap-2 text-sm text-slate-700">
+            <span>File names</span>
+            <select
+              value={naming}
+              onChange={(e) => setNaming(e.target.value as 'notion' | 'clean')}
+              className="h-8 rounded-md bg-white px-2 text-sm ring-1 ring-inset ring-slate-300"
+            >
+              <option value="notion">Like Notion’s export: “Title &lt;id&gt;.md”</option>
+              <option value="clean">Clean: “Title.md”</option>
+            </select>
+          </label>
+          <label className="flex items-center gap-2 text-sm text-slate-700">
+            <input
+              type="checkbox"
+              className="size-4 accent-slate-900"
+              checked={downloadExternal}
+              onChange={(e) => setDownloadExternal(e.target.checked)}
+            />
+            Also download externally linked files
+          </label>
         </fieldset>
         <div className="flex items-center gap-3">
           <Button type="submit" disabled={!connectionId || formats.length === 0 || start.isPending || start.isSuccess}>

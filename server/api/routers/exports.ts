@@ -1,8 +1,8 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { exportItems, exports } from '@/db/schema';
+import { exportIssues, exportItems, exports } from '@/db/schema';
 import { DomainError } from '@/server/errors';
-import { ExportFormat } from '@/server/export/export';
+import { EXPORT_FORMATS, ExportFormat, ExportOptions } from '@/server/export/export';
 import { handle } from '@/server/export/handle';
 import { requestExport } from '@/server/export/request-export';
 import { abortLocalExport, pokeRunner } from '@/server/runner/runner-registry';
@@ -10,7 +10,8 @@ import { publicProcedure, router } from '../trpc';
 
 export const StartExportInput = z.object({
   connectionId: z.string().min(1),
-  formats: z.array(ExportFormat).min(1, 'Choose at least one format').default(['markdown', 'json']),
+  formats: z.array(ExportFormat).min(1, 'Choose at least one format').default([...EXPORT_FORMATS]),
+  options: ExportOptions.partial().optional(),
 });
 
 export const exportsRouter = router({
@@ -26,7 +27,13 @@ export const exportsRouter = router({
       .where(and(eq(exportItems.exportId, input.id), eq(exportItems.status, 'failed')))
       .orderBy(asc(exportItems.seq))
       .limit(500);
-    return { ...row, failures };
+    const issues = await ctx.app.database.db
+      .select({ itemId: exportIssues.itemId, kind: exportIssues.kind, sourceId: exportIssues.sourceId, message: exportIssues.message })
+      .from(exportIssues)
+      .where(eq(exportIssues.exportId, input.id))
+      .orderBy(asc(exportIssues.id))
+      .limit(500);
+    return { ...row, failures, issues };
   }),
   start: publicProcedure.input(StartExportInput).mutation(async ({ ctx, input }) => {
     const id = await requestExport(ctx.app, { ...input, requestedBy: 'dashboard' });

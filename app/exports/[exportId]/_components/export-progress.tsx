@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useCallback } from 'react';
 import { useTRPC } from '@/app/_trpc/client';
-import type { ExportFailure, ExportRow } from '@/app/_trpc/types';
+import type { ExportDetail, ExportFailure, ExportRow } from '@/app/_trpc/types';
 import { exportPercent, isDownloadable, isFinishedStatus } from '@/components/export-percent';
 import { ExportPhaseSteps, exportPhaseLabel } from '@/components/export-phase-steps';
 import { ExportStatusBadge } from '@/components/export-status-badge';
@@ -165,6 +165,7 @@ export function ExportProgress({ exportId }: { exportId: string }) {
         </Card>
         <div className="space-y-6 lg:col-span-3">
           {(failures.length > 0 || row.pagesFailed > 0) && <FailedPages failures={failures} total={row.pagesFailed} />}
+          {(detail.data?.issues.length ?? 0) > 0 && <ExportIssues issues={detail.data!.issues} />}
           <ActivityLog entries={feed.activity} />
         </div>
       </div>
@@ -243,6 +244,31 @@ function ActivityLog({ entries }: { entries: ActivityEntry[] }) {
           ))}
         </ol>
       )}
+    </Card>
+  );
+}
+
+const ISSUE_LABELS: Record<string, string> = {
+  attachment_failed: 'Attachment not saved',
+  unsupported_block: 'Block the API does not support',
+  linked_database: 'Linked database (not available through the API)',
+  property_incomplete: 'Property value incomplete',
+};
+
+function ExportIssues({ issues }: { issues: ExportDetail['issues'] }) {
+  return (
+    <Card
+      title={`Report (${issues.length})`}
+      description="What the export could not carry over in full; also listed in report.json."
+    >
+      <ul aria-label="Export issues" className="divide-y divide-slate-100">
+        {issues.map((issue) => (
+          <li key={`${issue.itemId}:${issue.kind}:${issue.sourceId}`} className="py-2 first:pt-0 last:pb-0">
+            <p className="text-sm font-medium text-slate-900">{ISSUE_LABELS[issue.kind] ?? issue.kind}</p>
+            <p className="text-xs text-slate-600">{issue.message}</p>
+          </li>
+        ))}
+      </ul>
     </Card>
   );
 }

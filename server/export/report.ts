@@ -1,0 +1,79 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { DB } from '@/db/client';
+import { exportFiles, exportIssues, exportItems, exports } from '@/db/schema';
+
+export interface ExportReport {
+  version: 1;
+  exportId: string;
+  startedAt: string | null;
+  finishedAt: string;
+  durationMs: number | null;
+  api: { requests: number; rateLimited: number; retries: number };
+  pages: { exported: number; failed: number };
+  databases: { exported: number; failed: number };
+  dataSources: number;
+  files: { count: number; bytes: number };
+  attachments: { saved: number; bytes: number; failed: number };
+  /** What is not in the export, and why: pages the token cannot read, linked databases… */
+  skipped: { id: string; kind: string; title: string; reason: string }[];
+  /** What is in the export but incomplete: attachments that failed, unsupported blocks… */
+  issues: { itemId: string; kind: string; sourceId: string; message: string }[];
+}
+
+const ATTACHMENT = sql`${exportFiles.path} like 'attachments/%'`;
+
+/** What an export holds and what it could not carry over, from its read models. */
+export async function buildReport(db: DB, exportId: string, finishedAt: Date): Promise<ExportReport> {
+  const [row] = await db.select().from(exports).where(eq(exports.id, exportId));
+  if (!row) throw new Error(`Export ${exportId} does not exist`);
+  const counts = await db
+    .select({ kind: exportItems.kind, status: exportItems.status, n: sql<number>`count(*)` })
+    .from(exportItems)
+    .where(eq(exportItems.exportId, exportId))
+    .groupBy(exportItems.kind, exportItems.status);
+  const n = (kind: string, status: string) => Number(counts.find((c) => c.kind === kind && c.status === status)?.n ?? 0);
+  const [files] = await db
+    .select({ count: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${exportFiles.bytes}), 0)` })
+    .from(exportFiles)
+    .where(eq(exportFiles.exportId, exportId));
+  const [attachments] = await db
+    .select({ count: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${exportFiles.bytes}), 0)` })
+    .from(exportFiles)
+    .where(and(eq(exportFiles.exportId, exportId), ATTACHMENT));
+  const [dataSources] = await db
+    .select({ count: sql<number>`count(*)` })
+    .from(exportFiles)
+    .where(and(eq(exportFiles.exportId, exportId), sql`${exportFiles.path} like '%.csv'`));
+  const failed = await db
+    .select()
+    .from(exportItems)
+    .where(and(eq(exportItems.exportId, exportId), eq(exportItems.status, 'failed')));
+  const issues = await db
+    .select({ itemId: exportIssues.itemId, kind: exportIssues.kind, sourceId: exportIssues.sourceId, message: exportIssues.message })
+    .from(exportIssues)
+    .where(eq(exportIssues.exportId, exportId))
+    .orderBy(exportIssues.id);
+  const skippedIssues = issues.filter((i) => i.kind === 'linked_database');
+  return {
+    version: 1,
+    exportId,
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: finishedAt.toISOString(),
+    durationMs: row.startedAt ? finishedAt.getTime() - row.startedAt.getTime() : null,
+    api: { requests: row.requests, rateLimited: row.rateLimited, retries: row.retries },
+    pages: { exported: n('page', 'done'), failed: n('page', 'failed') },
+    databases: { exported: n('database', 'done') - skippedIssues.length, failed: n('database', 'failed') },
+    dataSources: Number(dataSources?.count ?? 0),
+    files: { count: Number(files?.count ?? 0), bytes: Number(files?.bytes ?? 0) },
+    attachments: {
+      saved: Number(attachments?.count ?? 0),
+      bytes: Number(attachments?.bytes ?? 0),
+      failed: issues.filter((i) => i.kind === 'attachment_failed').length,
+    },
+    skipped: [
+      ...failed.map((f) => ({ id: f.itemId, kind: f.kind, title: f.title, reason: f.error ?? 'failed' })),
+      ...skippedIssues.map((i) => ({ id: i.itemId, kind: 'database', title: '', reason: i.message })),
+    ],
+    issues: issues.filter((i) => i.kind !== 'linked_database'),
+  };
+}
