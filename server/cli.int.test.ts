@@ -74,6 +74,28 @@ describe('notion-sync export (CLI)', () => {
     expect(await verifyManifest(out)).toMatchObject({ missing: [], changed: [], extra: [] });
   });
 
+  it('verifies an export against its manifest and names what changed', async () => {
+    const out = path.join(dir, 'full');
+    const ok = await cli(['verify', out]).done;
+    expect(ok.code).toBe(0);
+    const some = files(out).find((f) => f.endsWith('.md'))!;
+    fs.appendFileSync(some, 'tampered');
+    fs.writeFileSync(path.join(out, 'stray.txt'), 'x');
+    const removed = files(out).find((f) => f.endsWith('.json') && !f.endsWith('manifest.json'))!;
+    fs.rmSync(removed);
+    let stdout = '';
+    const run = cli(['verify', out]);
+    run.child.stdout!.on('data', (d) => {
+      stdout += String(d);
+    });
+    const bad = await run.done;
+    expect(bad.code).toBe(3);
+    expect(stdout).toContain(`changed: ${path.relative(out, some).split(path.sep).join('/')}`);
+    expect(stdout).toContain('extra:   stray.txt');
+    expect(stdout).toContain(`missing: ${path.relative(out, removed).split(path.sep).join('/')}`);
+    expect((await cli(['verify', path.join(dir, 'nowhere')]).done).code).toBe(1);
+  });
+
   it('writes only the formats asked for', async () => {
     const out = path.join(dir, 'md-only');
     const { code } = await cli(['export', '--out', out, '--format', 'markdown']).done;

@@ -7,6 +7,7 @@ import { ensureConnection } from './connections/connections';
 import { createAppContext } from './context';
 import { DomainError } from './errors';
 import { EXPORT_FORMATS, ExportFormat, exportStreamId } from './export/export';
+import { verifyManifest } from './export/manifest';
 import { findUnfinishedExport, requestExport } from './export/request-export';
 import { Runner } from './runner/runner';
 
@@ -24,7 +25,12 @@ Environment:
   DATABASE_URL       state database (default: file:./data/notion-sync.db)
 
 Running the same command again after an interruption resumes the unfinished export.
-Exit codes: 0 completed, 1 failed or bad usage, 2 completed with pages that could not be exported.`;
+Exit codes: 0 completed, 1 failed or bad usage, 2 completed with pages that could not be exported.
+
+       npm run notion-sync -- verify <export dir>
+
+Recomputes the checksum of every file listed in the export's manifest.json and names any
+missing, changed or extra file. Exit codes: 0 intact, 3 differences found, 1 no manifest.`;
 
 class UsageError extends Error {}
 
@@ -151,10 +157,36 @@ async function printProgress(db: Awaited<ReturnType<typeof createAppContext>>['d
   );
 }
 
+async function verifyCommand(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: {} });
+  if (positionals.length !== 1) throw new UsageError('verify needs exactly one export folder');
+  const root = path.resolve(positionals[0]!);
+  let check: Awaited<ReturnType<typeof verifyManifest>>;
+  try {
+    check = await verifyManifest(root);
+  } catch (error) {
+    log(`Cannot verify ${root}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  const problems = [
+    ...check.missing.map((p) => `missing: ${p}`),
+    ...check.changed.map((p) => `changed: ${p}`),
+    ...check.extra.map((p) => `extra:   ${p}`),
+  ];
+  for (const line of problems) process.stdout.write(`${line}\n`);
+  if (problems.length === 0) {
+    log(`OK: every file in ${root} matches its manifest.`);
+    return 0;
+  }
+  log(`${check.missing.length} missing, ${check.changed.length} changed, ${check.extra.length} extra.`);
+  return 3;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === 'export') return await exportCommand(rest);
+    if (command === 'verify') return await verifyCommand(rest);
     if (!command || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return command ? 0 : 1;
