@@ -32,7 +32,10 @@ export type ExportCommand =
       type: 'CompleteExport';
       data: { pages: number; failed: number; files: number; bytes: number; stats: RequestStats };
     }
-  | { type: 'ResolveLinks'; data: { files: { path: string; bytes: number; sha256: string; sourceId: string }[] } }
+  | {
+      type: 'RecordFiles';
+      data: { files: { path: string; bytes: number; sha256: string; sourceId: string }[]; reason: 'links' | 'report' };
+    }
   | { type: 'FailExport'; data: { reason: string; retryable: boolean } }
   | { type: 'CancelExport'; data: { reason: string } };
 
@@ -70,9 +73,9 @@ export function decide(command: ExportCommand, state: ExportState): ExportEvent[
       if (exported.length > 0 || out.length === 0) out.push({ type: 'PagesExported', data: { items: exported, stats } });
       return out;
     }
-    case 'ResolveLinks':
+    case 'RecordFiles':
       if (state.status !== 'running') throw new InvalidStateError(`Export is ${state.status}, not running`);
-      return [{ type: 'LinksResolved', data: command.data }];
+      return [{ type: 'FilesWritten', data: command.data }];
     case 'CompleteExport':
       if (state.status !== 'running') throw new InvalidStateError(`Export is ${state.status}, not running`);
       return [{ type: 'ExportCompleted', data: command.data }];

@@ -1,6 +1,8 @@
 import type { Client } from '@notionhq/client';
 import { isFullDataSource, isFullPage } from '@notionhq/client';
+import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import { iterateSearch } from '@/server/notion/paginate';
+import type { BoundedCache } from './bounded-cache';
 import type { DiscoveredItem } from './export';
 import { databaseTitle, normalizeId, pageTitle } from './notion-text';
 
@@ -10,11 +12,16 @@ import { databaseTitle, normalizeId, pageTitle } from './notion-text';
  * folder. Candidates the walk never reaches (their parent is not shared) are exported at the
  * root at the end, so nothing visible is left out.
  */
-export async function* discoverWorkspace(client: Client, signal?: AbortSignal): AsyncGenerator<DiscoveredItem[]> {
+export async function* discoverWorkspace(
+  client: Client,
+  signal?: AbortSignal,
+  pages?: BoundedCache<string, PageObjectResponse>,
+): AsyncGenerator<DiscoveredItem[]> {
   let chunk: DiscoveredItem[] = [];
   for await (const result of iterateSearch(client)) {
     signal?.throwIfAborted();
     if (isFullPage(result)) {
+      pages?.set(normalizeId(result.id), result);
       const atRoot = result.parent.type === 'workspace';
       chunk.push({
         id: normalizeId(result.id),

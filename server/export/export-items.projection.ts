@@ -10,7 +10,7 @@ import { parseExportEvent } from './export';
  */
 export const exportItemsProjection: Projection = {
   name: 'export-items',
-  canHandle: ['ItemsDiscovered', 'PagesExported', 'PageFailed', 'LinksResolved'],
+  canHandle: ['ItemsDiscovered', 'PagesExported', 'PageFailed', 'FilesWritten'],
   async apply(tx: Tx, recorded: RecordedEvent): Promise<void> {
     const event = parseExportEvent(recorded.type, recorded.data);
     const exportId = recorded.streamId.replace(/^export-/, '');
@@ -64,8 +64,9 @@ export const exportItemsProjection: Projection = {
           }
         }
         return;
-      case 'LinksResolved':
+      case 'FilesWritten':
         await upsertFiles(tx, exportId, event.data.files);
+        if (event.data.reason !== 'links') return;
         for (const id of new Set(event.data.files.map((f) => f.sourceId))) {
           await tx
             .update(exportItems)

@@ -74,7 +74,8 @@ export const ExportEventSchemas = {
     ),
     stats: RequestStats,
   }),
-  LinksResolved: z.object({ files: z.array(WrittenFileSchema) }),
+  /** Files written or rewritten outside a page's own batch: resolved links, the report. */
+  FilesWritten: z.object({ files: z.array(WrittenFileSchema), reason: z.enum(['links', 'report']) }),
   PageFailed: z.object({
     id: z.string(),
     kind: z.enum(['page', 'database']),
@@ -154,7 +155,7 @@ export function evolve(state: ExportState, event: ExportEvent): ExportState {
     case 'PhaseChanged':
     case 'ItemsDiscovered':
     case 'PagesExported':
-    case 'LinksResolved':
+    case 'FilesWritten':
       return state;
     default: {
       const _exhaustive: never = type;

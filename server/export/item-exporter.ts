@@ -1,25 +1,46 @@
 import path from 'node:path';
 import type { Client } from '@notionhq/client';
 import { isFullBlock, isFullDataSource, isFullDatabase, isFullPage } from '@notionhq/client';
-import type {
-  DataSourceObjectResponse,
-  PageObjectResponse,
-} from '@notionhq/client/build/src/api-endpoints';
-import type { Root } from 'mdast';
-import { toMarkdown } from 'mdast-util-to-markdown';
+import type { DataSourceObjectResponse, PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import { iterateBlockChildren, iterateDataSourceRows } from '@/server/notion/paginate';
 import { writeFileAtomic } from './atomic-write';
-import type { DiscoveredItem, ExportFormat } from './export';
-import { folderName, relativeLink, safeFileName } from './layout';
+import { ATTACHMENTS_DIR, AttachmentError, type AttachmentRef, type AttachmentStore, type SavedAttachment } from './attachments';
+import type { BoundedCache } from './bounded-cache';
+import { completeProperties } from './complete-properties';
+import type { DocumentContext } from './document-tree';
+import type { DiscoveredItem, ExportFormat, ExportIssue, ExportOptions } from './export';
+import { assignSiblingStems, fitPath, itemStem, relativeLink } from './layout';
 import { databaseTitle, normalizeId, pageTitle } from './notion-text';
+import { linkPlaceholder, referencedIds } from './page-links';
 import type { BlockNode, WrittenFile } from './types';
+import { renderDataSourceCsv } from './writers/csv';
+import { renderDatabaseHtml, renderDatabaseMarkdown } from './writers/database-index';
+import { renderPageHtml } from './writers/html';
 import { renderDatabaseJson, renderPageJson } from './writers/json';
 import { renderPageMarkdown } from './writers/markdown';
+
+/** What the exporter knows about another item: its title, and its place once it has one. */
+export interface KnownItem {
+  title: string;
+  kind: 'page' | 'database';
+  dir: string | null;
+  stem: string | null;
+}
 
 export interface ExportTarget {
   /** Absolute folder the export tree is written to. */
   root: string;
   formats: readonly ExportFormat[];
+  options: ExportOptions;
+  attachments: AttachmentStore;
+  /** Items of this export by id (titles for all; places for those placed). */
+  lookup(ids: readonly string[]): Promise<Map<string, KnownItem>>;
+  /** Stems already taken in a folder by items other than `except`. */
+  stemsIn(dir: string, except: readonly string[]): Promise<string[]>;
+  /** Page objects read by search or a data source query, so they are not fetched again. */
+  pages: BoundedCache<string, PageObjectResponse>;
+  /** Children of synced block originals, fetched once per export. */
+  synced: BoundedCache<string, BlockNode[]>;
 }
 
 export interface WorkItem {
@@ -28,11 +49,15 @@ export interface WorkItem {
   title: string;
   /** Folder of the item's files, relative to the root ('' = the root). */
   dir: string;
+  /** File name without extension, decided when the item was discovered. */
+  stem: string | null;
 }
 
 export interface ItemResult {
   files: WrittenFile[];
   discovered: DiscoveredItem[];
+  issues: ExportIssue[];
+  unresolvedLinks: boolean;
 }
 
 const join = (...parts: string[]) => path.posix.join(...parts.filter((p) => p !== ''));
@@ -42,100 +67,233 @@ async function write(target: ExportTarget, relPath: string, data: string, source
   return { path: relPath, bytes, sha256, sourceId };
 }
 
+/** The stem an item gets in `dir`, when it was not decided at discovery (roots, old events). */
+export function stemOf(item: Pick<WorkItem, 'id' | 'title' | 'dir' | 'stem'>, mode: ExportOptions['naming']): string {
+  return item.stem ?? fitPath(item.dir, itemStem(item.title, item.id, mode));
+}
+
 /** Every block under `blockId`, children nested; child pages and databases are separate items. */
-export async function fetchBlockTree(client: Client, blockId: string, signal?: AbortSignal): Promise<BlockNode[]> {
+export async function fetchBlockTree(
+  client: Client,
+  blockId: string,
+  synced: BoundedCache<string, BlockNode[]>,
+  signal?: AbortSignal,
+): Promise<BlockNode[]> {
   const blocks: BlockNode[] = [];
   for await (const block of iterateBlockChildren(client, blockId)) {
     signal?.throwIfAborted();
     if (isFullBlock(block)) blocks.push(block);
   }
   for (const block of blocks) {
-    if (block.has_children && block.type !== 'child_page' && block.type !== 'child_database') {
-      block.children = await fetchBlockTree(client, block.id, signal);
-    }
+    if (!block.has_children || block.type === 'child_page' || block.type === 'child_database') continue;
+    // A synced block's references all show the original's content: read it once.
+    const original =
+      block.type === 'synced_block' ? normalizeId(block.synced_block.synced_from?.block_id ?? block.id) : undefined;
+    const cached = original ? synced.get(original) : undefined;
+    block.children = cached ?? (await fetchBlockTree(client, block.id, synced, signal));
+    if (original && !cached) synced.set(original, block.children);
   }
   return blocks;
 }
 
-function childItems(blocks: BlockNode[], parentId: string, dir: string, out: DiscoveredItem[] = []): DiscoveredItem[] {
-  for (const block of blocks) {
-    if (block.type === 'child_page') {
-      out.push({ id: normalizeId(block.id), kind: 'page', title: block.child_page.title, parentId, dir, status: 'pending' });
-    } else if (block.type === 'child_database') {
-      out.push({
-        id: normalizeId(block.id),
-        kind: 'database',
-        title: block.child_database.title,
-        parentId,
-        dir,
-        status: 'pending',
-      });
+/** Children of a page that are items of their own, named deterministically within their folder. */
+async function childItems(
+  target: ExportTarget,
+  blocks: readonly BlockNode[],
+  parentId: string,
+  dir: string,
+): Promise<DiscoveredItem[]> {
+  const found: { id: string; kind: 'page' | 'database'; title: string }[] = [];
+  const walk = (list: readonly BlockNode[]) => {
+    for (const block of list) {
+      if (block.type === 'child_page') found.push({ id: normalizeId(block.id), kind: 'page', title: block.child_page.title });
+      else if (block.type === 'child_database') {
+        found.push({ id: normalizeId(block.id), kind: 'database', title: block.child_database.title });
+      }
+      if (block.children && block.type !== 'synced_block') walk(block.children);
     }
-    if (block.children) childItems(block.children, parentId, dir, out);
+  };
+  walk(blocks);
+  return placeItems(target, found, parentId, dir);
+}
+
+async function placeItems(
+  target: ExportTarget,
+  found: { id: string; kind: 'page' | 'database'; title: string }[],
+  parentId: string,
+  dir: string,
+): Promise<DiscoveredItem[]> {
+  if (found.length === 0) return [];
+  const unique = [...new Map(found.map((f) => [f.id, f])).values()];
+  const taken = await target.stemsIn(dir, unique.map((f) => f.id));
+  if (dir === '') taken.push(ATTACHMENTS_DIR);
+  const stems = assignSiblingStems(unique, taken, target.options.naming, { dir });
+  return unique.map((f) => ({
+    id: f.id,
+    kind: f.kind,
+    title: f.title,
+    parentId,
+    dir,
+    stem: fitPath(dir, stems.get(f.id) ?? itemStem(f.title, f.id, target.options.naming)),
+    status: 'pending' as const,
+  }));
+}
+
+type FileSource = { type: 'file'; file: { url: string; expiry_time?: string } } | { type: 'external'; external: { url: string } };
+
+function refOf(source: FileSource | null | undefined, sourceId: string, name?: string): AttachmentRef | undefined {
+  if (!source) return undefined;
+  if (source.type === 'file') return { url: source.file.url, kind: 'file', name, sourceId, expiryTime: source.file.expiry_time };
+  if (source.type === 'external') return { url: source.external.url, kind: 'external', name, sourceId };
+  return undefined;
+}
+
+const MEDIA = new Set(['image', 'video', 'audio', 'file', 'pdf']);
+
+/** The files a page shows: media blocks, its icon and cover, `files` properties. */
+export function attachmentRefs(page: PageObjectResponse | undefined, blocks: readonly BlockNode[]): AttachmentRef[] {
+  const refs: AttachmentRef[] = [];
+  const push = (ref: AttachmentRef | undefined) => {
+    if (ref) refs.push(ref);
+  };
+  if (page) {
+    push(refOf(page.icon as FileSource | null, page.id));
+    push(refOf(page.cover as FileSource | null, page.id));
+    for (const prop of Object.values(page.properties)) {
+      if (prop.type !== 'files') continue;
+      for (const f of prop.files) push(refOf(f as FileSource, page.id, f.name));
+    }
+  }
+  const walk = (list: readonly BlockNode[]) => {
+    for (const block of list) {
+      const payload = (block as unknown as Record<string, unknown>)[block.type] as
+        | (FileSource & { name?: string; icon?: FileSource | null })
+        | undefined;
+      if (MEDIA.has(block.type) && payload) push(refOf(payload, block.id, payload.name || undefined));
+      if (block.type === 'callout' && payload?.icon) push(refOf(payload.icon, block.id));
+      if (block.children) walk(block.children);
+    }
+  };
+  walk(blocks);
+  return refs;
+}
+
+/** Saves every attachment; a failure becomes an issue of the page, never a lost page. */
+async function saveAttachments(
+  target: ExportTarget,
+  refs: AttachmentRef[],
+  itemId: string,
+): Promise<{ saved: Map<string, SavedAttachment>; files: WrittenFile[]; issues: ExportIssue[] }> {
+  const saved = new Map<string, SavedAttachment>();
+  const issues: ExportIssue[] = [];
+  const results = await Promise.allSettled(refs.map((ref) => target.attachments.save(ref)));
+  results.forEach((result, i) => {
+    const ref = refs[i]!;
+    if (result.status === 'fulfilled') {
+      if (result.value) saved.set(ref.url, result.value);
+    } else {
+      const message = result.reason instanceof AttachmentError || result.reason instanceof Error ? result.reason.message : String(result.reason);
+      issues.push({ kind: 'attachment_failed', sourceId: ref.sourceId, message: `${ref.name ?? ref.url.split('?')[0]}: ${message}` });
+    }
+  });
+  const files = [...new Map([...saved.values()].map((s) => [s.path, s])).values()].map((s) => ({
+    path: s.path,
+    bytes: s.bytes,
+    sha256: s.sha256,
+    sourceId: itemId,
+  }));
+  return { saved, files, issues };
+}
+
+function unsupportedIssues(blocks: readonly BlockNode[], out: ExportIssue[] = []): ExportIssue[] {
+  for (const block of blocks) {
+    if (block.type === 'unsupported') {
+      out.push({ kind: 'unsupported_block', sourceId: block.id, message: 'A block the Notion API does not expose was left out' });
+    }
+    if (block.children) unsupportedIssues(block.children, out);
   }
   return out;
 }
 
-/** Fetches a page and its blocks, writes it in every format, and names the children it holds. */
+/** Document context for one output file: links relative to `fromDir`, to files of `ext`. */
+function documentContext(
+  fromDir: string,
+  ext: '.md' | '.html',
+  known: Map<string, KnownItem>,
+  saved: Map<string, SavedAttachment>,
+  unresolved: { value: boolean },
+): DocumentContext {
+  return {
+    linkForPage(id) {
+      const item = known.get(normalizeId(id));
+      if (item?.dir != null && item.stem) return relativeLink(fromDir, join(item.dir, `${item.stem}${ext}`));
+      unresolved.value = true;
+      return linkPlaceholder(id);
+    },
+    titleForPage: (id) => known.get(normalizeId(id))?.title,
+    linkForFile(ref) {
+      const file = saved.get(ref.url);
+      return file ? relativeLink(fromDir, file.path) : undefined;
+    },
+    pathToRoot: fromDir === '' ? '.' : fromDir.split('/').map(() => '..').join('/'),
+  };
+}
+
+/** Fetches a page and its blocks, saves its files, writes it in every format, names its children. */
 export async function exportPage(
   client: Client,
   target: ExportTarget,
   item: WorkItem,
   signal?: AbortSignal,
 ): Promise<ItemResult> {
-  const page = await client.pages.retrieve({ page_id: item.id });
-  if (!isFullPage(page)) throw new Error(`Notion returned a partial page for ${item.id}`);
-  const blocks = await fetchBlockTree(client, item.id, signal);
-  const title = pageTitle(page) || item.title;
-  const childDir = join(item.dir, folderName(title, item.id));
-  const children = childItems(blocks, item.id, childDir);
-  const links = new Map<string, string>();
-  for (const child of children) {
-    links.set(child.id, relativeLink(item.dir, join(childDir, safeFileName(child.title, child.id, '.md'))));
+  let page = target.pages.take(item.id);
+  if (!page) {
+    const fetched = await client.pages.retrieve({ page_id: item.id });
+    if (!isFullPage(fetched)) throw new Error(`Notion returned a partial page for ${item.id}`);
+    page = fetched;
   }
-  const files: WrittenFile[] = [];
+  await completeProperties(client, page);
+  const blocks = await fetchBlockTree(client, item.id, target.synced, signal);
+  const title = pageTitle(page) || item.title;
+  const stem = stemOf({ ...item, title: item.title || title }, target.options.naming);
+  const childDir = join(item.dir, stem);
+  const discovered = await childItems(target, blocks, item.id, childDir);
+
+  const refs = attachmentRefs(page, blocks);
+  const { saved, files: attachmentFiles, issues } = await saveAttachments(target, refs, item.id);
+  issues.push(...unsupportedIssues(blocks));
+
+  const known = await target.lookup([...referencedIds(page, blocks)]);
+  for (const d of discovered) known.set(d.id, { title: d.title, kind: d.kind, dir: d.dir, stem: d.stem ?? null });
+  const unresolved = { value: false };
+  const files: WrittenFile[] = [...attachmentFiles];
+  const base = join(item.dir, stem);
   if (target.formats.includes('markdown')) {
-    const md = renderPageMarkdown(page, blocks, { linkForPage: (id) => links.get(normalizeId(id)) });
-    files.push(await write(target, join(item.dir, safeFileName(title, item.id, '.md')), md, item.id));
+    const md = renderPageMarkdown(page, blocks, documentContext(item.dir, '.md', known, saved, unresolved));
+    files.push(await write(target, `${base}.md`, md, item.id));
+  }
+  if (target.formats.includes('html')) {
+    const html = renderPageHtml(page, blocks, documentContext(item.dir, '.html', known, saved, unresolved));
+    files.push(await write(target, `${base}.html`, html, item.id));
   }
   if (target.formats.includes('json')) {
-    files.push(await write(target, join(item.dir, safeFileName(title, item.id, '.json')), renderPageJson(page, blocks), item.id));
+    files.push(await write(target, `${base}.json`, renderPageJson(page, blocks), item.id));
   }
-  return { files, discovered: children };
+  return { files, discovered, issues, unresolvedLinks: unresolved.value };
 }
 
-function databaseIndexMarkdown(title: string, dir: string, rowsDir: string, rows: { id: string; title: string }[]): string {
-  const tree: Root = {
-    type: 'root',
-    children: [
-      { type: 'heading', depth: 1, children: [{ type: 'text', value: title || 'Untitled' }] },
-      {
-        type: 'list',
-        ordered: false,
-        spread: false,
-        children: rows.map((row) => ({
-          type: 'listItem',
-          spread: false,
-          children: [
-            {
-              type: 'paragraph',
-              children: [
-                {
-                  type: 'link',
-                  url: relativeLink(dir, join(rowsDir, safeFileName(row.title, row.id, '.md'))),
-                  children: [{ type: 'text', value: row.title || 'Untitled' }],
-                },
-              ],
-            },
-          ],
-        })),
-      },
-    ],
-  };
-  return toMarkdown(tree);
+interface SourceRows {
+  dataSource: DataSourceObjectResponse;
+  rows: PageObjectResponse[];
+  dir: string;
+  stems: Map<string, string>;
+  csvPath?: string;
 }
 
-/** Fetches a database, its data sources and their rows; the rows become page items. */
+/**
+ * Fetches a database, its data sources and their rows: one CSV per data source, the database's
+ * own page listing them, and the rows as page items placed in its folder.
+ */
 export async function exportDatabase(
   client: Client,
   target: ExportTarget,
@@ -145,30 +303,78 @@ export async function exportDatabase(
   const database = await client.databases.retrieve({ database_id: item.id });
   if (!isFullDatabase(database)) throw new Error(`Notion returned a partial database for ${item.id}`);
   const title = databaseTitle(database) || item.title;
-  const rowsDir = join(item.dir, folderName(title, item.id));
-  const dataSources: DataSourceObjectResponse[] = [];
-  const rows: { id: string; title: string }[] = [];
+  const stem = stemOf({ ...item, title: item.title || title }, target.options.naming);
+  const folder = join(item.dir, stem);
+  const single = database.data_sources.length === 1;
+  const sources: SourceRows[] = [];
   const discovered: DiscoveredItem[] = [];
+
+  const sourceStems = assignSiblingStems(
+    database.data_sources.map((ds) => ({ id: normalizeId(ds.id), title: ds.name })),
+    [],
+    target.options.naming,
+    { dir: folder },
+  );
   for (const ref of database.data_sources) {
     const source = await client.dataSources.retrieve({ data_source_id: ref.id });
-    if (isFullDataSource(source)) dataSources.push(source);
+    if (!isFullDataSource(source)) continue;
+    const sourceStem = fitPath(folder, sourceStems.get(normalizeId(ref.id)) ?? itemStem(ref.name, ref.id, target.options.naming));
+    const dir = single ? folder : join(folder, sourceStem);
+    const rows: PageObjectResponse[] = [];
     for await (const row of iterateDataSourceRows(client, ref.id)) {
       signal?.throwIfAborted();
       if (!isFullPage(row)) continue;
-      const rowTitle = pageTitle(row as PageObjectResponse);
-      const id = normalizeId(row.id);
-      rows.push({ id, title: rowTitle });
-      discovered.push({ id, kind: 'page', title: rowTitle, parentId: item.id, dir: rowsDir, status: 'pending' });
+      await completeProperties(client, row);
+      rows.push(row);
+    }
+    const placed = await placeItems(
+      target,
+      rows.map((r) => ({ id: normalizeId(r.id), kind: 'page' as const, title: pageTitle(r) })),
+      item.id,
+      dir,
+    );
+    for (const row of rows) target.pages.set(normalizeId(row.id), row);
+    discovered.push(...placed);
+    sources.push({
+      dataSource: source,
+      rows,
+      dir,
+      stems: new Map(placed.map((p) => [p.id, p.stem!])),
+      csvPath: single ? join(item.dir, `${stem}.csv`) : join(folder, `${sourceStem}.csv`),
+    });
+  }
+
+  const files: WrittenFile[] = [];
+  const unresolved = { value: false };
+  const related = new Set<string>();
+  for (const s of sources) for (const row of s.rows) for (const id of referencedIds(row, [])) related.add(id);
+  const known = await target.lookup([...related]);
+  for (const d of discovered) known.set(d.id, { title: d.title, kind: 'page', dir: d.dir, stem: d.stem ?? null });
+
+  if (target.formats.includes('csv')) {
+    for (const s of sources) {
+      const ctx = documentContext(path.posix.dirname(s.csvPath!), '.md', known, new Map(), unresolved);
+      files.push(await write(target, s.csvPath!, renderDataSourceCsv(s.dataSource, s.rows, ctx), s.dataSource.id));
     }
   }
-  const files: WrittenFile[] = [];
+  const index = (ext: '.md' | '.html') =>
+    sources.map((s) => ({
+      dataSource: s.dataSource,
+      csvLink: target.formats.includes('csv') ? relativeLink(item.dir, s.csvPath!) : undefined,
+      rowLinks: s.rows.map((row) => {
+        const id = normalizeId(row.id);
+        return { title: pageTitle(row) || 'Untitled', href: relativeLink(item.dir, join(s.dir, `${s.stems.get(id)}${ext}`)) };
+      }),
+    }));
   if (target.formats.includes('markdown')) {
-    const md = databaseIndexMarkdown(title, item.dir, rowsDir, rows);
-    files.push(await write(target, join(item.dir, safeFileName(title, item.id, '.md')), md, item.id));
+    files.push(await write(target, join(item.dir, `${stem}.md`), renderDatabaseMarkdown(database, index('.md')), item.id));
+  }
+  if (target.formats.includes('html')) {
+    files.push(await write(target, join(item.dir, `${stem}.html`), renderDatabaseHtml(database, index('.html')), item.id));
   }
   if (target.formats.includes('json')) {
-    const json = renderDatabaseJson(database, dataSources, rows.map((r) => r.id));
-    files.push(await write(target, join(item.dir, safeFileName(title, item.id, '.json')), json, item.id));
+    const json = renderDatabaseJson(database, sources.map((s) => s.dataSource), discovered.map((d) => d.id));
+    files.push(await write(target, join(item.dir, `${stem}.json`), json, item.id));
   }
-  return { files, discovered };
+  return { files, discovered, issues: [], unresolvedLinks: unresolved.value };
 }

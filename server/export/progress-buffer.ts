@@ -1,9 +1,10 @@
-import type { RequestStats } from './export';
-import type { DiscoveredItem } from './export';
+import type { DiscoveredItem, ExportIssue, RequestStats } from './export';
 
 export interface ExportedItem {
   id: string;
   files: { path: string; bytes: number; sha256: string; sourceId: string }[];
+  issues?: ExportIssue[];
+  unresolvedLinks?: boolean;
 }
 
 export interface FailedItem {

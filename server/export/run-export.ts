@@ -1,16 +1,21 @@
 import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
-import { exportFiles, exportItems, exports } from '@/db/schema';
+import { exportItems, exports } from '@/db/schema';
 import { connectionSecrets } from '@/server/connections/connections';
 import type { AppContext } from '@/server/context';
-import { isNotionClientError } from '@notionhq/client';
+import { type Client, isFullBlock, isFullPage, isNotionClientError } from '@notionhq/client';
 import { NotionGatewayError, toGatewayError } from '@/server/notion/errors';
 import { createNotionGateway, type NotionGateway } from '@/server/notion/notion-gateway';
-import type { ExportFormat, RequestStats } from './export';
+import { DEFAULT_EXPORT_OPTIONS, type DiscoveredItem, type ExportFormat, type RequestStats } from './export';
 import { InvalidStateError } from './decide';
 import { handle } from './handle';
-import { exportDatabase, exportPage, type ExportTarget, type WorkItem } from './item-exporter';
+import { attachmentRefs, exportDatabase, exportPage, type ExportTarget, type WorkItem } from './item-exporter';
 import { discoverWorkspace } from './discover';
-import { buildManifest, writeManifest } from './manifest';
+import { ATTACHMENTS_DIR, type AttachmentRef, AttachmentStore } from './attachments';
+import { BoundedCache } from './bounded-cache';
+import { resolveLinks, writeReportAndManifest } from './finish-export';
+import { lookupItems, stemsInDir } from './item-lookup';
+import { assignSiblingStems, fitPath, itemStem } from './layout';
+import type { WrittenFile } from './types';
 import { ProgressBuffer } from './progress-buffer';
 
 export interface RunExportOptions {
@@ -62,13 +67,18 @@ function fatalFrom(input: unknown, baseUrl: string | undefined): FatalExportErro
  * exports every page and database (resuming from the checkpoints of earlier attempts), writes
  * the manifest last and completes. Progress is recorded in batches as events.
  */
-export async function runExport(ctx: AppContext, options: RunExportOptions): Promise<RunOutcome> {
-  const { exportId, signal } = options;
+export async function runExport(ctx: AppContext, runOptions: RunExportOptions): Promise<RunOutcome> {
+  const { exportId, signal } = runOptions;
   const db = ctx.database.db;
   const [row] = await db.select().from(exports).where(eq(exports.id, exportId));
   if (!row || (row.status !== 'queued' && row.status !== 'running')) return 'skipped';
-  const meta = { runner: options.runner, attempt: options.attempt };
-  await handle(ctx.store, exportId, { type: 'StartExport', data: { attempt: options.attempt, runner: options.runner } }, meta);
+  const meta = { runner: runOptions.runner, attempt: runOptions.attempt };
+  await handle(
+    ctx.store,
+    exportId,
+    { type: 'StartExport', data: { attempt: runOptions.attempt, runner: runOptions.runner } },
+    meta,
+  );
 
   const baseline: RequestStats = { requests: row.requests, rateLimited: row.rateLimited, retries: row.retries };
   let gatewayStats = () => ({ requests: 0, rateLimited: 0, retries: 0 });
@@ -97,21 +107,41 @@ export async function runExport(ctx: AppContext, options: RunExportOptions): Pro
       ...ctx.config.notionRetry,
     });
     gatewayStats = () => gateway.stats();
-    const target: ExportTarget = { root: row.outDir, formats: row.formats as ExportFormat[] };
+    const options = { ...DEFAULT_EXPORT_OPTIONS, ...row.options };
+    const target: ExportTarget = {
+      root: row.outDir,
+      formats: row.formats as ExportFormat[],
+      options,
+      attachments: new AttachmentStore({
+        root: row.outDir,
+        downloadExternal: options.downloadExternal,
+        refresh: (ref) => freshFileUrl(gateway.client, ref),
+        signal,
+      }),
+      lookup: (ids) => lookupItems(db, exportId, ids),
+      stemsIn: (dir, except) => stemsInDir(db, exportId, dir, except),
+      pages: new BoundedCache(2000),
+      synced: new BoundedCache(500),
+    };
 
     if (row.phase === 'queued' || row.phase === 'discovering') {
-      for await (const items of discoverWorkspace(gateway.client, signal)) buffer.addDiscovered(items);
+      for await (const items of discoverWorkspace(gateway.client, signal, target.pages)) {
+        buffer.addDiscovered(await placeAtRoot(target, items));
+      }
       await buffer.flush();
       await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'exporting' } }, meta);
     }
 
-    await exportAllItems(ctx, exportId, gateway, target, buffer, signal, options.concurrency ?? 6);
+    await exportAllItems(ctx, exportId, gateway, target, buffer, signal, runOptions.concurrency ?? 6);
     if (signal.aborted) return 'aborted';
 
     await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'finishing' } }, meta);
-    const files = await db.select().from(exportFiles).where(eq(exportFiles.exportId, exportId)).orderBy(asc(exportFiles.path));
-    const manifest = buildManifest({ exportId, files, createdAt: new Date().toISOString() });
-    await writeManifest(row.outDir, manifest);
+    const recordFiles = (reason: 'links' | 'report') => async (files: WrittenFile[]) => {
+      if (signal.aborted) throw new Error('The export was taken over or stopped');
+      await handle(ctx.store, exportId, { type: 'RecordFiles', data: { files, reason } }, meta);
+    };
+    await resolveLinks(db, exportId, row.outDir, recordFiles('links'));
+    const written = await writeReportAndManifest(db, exportId, row.outDir, (file) => recordFiles('report')([file]));
     const counts = await itemCounts(ctx, exportId);
     if (signal.aborted) return 'aborted';
     await handle(
@@ -119,13 +149,7 @@ export async function runExport(ctx: AppContext, options: RunExportOptions): Pro
       exportId,
       {
         type: 'CompleteExport',
-        data: {
-          pages: counts.done,
-          failed: counts.failed,
-          files: files.length,
-          bytes: files.reduce((n, f) => n + f.bytes, 0),
-          stats: stats(),
-        },
+        data: { pages: counts.done, failed: counts.failed, files: written.files, bytes: written.bytes, stats: stats() },
       },
       meta,
     );
@@ -184,7 +208,7 @@ async function exportAllItems(
       )
       .orderBy(asc(exportItems.seq))
       .limit(limit);
-    return rows.map((r) => ({ id: r.itemId, kind: r.kind, title: r.title, dir: r.dir ?? '' }));
+    return rows.map((r) => ({ id: r.itemId, kind: r.kind, title: r.title, dir: r.dir ?? '', stem: r.stem }));
   };
 
   const start = (item: WorkItem) => {
@@ -194,7 +218,10 @@ async function exportAllItems(
           item.kind === 'page'
             ? await exportPage(gateway.client, target, item, stop.signal)
             : await exportDatabase(gateway.client, target, item, stop.signal);
-        buffer.addExported({ id: item.id, files: result.files }, result.discovered);
+        buffer.addExported(
+          { id: item.id, files: result.files, issues: result.issues, unresolvedLinks: result.unresolvedLinks },
+          result.discovered,
+        );
       } catch (error) {
         if (stop.signal.aborted) return;
         const notion = notionError(error, gateway.baseUrl, item.id);
@@ -231,7 +258,7 @@ async function exportAllItems(
       // may queue children, then promote candidates nobody reached.
       await buffer.flush();
       if ((await nextPending(1)).length > 0) continue;
-      if (!(await promoteCandidates(ctx, exportId, buffer))) break;
+      if (!(await promoteCandidates(ctx, exportId, target, buffer))) break;
     }
     await Promise.allSettled(inFlight.values());
     if (fatal !== undefined) throw fatal;
@@ -245,7 +272,12 @@ async function exportAllItems(
  * Queues, at the root of the export, the items that search listed but no walk reached (their
  * parent is not shared with the integration). Databases first: their rows are placed inside.
  */
-async function promoteCandidates(ctx: AppContext, exportId: string, buffer: ProgressBuffer): Promise<boolean> {
+async function promoteCandidates(
+  ctx: AppContext,
+  exportId: string,
+  target: ExportTarget,
+  buffer: ProgressBuffer,
+): Promise<boolean> {
   const db = ctx.database.db;
   for (const kind of ['database', 'page'] as const) {
     const candidates = and(eq(exportItems.exportId, exportId), eq(exportItems.status, 'candidate'), eq(exportItems.kind, kind));
@@ -264,10 +296,43 @@ async function promoteCandidates(ctx: AppContext, exportId: string, buffer: Prog
     if (rows.length === 0) rows = await db.select().from(exportItems).where(candidates).orderBy(asc(exportItems.seq)).limit(500);
     if (rows.length === 0) continue;
     buffer.addDiscovered(
-      rows.map((r) => ({ id: r.itemId, kind: r.kind, title: r.title, parentId: r.parentId, dir: '', status: 'pending' as const })),
+      await placeAtRoot(
+        target,
+        rows.map((r) => ({ id: r.itemId, kind: r.kind, title: r.title, parentId: r.parentId, dir: '', status: 'pending' as const })),
+      ),
     );
     await buffer.flush();
     return true;
   }
   return false;
+}
+
+/** Names the items queued at the root of the export (the others are named by their parent). */
+async function placeAtRoot(target: ExportTarget, items: DiscoveredItem[]): Promise<DiscoveredItem[]> {
+  const roots = items.filter((i) => i.status === 'pending' && i.dir === '');
+  if (roots.length === 0) return items;
+  const taken = [...(await target.stemsIn('', roots.map((r) => r.id))), ATTACHMENTS_DIR];
+  const stems = assignSiblingStems(roots, taken, target.options.naming, { dir: '' });
+  return items.map((i) =>
+    i.status === 'pending' && i.dir === ''
+      ? { ...i, stem: fitPath('', stems.get(i.id) ?? itemStem(i.title, i.id, target.options.naming)) }
+      : i,
+  );
+}
+
+/** A fresh URL for an expired Notion-hosted file: re-reads its block, or its page. */
+async function freshFileUrl(client: Client, ref: AttachmentRef): Promise<string | undefined> {
+  const samePath = (url: string) => url.split('?')[0] === ref.url.split('?')[0];
+  try {
+    const block = await client.blocks.retrieve({ block_id: ref.sourceId });
+    if (isFullBlock(block) && block.type !== 'child_page') {
+      const url = attachmentRefs(undefined, [block]).find((r) => samePath(r.url))?.url;
+      if (url) return url;
+    }
+  } catch {
+    // Not a block (a page icon, cover or files property): read the page instead.
+  }
+  const page = await client.pages.retrieve({ page_id: ref.sourceId });
+  if (!isFullPage(page)) return undefined;
+  return attachmentRefs(page, []).find((r) => samePath(r.url))?.url;
 }

@@ -65,8 +65,14 @@ export function describeExportEvent(raw: { type: string; data: unknown }): { tex
       };
     case 'ExportCancelled':
       return { text: `Cancelled: ${event.data.reason}`, tone: 'neutral' };
-    case 'LinksResolved':
-      return { text: `Links between pages resolved in ${plural(event.data.files.length, 'file')}`, tone: 'neutral' };
+    case 'FilesWritten':
+      return {
+        text:
+          event.data.reason === 'links'
+            ? `Links between pages resolved in ${plural(event.data.files.length, 'file')}`
+            : 'Report written',
+        tone: 'neutral',
+      };
     default: {
       const _exhaustive: never = event;
       return { text: String((_exhaustive as { type: string }).type), tone: 'neutral' };
