@@ -61,7 +61,7 @@ export const exportsProjection: Projection = {
           .where(where);
         return;
       case 'ItemsDiscovered':
-      case 'LinksResolved':
+      case 'FilesWritten':
         await tx.update(exports).set(stamp).where(where);
         return;
       case 'ExportCompleted':

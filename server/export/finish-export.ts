@@ -52,7 +52,7 @@ export async function resolveLinks(
         const ext = file.path.endsWith('.html') ? '.html' : '.md';
         const { text: next } = resolvePlaceholders(text, (target) => {
           const item = known.get(target);
-          if (item?.dir != null && item.stem) return relativeLink(fromDir === '.' ? '' : fromDir, path.posix.join(item.dir, `${item.stem}${ext}`));
+          if (item?.status === 'done' && item.dir != null && item.stem) return relativeLink(fromDir === '.' ? '' : fromDir, path.posix.join(item.dir, `${item.stem}${ext}`));
           return `https://www.notion.so/${target.replace(/-/g, '')}`;
         });
         const { bytes, sha256 } = next === text ? { bytes: file.bytes, sha256: file.sha256 } : await writeFileAtomic(abs, next);

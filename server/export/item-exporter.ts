@@ -23,6 +23,7 @@ import { renderPageMarkdown } from './writers/markdown';
 export interface KnownItem {
   title: string;
   kind: 'page' | 'database';
+  status: 'candidate' | 'pending' | 'done' | 'failed';
   dir: string | null;
   stem: string | null;
 }
@@ -41,6 +42,8 @@ export interface ExportTarget {
   pages: BoundedCache<string, PageObjectResponse>;
   /** Children of synced block originals, fetched once per export. */
   synced: BoundedCache<string, BlockNode[]>;
+  /** Data source schemas, for the number formats and property order of their rows. */
+  dataSources: BoundedCache<string, DataSourceObjectResponse>;
 }
 
 export interface WorkItem {
@@ -224,9 +227,14 @@ function documentContext(
   unresolved: { value: boolean },
 ): DocumentContext {
   return {
+    // Only pages already written are linked now; the others get a placeholder that the
+    // end of the export turns into a relative link, or a link to Notion if the page is not
+    // part of the export (not shared, failed).
     linkForPage(id) {
       const item = known.get(normalizeId(id));
-      if (item?.dir != null && item.stem) return relativeLink(fromDir, join(item.dir, `${item.stem}${ext}`));
+      if (item?.status === 'done' && item.dir != null && item.stem) {
+        return relativeLink(fromDir, join(item.dir, `${item.stem}${ext}`));
+      }
       unresolved.value = true;
       return linkPlaceholder(id);
     },
@@ -264,16 +272,17 @@ export async function exportPage(
   issues.push(...unsupportedIssues(blocks));
 
   const known = await target.lookup([...referencedIds(page, blocks)]);
-  for (const d of discovered) known.set(d.id, { title: d.title, kind: d.kind, dir: d.dir, stem: d.stem ?? null });
   const unresolved = { value: false };
+  const parent = page.parent;
+  const dataSource = parent.type === 'data_source_id' ? target.dataSources.get(normalizeId(parent.data_source_id)) : undefined;
   const files: WrittenFile[] = [...attachmentFiles];
   const base = join(item.dir, stem);
   if (target.formats.includes('markdown')) {
-    const md = renderPageMarkdown(page, blocks, documentContext(item.dir, '.md', known, saved, unresolved));
+    const md = renderPageMarkdown(page, blocks, { ...documentContext(item.dir, '.md', known, saved, unresolved), dataSource });
     files.push(await write(target, `${base}.md`, md, item.id));
   }
   if (target.formats.includes('html')) {
-    const html = renderPageHtml(page, blocks, documentContext(item.dir, '.html', known, saved, unresolved));
+    const html = renderPageHtml(page, blocks, { ...documentContext(item.dir, '.html', known, saved, unresolved), dataSource });
     files.push(await write(target, `${base}.html`, html, item.id));
   }
   if (target.formats.includes('json')) {
@@ -318,6 +327,7 @@ export async function exportDatabase(
   for (const ref of database.data_sources) {
     const source = await client.dataSources.retrieve({ data_source_id: ref.id });
     if (!isFullDataSource(source)) continue;
+    target.dataSources.set(normalizeId(source.id), source);
     const sourceStem = fitPath(folder, sourceStems.get(normalizeId(ref.id)) ?? itemStem(ref.name, ref.id, target.options.naming));
     const dir = single ? folder : join(folder, sourceStem);
     const rows: PageObjectResponse[] = [];
@@ -349,12 +359,11 @@ export async function exportDatabase(
   const related = new Set<string>();
   for (const s of sources) for (const row of s.rows) for (const id of referencedIds(row, [])) related.add(id);
   const known = await target.lookup([...related]);
-  for (const d of discovered) known.set(d.id, { title: d.title, kind: 'page', dir: d.dir, stem: d.stem ?? null });
 
   if (target.formats.includes('csv')) {
     for (const s of sources) {
       const ctx = documentContext(path.posix.dirname(s.csvPath!), '.md', known, new Map(), unresolved);
-      files.push(await write(target, s.csvPath!, renderDataSourceCsv(s.dataSource, s.rows, ctx), s.dataSource.id));
+      files.push(await write(target, s.csvPath!, renderDataSourceCsv(s.dataSource, s.rows, ctx), item.id));
     }
   }
   const index = (ext: '.md' | '.html') =>

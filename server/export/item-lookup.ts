@@ -8,10 +8,17 @@ export async function lookupItems(db: DB, exportId: string, ids: readonly string
   const out = new Map<string, KnownItem>();
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db
-      .select({ id: exportItems.itemId, title: exportItems.title, kind: exportItems.kind, dir: exportItems.dir, stem: exportItems.stem })
+      .select({
+        id: exportItems.itemId,
+        title: exportItems.title,
+        kind: exportItems.kind,
+        status: exportItems.status,
+        dir: exportItems.dir,
+        stem: exportItems.stem,
+      })
       .from(exportItems)
       .where(and(eq(exportItems.exportId, exportId), inArray(exportItems.itemId, ids.slice(i, i + 500))));
-    for (const r of rows) out.set(r.id, { title: r.title, kind: r.kind, dir: r.dir, stem: r.stem });
+    for (const r of rows) out.set(r.id, { title: r.title, kind: r.kind, status: r.status, dir: r.dir, stem: r.stem });
   }
   return out;
 }

@@ -122,6 +122,7 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       stemsIn: (dir, except) => stemsInDir(db, exportId, dir, except),
       pages: new BoundedCache(2000),
       synced: new BoundedCache(500),
+      dataSources: new BoundedCache(200),
     };
 
     if (row.phase === 'queued' || row.phase === 'discovering') {

@@ -8,6 +8,7 @@ import type {
 import { describe, expect, it } from 'vitest';
 import type { BlockNode } from '../types';
 import { renderDatabaseJson, renderPageJson } from './json';
+import { everyBlock, pageWithEveryProperty, SPECIAL } from './notion-fixtures';
 
 const samples = path.join(process.cwd(), '..', 'shared', 'notion-samples');
 const sample = <T>(file: string): T => JSON.parse(readFileSync(path.join(samples, file), 'utf8')) as T;
@@ -23,6 +24,24 @@ describe('renderPageJson', () => {
     const parsed = JSON.parse(json);
     expect(parsed).toEqual({ ...page, children: nested });
     expect(parsed.children[0].children[0].paragraph.rich_text[0].plain_text).toBe('paragraph 1');
+  });
+});
+
+describe('renderPageJson: every block and property type', () => {
+  const page = pageWithEveryProperty();
+
+  for (const [type, block] of Object.entries(everyBlock())) {
+    it(`keeps a ${type} block exactly`, () => {
+      const parsed = JSON.parse(renderPageJson(page, [block]));
+      expect(parsed.children).toEqual([block]);
+      expect(parsed.children[0].type).toBe(type);
+    });
+  }
+
+  it('keeps every property value exactly, special characters included', () => {
+    const json = renderPageJson(page, []);
+    expect(JSON.parse(json).properties).toEqual(page.properties);
+    expect(JSON.parse(json).properties.Name.title[0].plain_text).toBe(`Row ${SPECIAL}`);
   });
 });
 
