@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Client, createClient } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import * as schema from './schema';
-import { serializeClient } from './serialized-client';
+import { type SerializeClientOptions, serializeClient } from './serialized-client';
 
 export type DB = LibSQLDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<DB['transaction']>[0]>[0];
@@ -16,8 +16,22 @@ export interface Database {
   close(): void;
 }
 
-/** How long a statement waits for another process's write lock before SQLITE_BUSY. */
+/** How long one operation keeps trying while another process holds the database lock. */
 export const BUSY_TIMEOUT_MS = 10_000;
+/**
+ * Longest single wait inside SQLite's busy handler. It blocks the Node thread, so operations
+ * wait in short slices with async pauses between them, up to the busy timeout.
+ */
+export const BUSY_WAIT_SLICE_MS = 100;
+
+export interface OpenDatabaseOptions {
+  /** Total time one operation waits for another process's lock before DatabaseBusyError. Default 10 s. */
+  busyTimeoutMs?: number;
+  /** Longest blocking wait per attempt (capped at the busy timeout). Default 100 ms. */
+  busyWaitSliceMs?: number;
+  /** Called on every SQLITE_BUSY (logging, metrics). */
+  onBusy?: SerializeClientOptions['onBusy'];
+}
 
 function isLocalFile(url: string): boolean {
   return url.startsWith('file:') && !url.includes(':memory:');
@@ -25,23 +39,32 @@ function isLocalFile(url: string): boolean {
 
 /**
  * Opens the database. For a local file: WAL journal (readers never block the writer),
- * `synchronous=NORMAL` (safe in WAL against process crashes), a busy timeout, foreign keys on,
- * and one connection used by one operation at a time, so a transaction is never interleaved
- * with another statement of this process. A `libsql:`/`http(s):` URL talks to a libSQL server.
+ * `synchronous=NORMAL` (safe in WAL against process crashes), foreign keys on, one connection
+ * used by one operation at a time (a transaction is never interleaved with another statement
+ * of this process), and lock waits in short slices up to `busyTimeoutMs`, after which the
+ * operation fails with DatabaseBusyError and the connection is replaced (see serializeClient).
+ * A `libsql:`/`http(s):` URL talks to a libSQL server.
  */
-export function openDatabase(url: string, authToken?: string): Database {
+export function openDatabase(url: string, authToken?: string, options: OpenDatabaseOptions = {}): Database {
   if (isLocalFile(url)) {
     fs.mkdirSync(path.dirname(path.resolve(url.slice('file:'.length))), { recursive: true });
   }
-  const raw = createClient({ url, authToken, timeout: BUSY_TIMEOUT_MS, concurrency: 1 });
-  const local = url.startsWith('file:');
-  const client = serializeClient(raw, local ? (c) => applyConnectionPragmas(c).then(() => undefined) : undefined);
+  const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  const slice = Math.max(1, Math.min(options.busyWaitSliceMs ?? BUSY_WAIT_SLICE_MS, busyTimeoutMs));
+  const raw = createClient({ url, authToken, timeout: slice, concurrency: 1 });
+  const client = serializeClient(raw, {
+    prepareConnection: url.startsWith('file:') ? (c) => applyConnectionPragmas(c, isLocalFile(url)) : undefined,
+    busyTimeoutMs,
+    onBusy: options.onBusy,
+  });
   const db = drizzle({ client, schema, casing: 'snake_case' });
   return { db, client, url, close: () => raw.close() };
 }
 
-async function applyConnectionPragmas(client: Client): Promise<void> {
+/** Settings each new connection needs (they are not stored in the file). */
+async function applyConnectionPragmas(client: Client, localFile: boolean): Promise<void> {
   await client.execute('PRAGMA foreign_keys = ON');
+  if (localFile) await client.execute('PRAGMA synchronous = NORMAL');
 }
 
 /** Settings that persist in the database file (WAL) or that each connection needs. */

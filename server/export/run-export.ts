@@ -105,6 +105,7 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       baseUrl,
       requestsPerSecond: ctx.config.requestsPerSecond,
       ...ctx.config.notionRetry,
+      signal,
     });
     gatewayStats = () => gateway.stats();
     const options = { ...DEFAULT_EXPORT_OPTIONS, ...row.options };

@@ -9,6 +9,12 @@ import {
 
 export type HttpRetryClass = 'retryable' | 'rate_limited' | 'permanent';
 
+/**
+ * Set by our retrying fetch on the answer it hands back once the retry budget ran out: how many
+ * attempts were made. `toGatewayError` puts the number in its message.
+ */
+export const ATTEMPTS_HEADER = 'x-notion-sync-attempts';
+
 const RATE_LIMIT_CODES = new Set<string>([APIErrorCode.RateLimited, APIErrorCode.ServiceOverload]);
 
 /**
@@ -41,6 +47,8 @@ export interface NotionGatewayErrorInit {
   objectId?: string;
   requestId?: string;
   retryAfterMs?: number;
+  /** HTTP attempts made before giving up (when the retry budget ran out). */
+  attempts?: number;
   cause?: unknown;
 }
 
@@ -54,6 +62,8 @@ export class NotionGatewayError extends Error {
   readonly requestId?: string;
   /** From `Retry-After` on 429/529 answers. */
   readonly retryAfterMs?: number;
+  /** HTTP attempts made before giving up, when the retry budget ran out. */
+  readonly attempts?: number;
   readonly userMessage: string;
 
   constructor(init: NotionGatewayErrorInit) {
@@ -65,6 +75,7 @@ export class NotionGatewayError extends Error {
     this.objectId = init.objectId;
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
+    this.attempts = init.attempts;
   }
 
   /** Whether trying again later can succeed (rate limits, outages, network trouble). */
@@ -143,8 +154,11 @@ function fromHttpError(err: APIResponseError | UnknownHTTPResponseError, context
   const code: string | undefined = isApi ? err.code : undefined;
   const apiMessage = isApi ? err.message : '';
   const label = `${status}${code ? ` ${code}` : ''}`;
-  const common = { status, code, requestId: err.request_id, objectId: context?.objectId, cause: err };
+  const attemptsHeader = Number(readHeader(err.headers, ATTEMPTS_HEADER));
+  const attempts = Number.isInteger(attemptsHeader) && attemptsHeader > 0 ? attemptsHeader : undefined;
+  const common = { status, code, requestId: err.request_id, objectId: context?.objectId, attempts, cause: err };
   const retryAfterMs = parseRetryAfter(readHeader(err.headers, 'retry-after'));
+  const gaveUp = attempts === undefined ? '' : `; gave up after ${attempts} attempts`;
 
   if (status === 401 || code === APIErrorCode.Unauthorized) {
     return new NotionGatewayError({
@@ -175,13 +189,13 @@ function fromHttpError(err: APIResponseError | UnknownHTTPResponseError, context
       ...common,
       retryAfterMs,
       kind: 'rate_limited',
-      userMessage: `${what} (${label}); requests were retried until the retry budget ran out.${wait}`,
+      userMessage: `${what} (${label}); requests were retried until the retry budget ran out${attempts === undefined ? '' : ` (${attempts} attempts)`}.${wait}`,
     });
   }
   if (retryClass === 'retryable') {
     const userMessage = isApi
-      ? withApiMessage(`The Notion API is temporarily unavailable (${label}). Try again later`, apiMessage)
-      : `The Notion API at ${base} answered HTTP ${status} with an unexpected (non-JSON) body${err.ray_id ? ` (Cloudflare ray ${err.ray_id})` : ''}. Try again later.`;
+      ? withApiMessage(`The Notion API is temporarily unavailable (${label})${gaveUp}. Try again later`, apiMessage)
+      : `The Notion API at ${base} answered HTTP ${status} with an unexpected (non-JSON) body${err.ray_id ? ` (Cloudflare ray ${err.ray_id})` : ''}${gaveUp}. Try again later.`;
     return new NotionGatewayError({ ...common, kind: 'unavailable', userMessage });
   }
   const userMessage = isApi

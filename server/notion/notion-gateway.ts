@@ -1,4 +1,5 @@
 import { Client, DEFAULT_BASE_URL, LogLevel } from '@notionhq/client';
+import { type CircuitBreaker, type CircuitBreakerSettings, getSharedBreaker } from './circuit-breaker';
 import { toGatewayError } from './errors';
 import { getSharedLimiter, type RateLimiter } from './rate-limiter';
 import { createRetryingFetch, type FetchLike, type RetryEvent } from './retrying-fetch';
@@ -17,7 +18,20 @@ export interface NotionGatewayOptions {
   fetch?: FetchLike;
   /** Overrides the process-wide limiter for the token (tests). */
   limiter?: RateLimiter;
+  /** Settings for the token's shared circuit breaker (they replace the breaker's current ones). */
+  circuitBreaker?: CircuitBreakerSettings;
+  /** Overrides the process-wide circuit breaker for the token (tests). */
+  breaker?: CircuitBreaker;
+  /**
+   * Aborts every wait (breaker, limiter, backoff) and attempt of this gateway's requests, e.g.
+   * when the export is cancelled. The Notion SDK does not pass a signal of its own.
+   */
+  signal?: AbortSignal;
   onEvent?: (event: RetryEvent) => void;
+  /** Injectable for tests: backoff sleeps, clock and jitter of the retry loop. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
 }
 
 export interface NotionGatewayStats {
@@ -27,13 +41,15 @@ export interface NotionGatewayStats {
   rateLimited: number;
   /** Retries after 5xx, network errors or timeouts. */
   retries: number;
-  /** Time spent waiting for the limiter plus backoff sleeps. */
+  /** Time spent waiting for the circuit breaker and the limiter, plus backoff sleeps. */
   waitedMs: number;
 }
 
 export interface NotionGateway {
   client: Client;
   limiter: RateLimiter;
+  /** The token's circuit breaker (shared by every gateway of the token in this process). */
+  breaker: CircuitBreaker;
   /** The API origin requests go to, e.g. `https://api.notion.com`. */
   baseUrl: string;
   stats(): NotionGatewayStats;
@@ -51,16 +67,23 @@ const SDK_TIMEOUT_MS = 2_147_483_647;
 const silentLogger = () => {};
 
 /**
- * The Notion SDK client wired to the shared per-token rate limiter and our retrying fetch.
- * The SDK's retry is off so that every HTTP attempt passes through the limiter and the counters.
+ * The Notion SDK client wired to the shared per-token circuit breaker and rate limiter and our
+ * retrying fetch. The SDK's retry is off so that every HTTP attempt passes through the breaker,
+ * the limiter and the counters.
  */
 export function createNotionGateway(options: NotionGatewayOptions): NotionGateway {
   const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   const limiter = options.limiter ?? getSharedLimiter(options.token, options.requestsPerSecond ?? 3);
+  const breaker = options.breaker ?? getSharedBreaker(options.token, options.circuitBreaker);
   const counters: NotionGatewayStats = { requests: 0, rateLimited: 0, retries: 0, waitedMs: 0 };
 
   const fetch = createRetryingFetch({
     limiter,
+    breaker,
+    signal: options.signal,
+    sleep: options.sleep,
+    now: options.now,
+    random: options.random,
     maxAttempts: options.maxAttempts,
     timeoutMs: options.timeoutMs,
     baseDelayMs: options.baseDelayMs,
@@ -90,7 +113,7 @@ export function createNotionGateway(options: NotionGatewayOptions): NotionGatewa
     logger: silentLogger,
   });
 
-  return { client, limiter, baseUrl, stats: () => ({ ...counters }) };
+  return { client, limiter, breaker, baseUrl, stats: () => ({ ...counters }) };
 }
 
 /** Checks the token with `users.me`; throws a NotionGatewayError with a clear message on failure. */

@@ -1,5 +1,7 @@
 import { RequestTimeoutError } from '@notionhq/client';
 import { describe, expect, it } from 'vitest';
+import { CircuitBreaker } from './circuit-breaker';
+import { NotionGatewayError } from './errors';
 import { RateLimiter } from './rate-limiter';
 import { createRetryingFetch, type FetchLike, type RetryEvent, type RetryingFetchOptions } from './retrying-fetch';
 
@@ -37,8 +39,7 @@ function fakeClock() {
   };
 }
 
-function setup(steps: Step[], options: Partial<RetryingFetchOptions> = {}) {
-  const clock = fakeClock();
+function setup(steps: Step[], options: Partial<RetryingFetchOptions> = {}, clock = fakeClock()) {
   const limiter = new RateLimiter({ requestsPerSecond: 1000, burst: 10, ...clock });
   const calls: { url: string; init: RequestInit; at: number }[] = [];
   const events: RetryEvent[] = [];
@@ -319,5 +320,139 @@ describe('createRetryingFetch', () => {
     const limiter = new RateLimiter({ requestsPerSecond: 1000 });
     const fetch = createRetryingFetch({ limiter, maxAttempts: 2, baseDelayMs: 1 });
     await expect(fetch('http://127.0.0.1:9/v1/users/me')).rejects.toThrow('fetch failed');
+  });
+});
+
+describe('createRetryingFetch with a circuit breaker', () => {
+  function withBreaker(steps: Step[], options: Partial<RetryingFetchOptions> = {}, breakerOptions = {}) {
+    const clock = fakeClock();
+    const breaker = new CircuitBreaker({ failureThreshold: 3, coolDownMs: 30_000, ...clock, ...breakerOptions });
+    const ctx = setup(steps, { breaker, ...options }, clock);
+    return { ...ctx, breaker };
+  }
+
+  it('counts 5xx, network errors and timeouts toward opening, then holds attempts until the probe', async () => {
+    const hang = (init: RequestInit) =>
+      new Promise<Response>((_, reject) => {
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    const { fetch, calls, breaker } = withBreaker(
+      [apiError(500, 'internal_server_error'), networkError(), hang, apiError(503, 'service_unavailable'), ok()],
+      { timeoutMs: 5, maxAttempts: 10 },
+    );
+    const response = await fetch(URL_GET);
+    expect(response.status).toBe(200);
+    expect(calls).toHaveLength(5);
+    // The third failure opened the circuit: the fourth attempt waited for the 30 s cool-down,
+    // went out as the probe and failed (doubling the cool-down), the fifth probe succeeded.
+    const opened = calls[2]!.at;
+    expect(calls[3]!.at - opened).toBeGreaterThanOrEqual(30_000);
+    expect(calls[4]!.at - calls[3]!.at).toBeGreaterThanOrEqual(60_000);
+    expect(breaker.stats()).toMatchObject({ state: 'closed', opened: 1, reopened: 1, probes: 2 });
+  });
+
+  it('does not count 429/529 or 4xx answers as failures (4xx resets the count)', async () => {
+    const steps = [
+      apiError(500, 'internal_server_error'),
+      apiError(500, 'internal_server_error'),
+      apiError(429, 'rate_limited', { 'Retry-After': '1' }),
+      apiError(529, 'service_overload', { 'Retry-After': '1' }),
+      apiError(429, 'rate_limited', { 'Retry-After': '1' }),
+      ok(),
+    ];
+    const a = withBreaker(steps);
+    expect((await a.fetch(URL_GET)).status).toBe(200);
+    expect(a.breaker.stats()).toMatchObject({ state: 'closed', consecutiveFailures: 0, opened: 0 });
+
+    const b = withBreaker([apiError(502, 'bad_gateway'), apiError(502, 'bad_gateway'), apiError(404, 'object_not_found')]);
+    expect((await b.fetch(URL_GET)).status).toBe(404);
+    expect(b.breaker.stats()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+
+    const c = withBreaker([apiError(409, 'conflict_error'), ok()]);
+    expect((await c.fetch(URL_GET)).status).toBe(200);
+    expect(c.breaker.stats().consecutiveFailures).toBe(0);
+  });
+
+  it('counts HTML pages instead of JSON and 408 as failures, and non-retryable errors as nothing', async () => {
+    const page = new Response('<html>proxy</html>', { status: 200, headers: { 'content-type': 'text/html' } });
+    const a = withBreaker([page, html(502), apiError(408, 'request_timeout'), ok()], {}, { failureThreshold: 5 });
+    expect((await a.fetch(URL_GET)).status).toBe(200);
+    expect(a.breaker.stats()).toMatchObject({ consecutiveFailures: 0, opened: 0 });
+
+    const b = withBreaker([html(502), html(502), html(502)], { maxAttempts: 3 }, { failureThreshold: 5 });
+    await b.fetch(URL_GET);
+    expect(b.breaker.stats()).toMatchObject({ consecutiveFailures: 3, lastFailure: 'HTTP 502' });
+
+    const bug = new TypeError('Cannot read properties of undefined');
+    const c = withBreaker([apiError(500, 'internal_server_error'), bug]);
+    await expect(c.fetch(URL_GET)).rejects.toBe(bug);
+    expect(c.breaker.stats()).toMatchObject({ consecutiveFailures: 1 });
+  });
+
+  it('waits again when the circuit opened while the attempt waited for the limiter', async () => {
+    const released: string[] = [];
+    let first = true;
+    const breaker = {
+      acquire: async () => {
+        const usable = !first;
+        first = false;
+        return {
+          probe: false,
+          usable,
+          success: () => released.push('success'),
+          failure: () => released.push('failure'),
+          release: () => released.push('release'),
+        };
+      },
+    };
+    const { fetch, calls, limiter } = setup([ok()], { breaker });
+    expect((await fetch(URL_GET)).status).toBe(200);
+    expect(calls).toHaveLength(1);
+    expect(released).toEqual(['release', 'success']);
+    expect(limiter.stats().acquired).toBe(2);
+  });
+
+  it('gives the permit back when the caller aborts while waiting for the limiter or during the attempt', async () => {
+    const { fetch, breaker, limiter } = withBreaker([ok()], {}, { failureThreshold: 1 });
+    limiter.pauseFor(60_000);
+    const controller = new AbortController();
+    const pending = fetch(URL_GET, { signal: controller.signal });
+    await new Promise((r) => setImmediate(r));
+    controller.abort(new Error('cancelled'));
+    await expect(pending).rejects.toThrow('cancelled');
+
+    const hang = (init: RequestInit) =>
+      new Promise<Response>((_, reject) => {
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+        controller2.abort(new Error('cancelled during the attempt'));
+      });
+    const controller2 = new AbortController();
+    const b = withBreaker([hang], {}, { failureThreshold: 1 });
+    await expect(b.fetch(URL_GET, { signal: controller2.signal })).rejects.toThrow('cancelled during the attempt');
+    expect([breaker.state(), b.breaker.state()]).toEqual(['closed', 'closed']);
+  });
+
+  it('rejects with the breaker error when the circuit stays open longer than maxWaitMs', async () => {
+    const { fetch, calls } = withBreaker(
+      [apiError(503, 'service_unavailable')],
+      { maxAttempts: 10 },
+      { failureThreshold: 2, coolDownMs: 20 * 60_000, maxWaitMs: 60_000 },
+    );
+    const error = await fetch(URL_GET).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotionGatewayError);
+    expect(error).toMatchObject({ kind: 'unavailable', code: 'circuit_open' });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('the gateway-wide signal aborts a request waiting out a long Retry-After', async () => {
+    const controller = new AbortController();
+    const { fetch, calls } = setup([apiError(429, 'rate_limited', { 'Retry-After': '600' }), ok()], {
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'rate_limited') setImmediate(() => controller.abort(new Error('export cancelled')));
+      },
+    });
+    await expect(fetch(URL_GET, { signal: new AbortController().signal })).rejects.toThrow('export cancelled');
+    expect(calls).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { RequestTimeoutError } from '@notionhq/client';
-import { classifyHttpStatus, findNetworkCause, isUnfixableFetchError, parseRetryAfter } from './errors';
+import { ATTEMPTS_HEADER, classifyHttpStatus, findNetworkCause, isUnfixableFetchError, parseRetryAfter } from './errors';
+import type { BreakerPermit } from './circuit-breaker';
 import type { RateLimiter } from './rate-limiter';
 
 /** The subset of `fetch` the Notion SDK uses (it always passes a string URL). */
@@ -9,7 +10,10 @@ export interface RetryEvent {
   /** `request`: an HTTP attempt goes out; `rate_limited`: a 429/529 paused the bucket; `retry`: backoff before a new attempt. */
   type: 'request' | 'rate_limited' | 'retry';
   status?: number;
-  /** `request`: time spent waiting for the limiter; `rate_limited`: the pause; `retry`: the backoff delay. */
+  /**
+   * `request`: time spent waiting for the circuit breaker and the limiter; `rate_limited`: the
+   * pause; `retry`: the backoff delay.
+   */
   waitMs?: number;
   /** Why a retry happens: an HTTP status text, `timeout` or a network error code. */
   reason?: string;
@@ -17,6 +21,10 @@ export interface RetryEvent {
 
 export interface RetryingFetchOptions {
   limiter: Pick<RateLimiter, 'acquire' | 'pauseFor'>;
+  /** Every attempt asks it first; while it is open, attempts wait (see CircuitBreaker). */
+  breaker?: { acquire(signal?: AbortSignal): Promise<BreakerPermit> };
+  /** Aborts every wait and attempt of this fetch (e.g. the export was cancelled). */
+  signal?: AbortSignal;
   /** Attempts for transient failures (5xx, network, timeouts). Rate-limit retries have their own budget. */
   maxAttempts?: number;
   baseDelayMs?: number;
@@ -35,6 +43,7 @@ export interface RetryingFetchOptions {
 }
 
 const DEFAULT_RETRY_AFTER_MS = 1000;
+
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 const READ_POST_PATH = /\/(search|query|queries)\/?$/;
 
@@ -75,17 +84,49 @@ function isTransientNetworkError(error: unknown): boolean {
   return code !== undefined && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code);
 }
 
+/** The caller's signal and the gateway's, as one (undefined when neither is set). */
+function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (!a || !b) return a ?? b;
+  return AbortSignal.any([a, b]);
+}
+
+/** A copy of a (buffered) answer carrying the attempt count for the error message. */
+function withAttempts(response: Response, attempts: number): Response {
+  const headers = new Headers(response.headers);
+  headers.set(ATTEMPTS_HEADER, String(attempts));
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * What an HTTP answer says about the API's health, for the circuit breaker: 5xx, 408 and HTML
+ * pages instead of JSON are failures; rate limits say nothing; any other answer means it works.
+ */
+function recordOutcome(
+  permit: BreakerPermit | undefined,
+  retryClass: ReturnType<typeof classifyHttpStatus>,
+  status: number,
+  htmlInsteadOfJson: boolean,
+): void {
+  if (!permit) return;
+  if (retryClass === 'rate_limited') permit.release();
+  else if (htmlInsteadOfJson) permit.failure(`HTTP ${status} (HTML instead of JSON)`);
+  else if (retryClass === 'retryable' && (status >= 500 || status === 408)) permit.failure(`HTTP ${status}`);
+  else permit.success();
+}
+
 function isHtml(response: Response): boolean {
   return (response.headers.get('content-type') ?? '').toLowerCase().includes('text/html');
 }
 
 /**
- * A fetch for the Notion SDK (`new Client({ fetch, retry: false })`): every attempt takes a token
- * from the shared limiter; 429/529 pause the whole limiter for Retry-After and are retried; 5xx,
+ * A fetch for the Notion SDK (`new Client({ fetch, retry: false })`): every attempt first passes
+ * the token's circuit breaker (waiting while it is open), then takes a token from the shared
+ * limiter; 429/529 pause the whole limiter for Retry-After and are retried; 5xx,
  * non-JSON gateway pages, network errors and per-attempt timeouts are retried with capped
  * exponential backoff and full jitter; permanent answers go straight back to the SDK, which raises
  * its usual APIResponseError. Writes (other than read-only POSTs such as search and queries) are
- * only retried after 429/529, which Notion guarantees were not processed.
+ * only retried after 429/529, which Notion guarantees were not processed. When the budget runs out
+ * the last answer is handed back with the attempt count in `ATTEMPTS_HEADER`.
  */
 export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
   const {
@@ -96,6 +137,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
     timeoutMs = 60_000,
     maxRateLimitRetries = 20,
     maxRetryAfterMs = 60 * 60_000,
+    breaker,
     fetch: fetchImpl = globalThis.fetch.bind(globalThis),
     sleep = realSleep,
     random = Math.random,
@@ -134,29 +176,53 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
     return Math.round(random() * ceiling);
   }
 
+  /** Waits for the breaker, then for the limiter; undefined permit = no breaker configured. */
+  async function admit(signal: AbortSignal | undefined): Promise<BreakerPermit | undefined> {
+    for (;;) {
+      const permit = await breaker?.acquire(signal);
+      try {
+        await limiter.acquire(signal);
+      } catch (error) {
+        permit?.release();
+        throw error;
+      }
+      // The circuit opened while this attempt waited for a token: wait again instead of sending.
+      if (!permit || permit.usable) return permit;
+      permit.release();
+    }
+  }
+
   return async function retryingFetch(url: string, init: RequestInit = {}): Promise<Response> {
     const method = (init.method ?? 'GET').toUpperCase();
     const idempotent = isReadRequest(method, url);
+    const signal = combineSignals(init.signal ?? undefined, options.signal);
+    const requestInit: RequestInit = signal === init.signal ? init : { ...init, signal };
     let failures = 0;
+    let attempts = 0;
     let rateLimitRetries = 0;
 
     for (;;) {
       const waitStart = now();
-      await limiter.acquire(init.signal ?? undefined);
+      const permit = await admit(signal);
       onEvent?.({ type: 'request', waitMs: now() - waitStart });
 
-      const outcome = await attempt(url, init);
+      attempts += 1;
+      const outcome = await attempt(url, requestInit);
       let reason: string;
       let status: number | undefined;
 
       if (outcome.kind === 'response') {
         const { response } = outcome;
         status = response.status;
-        if (response.ok && !isHtml(response)) return response;
+        if (response.ok && !isHtml(response)) {
+          permit?.success();
+          return response;
+        }
         const retryClass = response.ok ? 'retryable' : classifyHttpStatus(status, errorCodeOf(outcome.bodyText));
+        recordOutcome(permit, retryClass, status, response.ok);
 
         if (retryClass === 'rate_limited') {
-          if (rateLimitRetries >= maxRateLimitRetries) return response;
+          if (rateLimitRetries >= maxRateLimitRetries) return withAttempts(response, attempts);
           rateLimitRetries += 1;
           const retryAfter = parseRetryAfter(response.headers.get('retry-after'), now());
           const waitMs = Math.min(retryAfter ?? DEFAULT_RETRY_AFTER_MS, maxRetryAfterMs);
@@ -166,27 +232,34 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
         }
         if (retryClass === 'permanent' || !idempotent) return response;
         failures += 1;
-        if (failures >= maxAttempts) return response;
+        if (failures >= maxAttempts) return withAttempts(response, attempts);
         reason = `HTTP ${status}`;
       } else {
         const { error, timedOut } = outcome;
-        if (init.signal?.aborted) throw error;
+        if (signal?.aborted) {
+          permit?.release();
+          throw error;
+        }
+        const transient = timedOut || isTransientNetworkError(error);
+        const failureReason = timedOut ? 'timeout' : (findNetworkCause(error)?.code ?? 'network error');
+        if (transient) permit?.failure(failureReason);
+        else permit?.release();
         const finalError = () =>
           timedOut
             ? new RequestTimeoutError(
                 `Request to Notion API timed out after ${timeoutMs} ms (${failures} attempts): ${method} ${url}`,
               )
             : error;
-        if (!timedOut && !isTransientNetworkError(error)) throw error;
+        if (!transient) throw error;
         failures += 1;
         if (!idempotent || failures >= maxAttempts) throw finalError();
-        reason = timedOut ? 'timeout' : (findNetworkCause(error)?.code ?? 'network error');
+        reason = failureReason;
       }
 
       const delay = backoff(failures);
       onEvent?.({ type: 'retry', status, waitMs: delay, reason });
       await sleep(delay);
-      if (init.signal?.aborted) throw init.signal.reason;
+      if (signal?.aborted) throw signal.reason;
     }
   };
 }
