@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Client } from '@notionhq/client';
-import { isFullBlock, isFullDataSource, isFullDatabase, isFullPage } from '@notionhq/client';
+import { APIErrorCode, APIResponseError, isFullBlock, isFullDataSource, isFullDatabase, isFullPage } from '@notionhq/client';
 import type { DataSourceObjectResponse, PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import { iterateBlockChildren, iterateDataSourceRows } from '@/server/notion/paginate';
 import { writeFileAtomic } from './atomic-write';
@@ -309,7 +309,28 @@ export async function exportDatabase(
   item: WorkItem,
   signal?: AbortSignal,
 ): Promise<ItemResult> {
-  const database = await client.databases.retrieve({ database_id: item.id });
+  let database: Awaited<ReturnType<Client['databases']['retrieve']>>;
+  try {
+    database = await client.databases.retrieve({ database_id: item.id });
+  } catch (error) {
+    // Linked database views (a view of a database elsewhere) cannot be read through the API:
+    // Notion answers 400 validation_error. Say so in the report instead of failing the export.
+    if (APIResponseError.isAPIResponseError(error) && error.code === APIErrorCode.ValidationError) {
+      return {
+        files: [],
+        discovered: [],
+        issues: [
+          {
+            kind: 'linked_database',
+            sourceId: item.id,
+            message: `Linked database "${item.title || 'Untitled'}" is not available through the Notion API (${error.message})`,
+          },
+        ],
+        unresolvedLinks: false,
+      };
+    }
+    throw error;
+  }
   if (!isFullDatabase(database)) throw new Error(`Notion returned a partial database for ${item.id}`);
   const title = databaseTitle(database) || item.title;
   const stem = stemOf({ ...item, title: item.title || title }, target.options.naming);

@@ -54,6 +54,14 @@ export async function buildReport(db: DB, exportId: string, finishedAt: Date): P
     .where(eq(exportIssues.exportId, exportId))
     .orderBy(exportIssues.id);
   const skippedIssues = issues.filter((i) => i.kind === 'linked_database');
+  const titles = new Map(
+    (
+      await db
+        .select({ id: exportItems.itemId, title: exportItems.title })
+        .from(exportItems)
+        .where(and(eq(exportItems.exportId, exportId), eq(exportItems.kind, 'database')))
+    ).map((r) => [r.id, r.title]),
+  );
   return {
     version: 1,
     exportId,
@@ -72,7 +80,7 @@ export async function buildReport(db: DB, exportId: string, finishedAt: Date): P
     },
     skipped: [
       ...failed.map((f) => ({ id: f.itemId, kind: f.kind, title: f.title, reason: f.error ?? 'failed' })),
-      ...skippedIssues.map((i) => ({ id: i.itemId, kind: 'database', title: '', reason: i.message })),
+      ...skippedIssues.map((i) => ({ id: i.itemId, kind: 'database', title: titles.get(i.itemId) ?? '', reason: i.message })),
     ],
     issues: issues.filter((i) => i.kind !== 'linked_database'),
   };
