@@ -8,22 +8,45 @@ import type {
   GetSelfResponse,
   ListBlockChildrenResponse,
   ListCommentsResponse,
+  ListCustomEmojisResponse,
   ListUsersResponse,
   PageObjectResponse,
   QueryDataSourceResponse,
   SearchResponse,
   UserObjectResponse,
 } from '@notionhq/client';
+import { customEmoji } from './icons';
 import { compactId, dashedId, IdKind, safeDecodeURIComponent } from './ids';
-import { childDatabaseBlock, childPageBlock, nodeChildren, nodeForBlockNumber, nodeId, pageBody, pageParent, renderBlock } from './page-content';
-import { propertyItem } from './properties';
+import {
+  childDatabaseBlock,
+  childPageBlock,
+  childrenOf,
+  linkedDatabaseBlock,
+  nodeForBlockNumber,
+  nodeId,
+  pageBody,
+  pageParent,
+  renderBlock,
+} from './page-content';
+import { propertyItem, schemaOf } from './properties';
 import { queryRows } from './query';
-import { renderBot, renderDatabase, renderDataSource, renderPage, renderPerson, pageComments } from './render';
+import { pageComments, renderBot, renderDatabase, renderDataSource, renderPage, renderPerson, type TwinDataSourceObject } from './render';
 import type { RenderContext } from './render-context';
 import { apiError, ok, type Reply, validationError } from './replies';
-import type { PageSpec, Workspace } from './workspace';
+import type { PageSpec, SearchItem, Workspace } from './workspace';
 
 export const MAX_PAGE_SIZE = 100;
+
+/**
+ * How `databases.retrieve` refuses a linked database view. Notion has answered 400 validation_error
+ * with "Database with ID … does not contain any data sources accessible by this API bot."
+ * (2025-09-03, the default) and "… is a linked database. Database retrievals do not support linked
+ * databases." (earlier); `not_found` answers 404 object_not_found.
+ */
+export type LinkedDatabaseError = 'no_data_sources' | 'linked_database' | 'not_found';
+
+/** A search result page as the twin sends it (data sources may carry schema entries the SDK lacks). */
+type TwinSearchResponse = Omit<SearchResponse, 'results'> & { results: Array<PageObjectResponse | TwinDataSourceObject> };
 
 export interface RequestInfo {
   method: string;
@@ -35,6 +58,7 @@ export interface RequestInfo {
   ctx: RenderContext;
   /** Maximum rows one data source query may walk through (Notion: 10,000). */
   queryResultLimit: number;
+  linkedDatabaseError: LinkedDatabaseError;
 }
 
 export type Handler = (req: RequestInfo) => Reply;
@@ -208,6 +232,7 @@ const blocksRetrieve: Handler = (req) => {
   let block: BlockObjectResponse | null = null;
   if (r.kind === 'page' && r.page.shared) block = childPageBlock(ctx, r.page, pageParent(ws, r.page));
   else if (r.kind === 'database') block = childDatabaseBlock(ctx, r.db);
+  else if (r.kind === 'linked_database') block = linkedDatabaseBlock(ctx, r.link);
   else if (r.kind === 'block' && r.page.shared) {
     const body = pageBody(ws, r.page);
     const idx = nodeForBlockNumber(body, r.block);
@@ -231,11 +256,13 @@ const blocksChildren: Handler = (req) => {
     page = r.page;
     items = pageBody(ws, page).top;
   } else if (r.kind === 'block' && r.page.shared) {
-    page = r.page;
-    const idx = nodeForBlockNumber(pageBody(ws, page), r.block);
+    const idx = nodeForBlockNumber(pageBody(ws, r.page), r.block);
     if (idx < 0) return notFound(ws, 'block', raw);
-    items = nodeChildren(pageBody(ws, page), idx);
-  } else if (r.kind === 'database') {
+    // A synced reference lists its original's children, which may live on another page.
+    const children = childrenOf(ws, r.page, pageBody(ws, r.page), idx);
+    page = children.page;
+    items = children.items;
+  } else if (r.kind === 'database' || r.kind === 'linked_database') {
     const empty: ListBlockChildrenResponse = { object: 'list', results: [], next_cursor: null, has_more: false, type: 'block', block: {} };
     return ok(empty);
   } else {
@@ -273,6 +300,17 @@ const databasesRetrieve: Handler = (req) => {
   if (bad) return bad;
   const r = ws.resolve(raw);
   if (r.kind === 'database') return ok(renderDatabase(req.ctx, r.db));
+  if (r.kind === 'linked_database') {
+    const id = r.link.id;
+    switch (req.linkedDatabaseError) {
+      case 'not_found':
+        return notFound(ws, 'database', raw);
+      case 'linked_database':
+        return validationError(`Database with ID ${id} is a linked database. Database retrievals do not support linked databases.`);
+      case 'no_data_sources':
+        return validationError(`Database with ID ${id} does not contain any data sources accessible by this API bot.`);
+    }
+  }
   if (r.kind === 'page' && r.page.shared) {
     return validationError(`Provided ID ${r.page.id} is a page, not a database. Use the retrieve page API instead, \`https://api.notion.com/v1/pages/${r.page.id}\`.`);
   }
@@ -285,7 +323,7 @@ const dataSourcesRetrieve: Handler = (req) => {
   const bad = invalidId('path', 'data_source_id', raw);
   if (bad) return bad;
   const r = ws.resolve(raw);
-  return r.kind === 'data_source' ? ok(renderDataSource(req.ctx, r.db)) : notFound(ws, 'data_source', raw);
+  return r.kind === 'data_source' ? ok(renderDataSource(req.ctx, r.db, r.ds)) : notFound(ws, 'data_source', raw);
 };
 
 const dataSourcesQuery: Handler = (req) => {
@@ -300,7 +338,7 @@ const dataSourcesQuery: Handler = (req) => {
   if (!p.ok) return p.reply;
   const trashed = body.in_trash === true || body.archived === true;
   const dataSourcesOnly = body.result_type === 'data_source';
-  const matched = queryRows(ws, trashed || dataSourcesOnly ? [] : r.db.rows, body.filter, body.sorts);
+  const matched = queryRows(ws, schemaOf(r.ds), trashed || dataSourcesOnly ? [] : r.ds.rows, body.filter, body.sorts);
   if (!matched.ok) return validationError(matched.message);
   const limit = req.queryResultLimit;
   const capped = matched.value.length > limit;
@@ -371,7 +409,7 @@ const search: Handler = (req) => {
       : items.filter((it) => {
           if (only !== null && it.kind !== only) return false;
           if (needle === '') return true;
-          const title = it.kind === 'page' ? ws.pages[it.index].title : ws.databases[it.index].title;
+          const title = it.kind === 'page' ? ws.pages[it.index].title : ws.databases[it.index].dataSources[it.source].name;
           return title.toLowerCase().includes(needle);
         });
     if (ascending) items = [...items].reverse();
@@ -380,16 +418,21 @@ const search: Handler = (req) => {
   const positionOf = (cursor: string): number => {
     const d = decode(ws, cursor);
     if (d === null) return -1;
-    const kind = d.kind === IdKind.page ? 'page' : d.kind === IdKind.dataSource ? 'data_source' : null;
-    return kind === null ? -1 : list.findIndex((it) => it.kind === kind && it.index === d.a);
+    if (d.kind === IdKind.page) return list.findIndex((it) => it.kind === 'page' && it.index === d.a);
+    if (d.kind === IdKind.dataSource) return list.findIndex((it) => it.kind === 'data_source' && it.index === d.a && it.source === d.b);
+    return -1;
   };
   const w = pageWindow(list.length, p.value.cursor, p.value.size, positionOf, 'body');
   if (!w.ok) return w.reply;
   const { from, to, hasMore } = w.value;
-  const idOf = (it: { kind: 'page' | 'data_source'; index: number }) => (it.kind === 'page' ? ws.pages[it.index].id : ws.databases[it.index].dataSourceId);
-  const result: SearchResponse = {
+  const idOf = (it: SearchItem) => (it.kind === 'page' ? ws.pages[it.index].id : ws.databases[it.index].dataSources[it.source].id);
+  const result: TwinSearchResponse = {
     object: 'list',
-    results: list.slice(from, to).map((it) => (it.kind === 'page' ? renderPage(ctx, ws.pages[it.index]) : renderDataSource(ctx, ws.databases[it.index]))),
+    results: list.slice(from, to).map((it) => {
+      if (it.kind === 'page') return renderPage(ctx, ws.pages[it.index]);
+      const db = ws.databases[it.index];
+      return renderDataSource(ctx, db, db.dataSources[it.source]);
+    }),
     next_cursor: hasMore ? idOf(list[to]) : null,
     has_more: hasMore,
     type: 'page_or_data_source',
@@ -426,6 +469,20 @@ const commentsList: Handler = (req) => {
   return ok(body);
 };
 
+const customEmojisList: Handler = (req) => {
+  const { ctx } = req;
+  const ws = ctx.ws;
+  const p = paging(req, 'query');
+  if (!p.ok) return p.reply;
+  const name = req.query.get('name');
+  const all = ws.customEmojis.filter((e) => name === null || e.name === name).map((e) => customEmoji(ws, ctx.baseUrl, e.index));
+  const w = pageWindow(all.length, p.value.cursor, p.value.size, (c) => all.findIndex((e) => e.id === dashedId(compactId(c) ?? '')), 'query');
+  if (!w.ok) return w.reply;
+  const { from, to, hasMore } = w.value;
+  const body: ListCustomEmojisResponse = { object: 'list', type: 'custom_emoji', results: all.slice(from, to), has_more: hasMore, next_cursor: hasMore ? all[to].id : null };
+  return ok(body);
+};
+
 const SEGMENT = '([^/]+)';
 
 /** Routes in match order (`users/me` before `users/{id}`). */
@@ -442,6 +499,7 @@ export const ROUTES: readonly Route[] = [
   { name: 'users.list', method: 'GET', pattern: /^\/v1\/users$/, handler: usersList },
   { name: 'users.retrieve', method: 'GET', pattern: new RegExp(`^/v1/users/${SEGMENT}$`), handler: usersRetrieve },
   { name: 'comments.list', method: 'GET', pattern: /^\/v1\/comments$/, handler: commentsList },
+  { name: 'customEmojis.list', method: 'GET', pattern: /^\/v1\/custom_emojis$/, handler: customEmojisList },
 ];
 
 /** Finds the route for a request; `params` are URL-decoded path segments. */

@@ -89,6 +89,9 @@ export const IdKind = {
   comment: 6,
   discussion: 7,
   workspace: 8,
+  /** A linked database view (`child_database` block whose database the API refuses). */
+  linkedDatabase: 9,
+  customEmoji: 10,
 } as const;
 export type IdKind = (typeof IdKind)[keyof typeof IdKind];
 const ALL_KINDS: readonly IdKind[] = Object.values(IdKind);

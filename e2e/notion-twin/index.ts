@@ -1,7 +1,8 @@
 /** The Notion twin: a deterministic fake of the Notion REST API for tests, benchmarks and demos. */
-export { fileContent, signedFileUrl } from './files';
-export { MAX_PAGE_SIZE, ROUTES } from './handlers';
-export { SCHEMA as DATA_SOURCE_SCHEMA, INLINE_REFERENCE_LIMIT } from './properties';
+export type { Attachment, AttachmentPlace } from './attachments';
+export { fileContent, fileDigest, LARGE_FILE_BYTES, LARGE_FILE_NAME, signedFileUrl } from './files';
+export { type LinkedDatabaseError, MAX_PAGE_SIZE, ROUTES } from './handlers';
+export { SCHEMA as DATA_SOURCE_SCHEMA, INLINE_REFERENCE_LIMIT, MILESTONE_SCHEMA } from './properties';
 export {
   DEFAULT_TOKEN,
   type FaultOptions,
@@ -18,6 +19,8 @@ export {
   generateWorkspace,
   type ResolvedWorkspaceOptions,
   type TwinDatabase,
+  type TwinDataSource,
+  type TwinLinkedDatabase,
   type TwinPage,
   Workspace,
   type WorkspaceOptions,

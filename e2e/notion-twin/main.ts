@@ -1,6 +1,7 @@
 /**
  * CLI: `npm run twin -- [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3]
- * [--blocks 12] [--large 1] [--unshared 0] [--rate 3] [--burst 3] [--token secret_twin] [--latency 100-500]`.
+ * [--blocks 12] [--large 1] [--unshared 0] [--linked 1] [--multi-source 1] [--mentions 30]
+ * [--file-ttl 3600000] [--rate 3] [--burst 3] [--token secret_twin] [--latency 100-500]`.
  * Every flag also reads an environment variable (TWIN_PORT, TWIN_SEED, …, TWIN_TOKEN, TWIN_LATENCY).
  */
 import { parseArgs } from 'node:util';
@@ -16,6 +17,10 @@ const FLAGS = {
   blocks: 'TWIN_BLOCKS',
   large: 'TWIN_LARGE',
   unshared: 'TWIN_UNSHARED',
+  linked: 'TWIN_LINKED',
+  'multi-source': 'TWIN_MULTI_SOURCE',
+  mentions: 'TWIN_MENTIONS',
+  'file-ttl': 'TWIN_FILE_TTL',
   rate: 'TWIN_RATE',
   burst: 'TWIN_BURST',
   token: 'TWIN_TOKEN',
@@ -37,7 +42,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: tsx e2e/notion-twin/main.ts [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3] [--blocks 12] [--large 1] [--unshared 0] [--rate 3] [--burst 3] [--token secret_twin]… [--latency 100-500] [--host 127.0.0.1]');
+  console.log(
+    'usage: tsx e2e/notion-twin/main.ts [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3] [--blocks 12] [--large 1] [--unshared 0] [--linked 1] [--multi-source 1] [--mentions 30] [--file-ttl 3600000] [--rate 3] [--burst 3] [--token secret_twin]… [--latency 100-500] [--host 127.0.0.1]',
+  );
   process.exit(0);
 }
 
@@ -82,6 +89,7 @@ const twin = await startTwin({
   tokens,
   rateLimit: rate ? { requestsPerSecond: rate, burst: int('burst') } : null,
   latencyMs,
+  fileUrlTtlMs: int('file-ttl'),
   workspace: {
     seed: int('seed'),
     pages: int('pages'),
@@ -91,12 +99,15 @@ const twin = await startTwin({
     blocksPerPage: int('blocks'),
     largePages: int('large'),
     unsharedPages: int('unshared'),
+    linkedDatabases: int('linked'),
+    multiSourceDatabases: int('multi-source'),
+    manyMentionRefs: int('mentions'),
   },
 }).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
 
 const s = twin.workspace.summary();
 console.log(
-  `Notion twin listening on ${twin.url} (token: ${tokens.join(', ')}, pages: ${s.pages + s.rows}, databases: ${s.databases}, unshared: ${s.unshared}${rate ? `, rate: ${rate}/s` : ''}${latencyMs ? `, latency: ${latencyMs[0]}-${latencyMs[1]} ms` : ''})`,
+  `Notion twin listening on ${twin.url} (token: ${tokens.join(', ')}, pages: ${s.pages + s.rows}, databases: ${s.databases} (${s.dataSources} data sources, ${s.linkedDatabases} linked views), unshared: ${s.unshared}${rate ? `, rate: ${rate}/s` : ''}${latencyMs ? `, latency: ${latencyMs[0]}-${latencyMs[1]} ms` : ''})`,
 );
 
 const shutdown = (signal: string) => {

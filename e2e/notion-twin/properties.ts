@@ -1,10 +1,13 @@
 /**
- * Database schema, row property values, and the property item endpoint
+ * Data source schemas, row property values, and the property item endpoint
  * (`GET /v1/pages/{id}/properties/{property_id}`).
  *
- * Every data source shares one schema covering the common property types; `Related` points at the
- * first data source (the first database relates to itself), and its first row carries more than
- * 25 references so clients must page through the property item endpoint.
+ * First data sources share one schema covering every property type (`SCHEMA`); second data sources
+ * ("Milestones") have their own (`MILESTONE_SCHEMA`). `Related` points at the first database's
+ * first data source (the first database relates to itself, the others to another database);
+ * `Project` points at the first data source of the milestone's own database. The first row carries
+ * more than 25 relation references and the second row more than 25 people and mentions, so clients
+ * must page through the property item endpoint: page objects show only the first 25.
  */
 import type {
   DataSourceObjectResponse,
@@ -12,18 +15,31 @@ import type {
   PropertyItemListResponse,
   PropertyItemObjectResponse,
   RichTextItemResponse,
-  UserObjectResponse,
 } from '@notionhq/client';
+import type { DateResponse, EmptyObject, VerificationPropertyValueResponse } from '@notionhq/client/build/src/api-endpoints';
 import { signedFileUrl } from './files';
 import { hashInts, Rng, safeDecodeURIComponent } from './ids';
 import type { RenderContext } from './render-context';
-import { mentionPage, text, titleText } from './rich-text';
-import { randomSentence } from './words';
-import { minuteIso, type DatabaseSpec, type PageSpec, type UserSpec, type Workspace } from './workspace';
+import { mentionPage, mentionUser, text, titleText, truncateMentions } from './rich-text';
+import { minuteIso } from './time';
+import { fullUser, userRef } from './users';
+import { PERSON_NAMES, randomSentence } from './words';
+import { type DataSourceSpec, isCrowdedRow, type PageSpec, type Workspace } from './workspace';
 
-type SchemaEntry = DataSourceObjectResponse['properties'][string];
+type SdkSchemaEntry = DataSourceObjectResponse['properties'][string];
 type PropertyValue = PageObjectResponse['properties'][string];
 type SelectColor = 'default' | 'gray' | 'brown' | 'orange' | 'yellow' | 'green' | 'blue' | 'purple' | 'pink' | 'red';
+
+/**
+ * Schema entries Notion returns (e.g. `"Button": {"type": "button", "button": {}}`) that SDK 5.26's
+ * `DatabasePropertyConfigResponse` does not model: button, verification and place.
+ */
+export type ExtraSchemaEntry = { id: string; name: string; description: string | null } & (
+  | { type: 'button'; button: EmptyObject }
+  | { type: 'verification'; verification: EmptyObject }
+  | { type: 'place'; place: EmptyObject }
+);
+export type TwinSchemaEntry = SdkSchemaEntry | ExtraSchemaEntry;
 
 export type PropType =
   | 'title'
@@ -46,44 +62,116 @@ export type PropType =
   | 'last_edited_time'
   | 'created_by'
   | 'last_edited_by'
-  | 'unique_id';
+  | 'unique_id'
+  | 'verification'
+  | 'place'
+  | 'button';
+
+/** Which row value a property shows. */
+export type ValueKey =
+  | 'title'
+  | 'status'
+  | 'tags'
+  | 'priority'
+  | 'estimate'
+  | 'budget'
+  | 'progress'
+  | 'cost'
+  | 'due'
+  | 'meeting'
+  | 'done'
+  | 'website'
+  | 'email'
+  | 'phone'
+  | 'owners'
+  | 'related'
+  | 'relatedCount'
+  | 'latestDue'
+  | 'relatedNames'
+  | 'files'
+  | 'notes'
+  | 'score'
+  | 'label'
+  | 'overdue'
+  | 'nextReview'
+  | 'created'
+  | 'updated'
+  | 'createdBy'
+  | 'editedBy'
+  | 'uid'
+  | 'verification'
+  | 'place'
+  | 'action';
 
 export interface PropDef {
   name: string;
   /** Property id as Notion shows it (already URL-encoded, e.g. `%3AUPp`). */
   id: string;
   type: PropType;
+  key: ValueKey;
 }
 
-/** The schema of every data source, in display order. */
+/** The schema of every first data source, in display order. */
 export const SCHEMA: readonly PropDef[] = [
-  { name: 'Name', id: 'title', type: 'title' },
-  { name: 'Status', id: 'sT%3Fa', type: 'status' },
-  { name: 'Tags', id: '%3AUPp', type: 'multi_select' },
-  { name: 'Priority', id: 'A%40Hk', type: 'select' },
-  { name: 'Estimate', id: 'BJXS', type: 'number' },
-  { name: 'Budget', id: 'b%5Dgt', type: 'number' },
-  { name: 'Due', id: 'Jsfb', type: 'date' },
-  { name: 'Done', id: '%60%5Bq%3F', type: 'checkbox' },
-  { name: 'Website', id: '%7DF_L', type: 'url' },
-  { name: 'Contact', id: 'eM%40l', type: 'email' },
-  { name: 'Phone', id: 'ph%3Dn', type: 'phone_number' },
-  { name: 'Owner', id: 'Iowm', type: 'people' },
-  { name: 'Related', id: 'YfIu', type: 'relation' },
-  { name: 'Related count', id: 'zag~', type: 'rollup' },
-  { name: 'Attachments', id: 'yfiK', type: 'files' },
-  { name: 'Notes', id: '_Tc_', type: 'rich_text' },
-  { name: 'Score', id: 'WOd%3B', type: 'formula' },
-  { name: 'Label', id: 'fL%3Ab', type: 'formula' },
-  { name: 'Created', id: 'cr%3At', type: 'created_time' },
-  { name: 'Updated', id: 'up%3Dt', type: 'last_edited_time' },
-  { name: 'Created by', id: 'cr%3Ab', type: 'created_by' },
-  { name: 'Edited by', id: 'ed%3Ab', type: 'last_edited_by' },
-  { name: 'ID', id: 'uN%3Fq', type: 'unique_id' },
+  { name: 'Name', id: 'title', type: 'title', key: 'title' },
+  { name: 'Status', id: 'sT%3Fa', type: 'status', key: 'status' },
+  { name: 'Tags', id: '%3AUPp', type: 'multi_select', key: 'tags' },
+  { name: 'Priority', id: 'A%40Hk', type: 'select', key: 'priority' },
+  { name: 'Estimate', id: 'BJXS', type: 'number', key: 'estimate' },
+  { name: 'Budget', id: 'b%5Dgt', type: 'number', key: 'budget' },
+  { name: 'Due', id: 'Jsfb', type: 'date', key: 'due' },
+  { name: 'Done', id: '%60%5Bq%3F', type: 'checkbox', key: 'done' },
+  { name: 'Website', id: '%7DF_L', type: 'url', key: 'website' },
+  { name: 'Contact', id: 'eM%40l', type: 'email', key: 'email' },
+  { name: 'Phone', id: 'ph%3Dn', type: 'phone_number', key: 'phone' },
+  { name: 'Owner', id: 'Iowm', type: 'people', key: 'owners' },
+  { name: 'Related', id: 'YfIu', type: 'relation', key: 'related' },
+  { name: 'Related count', id: 'zag~', type: 'rollup', key: 'relatedCount' },
+  { name: 'Attachments', id: 'yfiK', type: 'files', key: 'files' },
+  { name: 'Notes', id: '_Tc_', type: 'rich_text', key: 'notes' },
+  { name: 'Score', id: 'WOd%3B', type: 'formula', key: 'score' },
+  { name: 'Label', id: 'fL%3Ab', type: 'formula', key: 'label' },
+  { name: 'Created', id: 'cr%3At', type: 'created_time', key: 'created' },
+  { name: 'Updated', id: 'up%3Dt', type: 'last_edited_time', key: 'updated' },
+  { name: 'Created by', id: 'cr%3Ab', type: 'created_by', key: 'createdBy' },
+  { name: 'Edited by', id: 'ed%3Ab', type: 'last_edited_by', key: 'editedBy' },
+  { name: 'ID', id: 'uN%3Fq', type: 'unique_id', key: 'uid' },
+  { name: 'Progress', id: 'pR%3Ag', type: 'number', key: 'progress' },
+  { name: 'Cost', id: 'cO%3As', type: 'number', key: 'cost' },
+  { name: 'Meeting', id: 'mT%3Ag', type: 'date', key: 'meeting' },
+  { name: 'Latest related due', id: 'lR%3Ad', type: 'rollup', key: 'latestDue' },
+  { name: 'Related names', id: 'rN%3Am', type: 'rollup', key: 'relatedNames' },
+  { name: 'Overdue', id: 'oV%3Ad', type: 'formula', key: 'overdue' },
+  { name: 'Next review', id: 'nR%3Av', type: 'formula', key: 'nextReview' },
+  { name: 'Verified', id: 'vF%3Ad', type: 'verification', key: 'verification' },
+  { name: 'Place', id: 'pL%3Ac', type: 'place', key: 'place' },
+  { name: 'Action', id: 'bT%3An', type: 'button', key: 'action' },
+];
+
+/** The schema of second data sources ("Milestones"). */
+export const MILESTONE_SCHEMA: readonly PropDef[] = [
+  { name: 'Name', id: 'title', type: 'title', key: 'title' },
+  { name: 'When', id: 'wH%3An', type: 'date', key: 'meeting' },
+  { name: 'Project', id: 'pJ%3At', type: 'relation', key: 'related' },
+  { name: 'Lead', id: 'lD%3Ad', type: 'people', key: 'owners' },
+  { name: 'Progress', id: 'pR%3Ag', type: 'number', key: 'progress' },
+  { name: 'Shipped', id: 'sH%3Ap', type: 'checkbox', key: 'done' },
+  { name: 'Stage', id: 'sT%3Fa', type: 'status', key: 'status' },
+  { name: 'Code', id: 'uN%3Fq', type: 'unique_id', key: 'uid' },
+  { name: 'Created', id: 'cr%3At', type: 'created_time', key: 'created' },
 ];
 
 /** The only property of an ordinary page. */
-const PAGE_TITLE: PropDef = { name: 'title', id: 'title', type: 'title' };
+const PAGE_TITLE: PropDef = { name: 'title', id: 'title', type: 'title', key: 'title' };
+const PAGE_SCHEMA: readonly PropDef[] = [PAGE_TITLE];
+
+/** The properties of pages in `ds` (of ordinary pages when `ds` is null). */
+export function schemaOf(ds: DataSourceSpec | null): readonly PropDef[] {
+  if (ds === null) return PAGE_SCHEMA;
+  return ds.schema === 'milestones' ? MILESTONE_SCHEMA : SCHEMA;
+}
+
+const NUMBER_FORMATS: Partial<Record<ValueKey, string>> = { estimate: 'number', budget: 'dollar', progress: 'percent', cost: 'euro' };
 
 interface Option {
   id: string;
@@ -116,9 +204,16 @@ const PRIORITY_OPTIONS: readonly Option[] = [
   { id: 'p3%3A3', name: 'P3', color: 'gray' },
 ];
 const UNIQUE_PREFIXES = ['TSK', 'PRJ', 'READ', 'BUG', 'CON', 'MTG', 'RCP', 'INV'] as const;
+const PLACES = [
+  { lat: 52.520008, lon: 13.404954, name: 'Alexanderplatz', address: 'Alexanderplatz, 10178 Berlin, Germany', google_place_id: 'ChIJbd2OryfOqEcRX0j3T4nUfSA' },
+  { lat: 35.6812, lon: 139.7671, name: '東京駅', address: '1 Chome Marunouchi, Chiyoda City, Tokyo 100-0005, Japan', google_place_id: null },
+  { lat: -23.5505, lon: -46.6333, name: 'São Paulo', address: null, google_place_id: null },
+] as const;
 
 /** Page references shown inline in page objects before `has_more` (Notion's limit). */
 export const INLINE_REFERENCE_LIMIT = 25;
+
+type DateValue = { start: string; end: string | null; time_zone: string | null };
 
 /** Typed values of one row, the single source for rendering, filtering and sorting. */
 export interface RowValues {
@@ -127,31 +222,43 @@ export interface RowValues {
   priority: number;
   estimate: number | null;
   budget: number | null;
-  due: { start: string; end: string | null } | null;
+  progress: number | null;
+  cost: number | null;
+  due: DateValue | null;
+  meeting: DateValue | null;
   done: boolean;
   website: string | null;
   email: string | null;
   phone: string | null;
+  /** User indices (1-based). */
   owners: number[];
+  /** Page indices of related rows. */
   related: number[];
   files: Array<{ name: string; hosted: boolean }>;
   notesMention: number;
   notes: string;
+  verification: { state: 'unverified' | 'verified' | 'expired'; by: number; startMs: number };
+  place: number;
 }
 
-export function databaseOf(ws: Workspace, page: PageSpec): DatabaseSpec | null {
-  return page.parent.type === 'data_source_id' ? ws.databases[page.parent.database] : null;
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The files of a row's `Attachments` property (shared with `allAttachments()`). */
+export function rowFiles(ws: Workspace, page: PageSpec): RowValues['files'] {
+  return page.kind === 'row' && ws.dataSourceOf(page)?.schema === 'main' ? rowValues(ws, page).files : [];
 }
 
 export function rowValues(ws: Workspace, page: PageSpec): RowValues {
   const rng = new Rng(hashInts(ws.options.seed, page.index, 0x20f5));
-  const db = databaseOf(ws, page);
-  const targets = ws.databases.length > 0 ? ws.databases[0].rows : [];
+  const ds = ws.dataSourceOf(page);
+  const main = ds === null || ds.schema === 'main';
+  const targets = main ? (ws.databases[0]?.dataSources[0].rows ?? []) : ws.databases[ds.database].dataSources[0].rows;
+  const crowded = isCrowdedRow(ws, page);
   let related: number[] = [];
-  if (db?.index === 0 && page.rowNumber === 0 && ws.options.manyRelationRefs > 0) {
+  if (main && ds?.database === 0 && ds.source === 0 && page.rowNumber === 0 && ws.options.manyRelationRefs > 0) {
     related = targets.slice(1, 1 + ws.options.manyRelationRefs);
   } else if (targets.length > 1) {
-    const k = rng.int(0, 3);
+    const k = rng.int(main ? 0 : 1, 3);
     const seen = new Set<number>();
     for (let i = 0; i < k * 3 && seen.size < k; i++) {
       const t = rng.pick(targets);
@@ -163,29 +270,45 @@ export function rowValues(ws: Workspace, page: PageSpec): RowValues {
   for (let i = 0; i < TAG_OPTIONS.length; i++) if (rng.chance(0.25)) tags.push(i);
   const month = rng.int(1, 12);
   const day = rng.int(1, 28);
-  const pad = (n: number) => String(n).padStart(2, '0');
   const dueKind = rng.int(0, 9);
-  const due =
+  const due: DateValue | null =
     dueKind < 2
       ? null
       : dueKind < 6
-        ? { start: `2025-${pad(month)}-${pad(day)}`, end: null }
+        ? { start: `2025-${pad(month)}-${pad(day)}`, end: null, time_zone: null }
         : dueKind < 8
-          ? { start: `2025-${pad(month)}-${pad(day)}T${pad(rng.int(8, 17))}:30:00.000+00:00`, end: null }
-          : { start: `2025-${pad(month)}-${pad(day)}`, end: `2025-${pad(month)}-${pad(Math.min(28, day + rng.int(1, 5)))}` };
+          ? { start: `2025-${pad(month)}-${pad(day)}T${pad(rng.int(8, 17))}:30:00.000+00:00`, end: null, time_zone: null }
+          : { start: `2025-${pad(month)}-${pad(day)}`, end: `2025-${pad(month)}-${pad(Math.min(28, day + rng.int(1, 5)))}`, time_zone: null };
+  const hour = rng.int(7, 18);
+  const meetingKind = rng.int(0, 3);
+  const meetingDay = `2025-${pad(rng.int(1, 12))}-${pad(rng.int(1, 28))}`;
+  const meeting: DateValue | null =
+    meetingKind === 0
+      ? null
+      : meetingKind === 1
+        ? { start: `${meetingDay}T${pad(hour)}:00:00.000+02:00`, end: `${meetingDay}T${pad(hour + 1)}:30:00.000+02:00`, time_zone: null }
+        : meetingKind === 2
+          ? { start: `${meetingDay}T${pad(hour)}:15:00.000-07:00`, end: null, time_zone: 'America/Los_Angeles' }
+          : { start: `${meetingDay}T${pad(hour)}:00:00.000+09:00`, end: `${meetingDay}T${pad(hour + 2)}:00:00.000+09:00`, time_zone: 'Asia/Tokyo' };
   const owners: number[] = [];
-  for (const u of ws.users) if (rng.chance(0.2)) owners.push(u.index);
+  if (crowded) for (let i = 1; i <= ws.options.manyMentionRefs; i++) owners.push(i);
+  else for (let i = 1; i <= PERSON_NAMES.length; i++) if (rng.chance(0.2)) owners.push(i);
   const files: RowValues['files'] = [];
   if (rng.chance(0.3)) files.push({ name: `spec-${page.rowNumber + 1}.pdf`, hosted: true });
   if (rng.chance(0.3)) files.push({ name: 'diagram.png', hosted: false });
+  if (rng.chance(0.1)) files.push({ name: `photo ${page.rowNumber + 1} (1).png`, hosted: true });
   const first = ws.options.pages > 0 ? rng.int(0, ws.options.pages - 1) : -1;
+  const verificationRoll = rng.float();
   return {
     status: rng.int(0, STATUS_OPTIONS.length - 1),
     tags,
     priority: rng.chance(0.2) ? -1 : rng.int(0, PRIORITY_OPTIONS.length - 1),
     estimate: rng.chance(0.15) ? null : rng.int(1, 40),
     budget: rng.chance(0.3) ? null : Math.round(rng.float() * 100_000) / 100,
+    progress: rng.chance(0.2) ? null : rng.int(0, 20) / 20,
+    cost: rng.chance(0.3) ? null : Math.round(rng.float() * 1_000_000) / 100,
     due,
+    meeting,
     done: rng.chance(0.4),
     website: rng.chance(0.3) ? null : `https://example.com/items/${page.rowNumber + 1}?ref=twin&x=1`,
     email: rng.chance(0.4) ? null : `owner${page.rowNumber + 1}@twin.example`,
@@ -195,23 +318,42 @@ export function rowValues(ws: Workspace, page: PageSpec): RowValues {
     files,
     notesMention: rng.chance(0.3) ? first : -1,
     notes: rng.chance(0.2) ? '' : randomSentence(rng),
+    verification: {
+      state: verificationRoll < 0.5 ? 'unverified' : verificationRoll < 0.8 ? 'verified' : 'expired',
+      by: rng.int(1, PERSON_NAMES.length),
+      startMs: page.createdMs + rng.int(1, 30) * 86_400_000,
+    },
+    place: rng.chance(0.5) ? -1 : rng.int(0, PLACES.length - 1),
   };
-}
-
-function fullUser(u: UserSpec): UserObjectResponse {
-  return { object: 'user', id: u.id, name: u.name, avatar_url: u.avatarUrl, type: 'person', person: { email: u.email } };
-}
-
-function userRef(ws: Workspace, index: number): { object: 'user'; id: string } {
-  return { object: 'user', id: index === 0 ? ws.botUserId : ws.users[index - 1].id };
 }
 
 function option(o: Option): Option {
   return { id: o.id, name: o.name, color: o.color };
 }
 
-function notesRich(ws: Workspace, v: RowValues): RichTextItemResponse[] {
+/** Full title of a page (the crowded row's title is a run of user mentions). */
+export function titleRich(ws: Workspace, page: PageSpec): RichTextItemResponse[] {
+  if (!isCrowdedRow(ws, page)) return titleText(page.title);
+  const out: RichTextItemResponse[] = [text('Sync with ')];
+  ws.users.slice(0, ws.options.manyMentionRefs).forEach((u, i) => {
+    if (i > 0) out.push(text(', '));
+    out.push(mentionUser(u.id, u.name));
+  });
+  return out;
+}
+
+/** Full `Notes` rich text of a row. */
+function notesRich(ws: Workspace, page: PageSpec, v: RowValues): RichTextItemResponse[] {
   const out: RichTextItemResponse[] = [];
+  if (isCrowdedRow(ws, page)) {
+    out.push(text('Attendees: '));
+    v.owners.forEach((i, k) => {
+      const u = ws.users[i - 1];
+      if (k > 0) out.push(text(', '));
+      out.push(mentionUser(u.id, u.name));
+    });
+    return out;
+  }
   if (v.notes) out.push(text(v.notes));
   if (v.notesMention >= 0) {
     const target = ws.pages[v.notesMention];
@@ -220,54 +362,96 @@ function notesRich(ws: Workspace, v: RowValues): RichTextItemResponse[] {
   return out;
 }
 
-function defFor(page: PageSpec, propertyId: string): PropDef | undefined {
-  const defs = page.kind === 'row' ? SCHEMA : [PAGE_TITLE];
-  const decoded = safeDecodeURIComponent(propertyId);
-  return defs.find((d) => d.id === propertyId || d.id === decoded || safeDecodeURIComponent(d.id) === decoded || d.name === decoded);
+function defFor(ws: Workspace, page: PageSpec, propertyId: string): PropDef | undefined {
+  return findProperty(schemaOf(ws.dataSourceOf(page)), propertyId);
+}
+
+function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(isoDate.slice(0, 10)) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+function dateResponse(d: DateValue | null): DateResponse | null {
+  return d ? { start: d.start, end: d.end, time_zone: d.time_zone } : null;
+}
+
+/** Latest `Due` start among the given rows. */
+function latestDue(ws: Workspace, rows: readonly number[]): DateResponse | null {
+  let best: string | null = null;
+  for (const i of rows) {
+    const due = rowValues(ws, ws.pages[i]).due;
+    if (due && (best === null || Date.parse(due.start) > Date.parse(best))) best = due.start;
+  }
+  return best === null ? null : { start: best, end: null, time_zone: null };
+}
+
+function overdue(v: RowValues): boolean {
+  return v.due !== null && !v.done && Date.parse(v.due.start) < Date.UTC(2025, 6, 1);
+}
+
+function verificationValue(ws: Workspace, v: RowValues): VerificationPropertyValueResponse {
+  const { state, by, startMs } = v.verification;
+  if (state === 'unverified') return { state, date: null, verified_by: null };
+  const start = new Date(startMs).toISOString().slice(0, 10);
+  return { state, date: { start, end: state === 'expired' ? addDays(start, 90) : null, time_zone: null }, verified_by: userRef(ws, by) };
 }
 
 /** The value of one property, as it appears in a page object's `properties`. */
 function propertyValue(ctx: RenderContext, page: PageSpec, def: PropDef, v: RowValues | null): PropertyValue {
   const ws = ctx.ws;
   const id = def.id;
-  const db = databaseOf(ws, page);
-  if (v === null || db === null) return { id, type: 'title', title: titleText(page.title) };
-  switch (def.type) {
+  const ds = ws.dataSourceOf(page);
+  const title = () => truncateMentions(titleRich(ws, page), INLINE_REFERENCE_LIMIT);
+  if (v === null || ds === null) return { id, type: 'title', title: title() };
+  const inline = v.related.slice(0, INLINE_REFERENCE_LIMIT);
+  switch (def.key) {
     case 'title':
-      return { id, type: 'title', title: titleText(page.title) };
+      return { id, type: 'title', title: title() };
     case 'status':
       return { id, type: 'status', status: option(STATUS_OPTIONS[v.status]) };
-    case 'multi_select':
+    case 'tags':
       return { id, type: 'multi_select', multi_select: v.tags.map((t) => option(TAG_OPTIONS[t])) };
-    case 'select':
+    case 'priority':
       return { id, type: 'select', select: v.priority >= 0 ? option(PRIORITY_OPTIONS[v.priority]) : null };
-    case 'number':
-      return { id, type: 'number', number: def.name === 'Budget' ? v.budget : v.estimate };
-    case 'date':
-      return { id, type: 'date', date: v.due ? { start: v.due.start, end: v.due.end, time_zone: null } : null };
-    case 'checkbox':
+    case 'estimate':
+    case 'budget':
+    case 'progress':
+    case 'cost':
+      return { id, type: 'number', number: v[def.key] };
+    case 'due':
+    case 'meeting':
+      return { id, type: 'date', date: dateResponse(v[def.key]) };
+    case 'done':
       return { id, type: 'checkbox', checkbox: v.done };
-    case 'url':
+    case 'website':
       return { id, type: 'url', url: v.website };
     case 'email':
       return { id, type: 'email', email: v.email };
-    case 'phone_number':
+    case 'phone':
       return { id, type: 'phone_number', phone_number: v.phone };
-    case 'people':
+    case 'owners':
       return { id, type: 'people', people: v.owners.slice(0, INLINE_REFERENCE_LIMIT).map((i) => fullUser(ws.users[i - 1])) };
-    case 'relation': {
+    case 'related': {
       // Notion adds `has_more` next to the array; the SDK type does not model it, so the value is
       // built as a variable (no excess-property check) and still checked against PropertyValue.
       const value = {
         id,
         type: 'relation' as const,
-        relation: v.related.slice(0, INLINE_REFERENCE_LIMIT).map((i) => ({ id: ws.pages[i].id })),
+        relation: inline.map((i) => ({ id: ws.pages[i].id })),
         has_more: v.related.length > INLINE_REFERENCE_LIMIT,
       };
       return value;
     }
-    case 'rollup':
-      return { id, type: 'rollup', rollup: { type: 'number', number: v.related.length, function: 'count' } };
+    // Rollups in page objects are computed from the first 25 relations only.
+    case 'relatedCount':
+      return { id, type: 'rollup', rollup: { type: 'number', number: inline.length, function: 'count' } };
+    case 'latestDue':
+      return { id, type: 'rollup', rollup: { type: 'date', date: latestDue(ws, inline), function: 'latest_date' } };
+    case 'relatedNames':
+      return {
+        id,
+        type: 'rollup',
+        rollup: { type: 'array', array: inline.map((i) => ({ type: 'title' as const, title: titleRich(ws, ws.pages[i]) })), function: 'show_original' },
+      };
     case 'files':
       return {
         id,
@@ -278,23 +462,37 @@ function propertyValue(ctx: RenderContext, page: PageSpec, def: PropDef, v: RowV
             : { name: f.name, type: 'external' as const, external: { url: `https://files.twin.example/${f.name}` } },
         ),
       };
-    case 'rich_text':
-      return { id, type: 'rich_text', rich_text: notesRich(ws, v) };
-    case 'formula':
-      return def.name === 'Score'
-        ? { id, type: 'formula', formula: { type: 'number', number: v.estimate === null ? null : v.estimate * 2 } }
-        : { id, type: 'formula', formula: { type: 'string', string: `${page.title} (${STATUS_OPTIONS[v.status].name})` } };
-    case 'created_time':
+    case 'notes':
+      return { id, type: 'rich_text', rich_text: truncateMentions(notesRich(ws, page, v), INLINE_REFERENCE_LIMIT) };
+    case 'score':
+      return { id, type: 'formula', formula: { type: 'number', number: v.estimate === null ? null : v.estimate * 2 } };
+    case 'label':
+      return { id, type: 'formula', formula: { type: 'string', string: `${page.title} (${STATUS_OPTIONS[v.status].name})` } };
+    case 'overdue':
+      return { id, type: 'formula', formula: { type: 'boolean', boolean: overdue(v) } };
+    case 'nextReview':
+      return { id, type: 'formula', formula: { type: 'date', date: v.due ? { start: addDays(v.due.start, 7), end: null, time_zone: null } : null } };
+    case 'created':
       return { id, type: 'created_time', created_time: minuteIso(page.createdMs) };
-    case 'last_edited_time':
+    case 'updated':
       return { id, type: 'last_edited_time', last_edited_time: minuteIso(ws.editState(page).editedMs) };
-    case 'created_by':
+    case 'createdBy':
       return { id, type: 'created_by', created_by: userRef(ws, page.createdBy) };
-    case 'last_edited_by':
+    case 'editedBy':
       return { id, type: 'last_edited_by', last_edited_by: userRef(ws, page.editedBy) };
-    case 'unique_id':
-      return { id, type: 'unique_id', unique_id: { prefix: UNIQUE_PREFIXES[db.index % UNIQUE_PREFIXES.length], number: page.rowNumber + 1 } };
+    case 'uid':
+      return { id, type: 'unique_id', unique_id: { prefix: uniquePrefix(ds), number: page.rowNumber + 1 } };
+    case 'verification':
+      return { id, type: 'verification', verification: verificationValue(ws, v) };
+    case 'place':
+      return { id, type: 'place', place: v.place >= 0 ? { ...PLACES[v.place] } : null };
+    case 'action':
+      return { id, type: 'button', button: {} };
   }
+}
+
+function uniquePrefix(ds: DataSourceSpec): string {
+  return ds.schema === 'milestones' ? 'MS' : UNIQUE_PREFIXES[ds.database % UNIQUE_PREFIXES.length];
 }
 
 /**
@@ -302,7 +500,7 @@ function propertyValue(ctx: RenderContext, page: PageSpec, def: PropDef, v: RowV
  * map like Notion does.
  */
 export function pageProperties(ctx: RenderContext, page: PageSpec, filterProperties: readonly string[] = []): PageObjectResponse['properties'] {
-  const defs = page.kind === 'row' ? SCHEMA : [PAGE_TITLE];
+  const defs = schemaOf(ctx.ws.dataSourceOf(page));
   const values = page.kind === 'row' ? rowValues(ctx.ws, page) : null;
   const wanted = filterProperties.length > 0 ? new Set(filterProperties.map(safeDecodeURIComponent)) : null;
   const out: PageObjectResponse['properties'] = {};
@@ -313,13 +511,13 @@ export function pageProperties(ctx: RenderContext, page: PageSpec, filterPropert
   return out;
 }
 
-/** The data source schema (`properties` of a data source object). */
-export function dataSourceSchema(ws: Workspace, db: DatabaseSpec): DataSourceObjectResponse['properties'] {
-  const target = ws.databases[0];
-  const out: DataSourceObjectResponse['properties'] = {};
-  for (const def of SCHEMA) {
-    const base = { id: def.id, name: def.name, description: null };
-    let entry: SchemaEntry;
+/** The schema of a data source (`properties` of a data source object). */
+export function dataSourceSchema(ws: Workspace, ds: DataSourceSpec): Record<string, TwinSchemaEntry> {
+  const out: Record<string, TwinSchemaEntry> = {};
+  const relationTarget = ds.schema === 'milestones' ? ws.databases[ds.database] : ws.databases[0];
+  for (const def of schemaOf(ds)) {
+    const base = { id: def.id, name: def.name, description: def.key === 'related' ? 'Rows this row depends on.' : null };
+    let entry: TwinSchemaEntry;
     switch (def.type) {
       case 'status':
         entry = {
@@ -335,31 +533,37 @@ export function dataSourceSchema(ws: Workspace, db: DatabaseSpec): DataSourceObj
         entry = { ...base, type: 'select', select: { options: PRIORITY_OPTIONS.map((o) => ({ ...option(o), description: null })) } };
         break;
       case 'number':
-        entry = { ...base, type: 'number', number: { format: def.name === 'Budget' ? 'dollar' : 'number' } };
+        entry = { ...base, type: 'number', number: { format: NUMBER_FORMATS[def.key] ?? 'number' } };
         break;
       case 'relation':
         entry = {
           ...base,
           type: 'relation',
-          relation: { database_id: target.id, data_source_id: target.dataSourceId, type: 'single_property', single_property: {} },
+          relation: { database_id: relationTarget.id, data_source_id: relationTarget.dataSources[0].id, type: 'single_property', single_property: {} },
         };
         break;
-      case 'rollup':
-        entry = {
-          ...base,
-          type: 'rollup',
-          rollup: { function: 'count', rollup_property_name: 'Name', relation_property_name: 'Related', rollup_property_id: 'title', relation_property_id: 'YfIu' },
-        };
+      case 'rollup': {
+        const rollup =
+          def.key === 'latestDue'
+            ? { function: 'latest_date' as const, rollup_property_name: 'Due', rollup_property_id: 'Jsfb' }
+            : def.key === 'relatedNames'
+              ? { function: 'show_original' as const, rollup_property_name: 'Name', rollup_property_id: 'title' }
+              : { function: 'count' as const, rollup_property_name: 'Name', rollup_property_id: 'title' };
+        entry = { ...base, type: 'rollup', rollup: { ...rollup, relation_property_name: 'Related', relation_property_id: 'YfIu' } };
         break;
-      case 'formula':
-        entry = {
-          ...base,
-          type: 'formula',
-          formula: { expression: def.name === 'Score' ? 'prop("Estimate") * 2' : 'prop("Name") + " (" + prop("Status") + ")"' },
+      }
+      case 'formula': {
+        const expressions: Partial<Record<ValueKey, string>> = {
+          score: 'prop("Estimate") * 2',
+          label: 'prop("Name") + " (" + prop("Status") + ")"',
+          overdue: 'not prop("Done") and prop("Due") < parseDate("2025-07-01")',
+          nextReview: 'dateAdd(prop("Due"), 7, "days")',
         };
+        entry = { ...base, type: 'formula', formula: { expression: expressions[def.key] ?? '' } };
         break;
+      }
       case 'unique_id':
-        entry = { ...base, type: 'unique_id', unique_id: { prefix: UNIQUE_PREFIXES[db.index % UNIQUE_PREFIXES.length] } };
+        entry = { ...base, type: 'unique_id', unique_id: { prefix: uniquePrefix(ds) } };
         break;
       case 'title':
         entry = { ...base, type: 'title', title: {} };
@@ -400,6 +604,15 @@ export function dataSourceSchema(ws: Workspace, db: DatabaseSpec): DataSourceObj
       case 'last_edited_by':
         entry = { ...base, type: 'last_edited_by', last_edited_by: {} };
         break;
+      case 'verification':
+        entry = { ...base, type: 'verification', verification: {} };
+        break;
+      case 'place':
+        entry = { ...base, type: 'place', place: {} };
+        break;
+      case 'button':
+        entry = { ...base, type: 'button', button: {} };
+        break;
     }
     out[def.name] = entry;
   }
@@ -423,6 +636,8 @@ function decodeCursor(page: PageSpec, def: PropDef, cursor: string): number | nu
   return Number.isInteger(offset) && offset >= 0 ? offset : null;
 }
 
+type ListHeader = PropertyItemListResponse['property_item'];
+
 /** Answers `GET /v1/pages/{page}/properties/{property}` (page already resolved and shared). */
 export function propertyItem(
   ctx: RenderContext,
@@ -431,13 +646,13 @@ export function propertyItem(
   startCursor: string | null,
   pageSize: number,
 ): PropertyItemResult {
-  const def = defFor(page, propertyId);
-  if (!def) return { ok: false, status: 404, code: 'object_not_found', message: `Could not find property with ID: ${propertyId}.` };
   const ws = ctx.ws;
+  const def = defFor(ws, page, propertyId);
+  if (!def) return { ok: false, status: 404, code: 'object_not_found', message: `Could not find property with ID: ${propertyId}.` };
   const values = page.kind === 'row' ? rowValues(ws, page) : null;
   const id = def.id;
 
-  const list = (items: PropertyItemObjectResponse[], header: PropertyItemListResponse['property_item'] | ((done: boolean) => PropertyItemListResponse['property_item'])): PropertyItemResult => {
+  const list = (items: PropertyItemObjectResponse[], header: ListHeader | ((done: boolean) => ListHeader)): PropertyItemResult => {
     let offset = 0;
     if (startCursor !== null) {
       const decoded = decodeCursor(page, def, startCursor);
@@ -469,12 +684,12 @@ export function propertyItem(
   switch (def.type) {
     case 'title':
       return list(
-        titleText(page.title).map((t) => ({ object: 'property_item', id, type: 'title', title: t })),
+        titleRich(ws, page).map((t) => ({ object: 'property_item', id, type: 'title', title: t })),
         { id, next_url: null, type: 'title', title: {} },
       );
     case 'rich_text':
       return list(
-        (values ? notesRich(ws, values) : []).map((t) => ({ object: 'property_item', id, type: 'rich_text', rich_text: t })),
+        (values ? notesRich(ws, page, values) : []).map((t) => ({ object: 'property_item', id, type: 'rich_text', rich_text: t })),
         { id, next_url: null, type: 'rich_text', rich_text: {} },
       );
     case 'people':
@@ -488,16 +703,18 @@ export function propertyItem(
         { id, next_url: null, type: 'relation', relation: {} },
       );
     case 'rollup': {
+      // Like Notion: the relation's items, then the rollup computed over all of them on the last page.
       const related = values?.related ?? [];
       const relationId = 'YfIu';
+      const final = (): ListHeader => {
+        if (def.key === 'latestDue') return { id, next_url: null, type: 'rollup', rollup: { type: 'date', date: latestDue(ws, related), function: 'latest_date' } };
+        if (def.key === 'relatedNames') return { id, next_url: null, type: 'rollup', rollup: { type: 'array', array: related.map(() => ({})), function: 'show_original' } };
+        return { id, next_url: null, type: 'rollup', rollup: { type: 'number', number: related.length, function: 'count' } };
+      };
+      const fn = def.key === 'latestDue' ? 'latest_date' : def.key === 'relatedNames' ? 'show_original' : 'count';
       return list(
         related.map((i) => ({ object: 'property_item', id: relationId, type: 'relation', relation: { id: ws.pages[i].id } })),
-        (done) => ({
-          id,
-          next_url: null,
-          type: 'rollup',
-          rollup: done ? { type: 'number', number: related.length, function: 'count' } : { type: 'incomplete', incomplete: {}, function: 'count' },
-        }),
+        (done) => (done ? final() : { id, next_url: null, type: 'rollup', rollup: { type: 'incomplete', incomplete: {}, function: fn } }),
       );
     }
     default: {
@@ -544,6 +761,12 @@ function singleItem(value: PropertyValue): PropertyItemObjectResponse | null {
       return { ...base, type: 'formula', formula: value.formula };
     case 'unique_id':
       return { ...base, type: 'unique_id', unique_id: value.unique_id };
+    case 'verification':
+      return { ...base, type: 'verification', verification: value.verification };
+    case 'place':
+      return { ...base, type: 'place', place: value.place };
+    case 'button':
+      return { ...base, type: 'button', button: value.button };
     default:
       return null;
   }
@@ -554,57 +777,77 @@ function singleItem(value: PropertyValue): PropertyItemObjectResponse | null {
 /** The comparable value of a property for filters and sorts. */
 export type Comparable = string | number | boolean | null | string[];
 
-export function findProperty(nameOrId: string): PropDef | undefined {
+export function findProperty(schema: readonly PropDef[], nameOrId: string): PropDef | undefined {
   const decoded = safeDecodeURIComponent(nameOrId);
-  return SCHEMA.find((d) => d.name === nameOrId || d.id === nameOrId || safeDecodeURIComponent(d.id) === decoded);
+  return schema.find((d) => d.name === nameOrId || d.id === nameOrId || safeDecodeURIComponent(d.id) === decoded || d.name === decoded);
 }
 
 /** Value used to filter and sort on `def` (select/status: option name; relation/people: ids). */
 export function comparableValue(ws: Workspace, page: PageSpec, v: RowValues, def: PropDef): Comparable {
-  switch (def.type) {
+  switch (def.key) {
     case 'title':
       return page.title;
-    case 'rich_text':
-      return notesRich(ws, v)
+    case 'notes':
+      return notesRich(ws, page, v)
         .map((t) => t.plain_text)
         .join('');
     case 'status':
       return STATUS_OPTIONS[v.status].name;
-    case 'select':
+    case 'priority':
       return v.priority >= 0 ? PRIORITY_OPTIONS[v.priority].name : null;
-    case 'multi_select':
+    case 'tags':
       return v.tags.map((t) => TAG_OPTIONS[t].name);
-    case 'number':
-      return def.name === 'Budget' ? v.budget : v.estimate;
-    case 'date':
-      return v.due?.start ?? null;
-    case 'checkbox':
+    case 'estimate':
+    case 'budget':
+    case 'progress':
+    case 'cost':
+      return v[def.key];
+    case 'due':
+    case 'meeting':
+      return v[def.key]?.start ?? null;
+    case 'done':
       return v.done;
-    case 'url':
+    case 'website':
       return v.website;
     case 'email':
       return v.email;
-    case 'phone_number':
+    case 'phone':
       return v.phone;
-    case 'people':
+    case 'owners':
       return v.owners.map((i) => ws.users[i - 1].id);
-    case 'relation':
+    case 'related':
       return v.related.map((i) => ws.pages[i].id);
-    case 'rollup':
+    case 'relatedCount':
       return v.related.length;
+    case 'latestDue':
+      return latestDue(ws, v.related)?.start ?? null;
+    case 'relatedNames':
+      return v.related.map((i) => ws.pages[i].title);
     case 'files':
       return v.files.map((f) => f.name);
-    case 'formula':
-      return def.name === 'Score' ? (v.estimate === null ? null : v.estimate * 2) : `${page.title} (${STATUS_OPTIONS[v.status].name})`;
-    case 'created_time':
+    case 'score':
+      return v.estimate === null ? null : v.estimate * 2;
+    case 'label':
+      return `${page.title} (${STATUS_OPTIONS[v.status].name})`;
+    case 'overdue':
+      return overdue(v);
+    case 'nextReview':
+      return v.due ? addDays(v.due.start, 7) : null;
+    case 'created':
       return minuteIso(page.createdMs);
-    case 'last_edited_time':
+    case 'updated':
       return minuteIso(ws.editState(page).editedMs);
-    case 'created_by':
-      return userRef(ws, page.createdBy).id;
-    case 'last_edited_by':
-      return userRef(ws, page.editedBy).id;
-    case 'unique_id':
+    case 'createdBy':
+      return ws.userId(page.createdBy);
+    case 'editedBy':
+      return ws.userId(page.editedBy);
+    case 'uid':
       return page.rowNumber + 1;
+    case 'verification':
+      return v.verification.state;
+    case 'place':
+      return v.place >= 0 ? PLACES[v.place].name : null;
+    case 'action':
+      return null;
   }
 }

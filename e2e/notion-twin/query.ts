@@ -5,7 +5,8 @@
  * validation_error naming the twin, so an unsupported filter never silently matches everything.
  */
 import { type Comparable, comparableValue, findProperty, type PropDef, type RowValues, rowValues } from './properties';
-import { minuteIso, type PageSpec, type Workspace } from './workspace';
+import { minuteIso } from './time';
+import type { PageSpec, Workspace } from './workspace';
 
 export interface Row {
   page: PageSpec;
@@ -126,10 +127,10 @@ function optionCondition(cond: Record<string, unknown>, where: string): Compiled
   return fail(`twin: unsupported condition ${where}.${String(op)}`);
 }
 
-function propertyPredicate(ws: Workspace, f: Record<string, unknown>, where: string): Compiled<Predicate> {
+function propertyPredicate(ws: Workspace, schema: readonly PropDef[], f: Record<string, unknown>, where: string): Compiled<Predicate> {
   const name = f.property;
   if (typeof name !== 'string') return fail(`body failed validation: ${where}.property should be a string.`);
-  const def = findProperty(name);
+  const def = findProperty(schema, name);
   if (!def) return fail(`Could not find property with name or id: ${name}`);
   const typeKey = Object.keys(f).find((k) => k !== 'property' && k !== 'type');
   if (typeKey === undefined) return fail(`body failed validation: ${where} should define a condition for property ${name}.`);
@@ -196,7 +197,7 @@ function propertyPredicate(ws: Workspace, f: Record<string, unknown>, where: str
 }
 
 /** Compiles a query `filter` into a predicate. */
-export function compileFilter(ws: Workspace, filter: unknown, where = 'body.filter'): Compiled<Predicate> {
+export function compileFilter(ws: Workspace, schema: readonly PropDef[], filter: unknown, where = 'body.filter'): Compiled<Predicate> {
   if (filter === undefined || filter === null) return { ok: true, value: () => true };
   if (!isRecord(filter)) return fail(`body failed validation: ${where} should be an object or \`undefined\`.`);
   for (const combinator of ['and', 'or'] as const) {
@@ -205,7 +206,7 @@ export function compileFilter(ws: Workspace, filter: unknown, where = 'body.filt
     if (!Array.isArray(parts)) return fail(`body failed validation: ${where}.${combinator} should be an array.`);
     const compiled: Predicate[] = [];
     for (let i = 0; i < parts.length; i++) {
-      const c = compileFilter(ws, parts[i], `${where}.${combinator}[${i}]`);
+      const c = compileFilter(ws, schema, parts[i], `${where}.${combinator}[${i}]`);
       if (!c.ok) return c;
       compiled.push(c.value);
     }
@@ -220,7 +221,7 @@ export function compileFilter(ws: Workspace, filter: unknown, where = 'body.filt
       value: (row) => d.value(key === 'created_time' ? minuteIso(row.page.createdMs) : minuteIso(ws.editState(row.page).editedMs)),
     };
   }
-  if (filter.property !== undefined) return propertyPredicate(ws, filter, where);
+  if (filter.property !== undefined) return propertyPredicate(ws, schema, filter, where);
   return fail(`body failed validation: ${where} should be a property filter, a timestamp filter, or an and/or group.`);
 }
 
@@ -236,7 +237,7 @@ function compareComparable(a: Comparable, b: Comparable): number {
 }
 
 /** Compiles query `sorts` into a comparator (stable: ties keep creation order). */
-export function compileSorts(ws: Workspace, sorts: unknown): Compiled<Comparator> {
+export function compileSorts(ws: Workspace, schema: readonly PropDef[], sorts: unknown): Compiled<Comparator> {
   if (sorts === undefined || sorts === null) return { ok: true, value: (x, y) => x.page.index - y.page.index };
   if (!Array.isArray(sorts)) return fail('body failed validation: body.sorts should be an array or `undefined`.');
   const keys: Array<{ get: (row: Row) => Comparable; sign: number }> = [];
@@ -249,7 +250,7 @@ export function compileSorts(ws: Workspace, sorts: unknown): Compiled<Comparator
     if (s.timestamp === 'created_time') keys.push({ get: (r) => r.page.createdMs, sign });
     else if (s.timestamp === 'last_edited_time') keys.push({ get: (r) => ws.editState(r.page).editedMs, sign });
     else if (typeof s.property === 'string') {
-      const def = findProperty(s.property);
+      const def = findProperty(schema, s.property);
       if (!def) return fail(`Could not find sort property with name or id: ${s.property}`);
       keys.push({ get: (r) => comparableValue(ws, r.page, r.values, def), sign });
     } else return fail(`body failed validation: body.sorts[${i}] should have a property or a timestamp.`);
@@ -268,11 +269,11 @@ export function compileSorts(ws: Workspace, sorts: unknown): Compiled<Comparator
   };
 }
 
-/** The rows of a data source after filter and sorts. */
-export function queryRows(ws: Workspace, rows: readonly number[], filter: unknown, sorts: unknown): Compiled<PageSpec[]> {
-  const f = compileFilter(ws, filter);
+/** The rows of a data source (with the given schema) after filter and sorts. */
+export function queryRows(ws: Workspace, schema: readonly PropDef[], rows: readonly number[], filter: unknown, sorts: unknown): Compiled<PageSpec[]> {
+  const f = compileFilter(ws, schema, filter);
   if (!f.ok) return f;
-  const s = compileSorts(ws, sorts);
+  const s = compileSorts(ws, schema, sorts);
   if (!s.ok) return s;
   const matched: Row[] = [];
   for (const i of rows) {

@@ -1,31 +1,22 @@
 /** Response objects for pages, databases, data sources, users and comments (SDK-typed). */
-import type {
-  CommentObjectResponse,
-  DatabaseObjectResponse,
-  DataSourceObjectResponse,
-  PageObjectResponse,
-  UserObjectResponse,
-} from '@notionhq/client';
-import type { PageCoverResponse, PageIconResponse, ParentOfDatabaseResponse } from '@notionhq/client/build/src/api-endpoints';
+import type { CommentObjectResponse, DatabaseObjectResponse, DataSourceObjectResponse, PageObjectResponse, UserObjectResponse } from '@notionhq/client';
+import type { ParentOfDatabaseResponse } from '@notionhq/client/build/src/api-endpoints';
+import { coverSpec, iconSpec, renderCover, renderIcon } from './icons';
 import { hashInts, IdKind, Rng } from './ids';
-import { pageParent } from './page-content';
-import { dataSourceSchema, pageProperties } from './properties';
+import { commentCount, pageParent } from './page-content';
+import { dataSourceSchema, pageProperties, type TwinSchemaEntry } from './properties';
 import type { RenderContext } from './render-context';
 import { notionUrl, text, titleText } from './rich-text';
-import { randomSentence, EMOJIS } from './words';
-import { databaseIso, minuteIso, type DatabaseSpec, type PageSpec, type UserSpec, type Workspace } from './workspace';
+import { databaseIso, minuteIso } from './time';
+import { fullUser, userRef } from './users';
+import { randomSentence } from './words';
+import type { DatabaseSpec, DataSourceSpec, PageSpec, UserSpec, Workspace } from './workspace';
 
-function userRef(ws: Workspace, index: number): { object: 'user'; id: string } {
-  return { object: 'user', id: index === 0 ? ws.botUserId : ws.users[index - 1].id };
-}
-
-function icon(index: number): PageIconResponse | null {
-  return index >= 0 ? { type: 'emoji', emoji: EMOJIS[index] } : null;
-}
-
-function cover(id: string, has: boolean): PageCoverResponse | null {
-  return has ? { type: 'external', external: { url: `https://images.twin.example/covers/${id.slice(0, 8)}.jpg` } } : null;
-}
+/**
+ * A data source object as the twin sends it: the SDK's type, with schema entries the SDK does not
+ * model yet (button, verification, place) allowed.
+ */
+export type TwinDataSourceObject = Omit<DataSourceObjectResponse, 'properties'> & { properties: Record<string, TwinSchemaEntry> };
 
 export function renderPage(ctx: RenderContext, page: PageSpec, filterProperties: readonly string[] = []): PageObjectResponse {
   const ws = ctx.ws;
@@ -36,8 +27,8 @@ export function renderPage(ctx: RenderContext, page: PageSpec, filterProperties:
     last_edited_time: minuteIso(ws.editState(page).editedMs),
     created_by: userRef(ws, page.createdBy),
     last_edited_by: userRef(ws, page.editedBy),
-    cover: cover(page.id, page.hasCover),
-    icon: icon(page.icon),
+    cover: renderCover(ctx, coverSpec(page.coverType, page.id), page.id),
+    icon: renderIcon(ctx, iconSpec(page.iconType, page.icon, page.id), page.id),
     parent: pageParent(ws, page),
     in_trash: false,
     is_archived: false,
@@ -66,30 +57,31 @@ export function renderDatabase(ctx: RenderContext, db: DatabaseSpec): DatabaseOb
     is_locked: false,
     created_time: databaseIso(db.createdMs),
     last_edited_time: databaseIso(db.editedMs),
-    data_sources: [{ id: db.dataSourceId, name: db.title }],
-    icon: icon(db.icon),
-    cover: null,
+    data_sources: db.dataSources.map((ds) => ({ id: ds.id, name: ds.name })),
+    icon: renderIcon(ctx, iconSpec(db.iconType, db.icon, db.id), db.id),
+    cover: renderCover(ctx, coverSpec(db.coverType, db.id), db.id),
     url: notionUrl(db.id),
     public_url: null,
     archived: false,
   };
 }
 
-export function renderDataSource(ctx: RenderContext, db: DatabaseSpec): DataSourceObjectResponse {
+export function renderDataSource(ctx: RenderContext, db: DatabaseSpec, ds: DataSourceSpec): TwinDataSourceObject {
   const ws = ctx.ws;
+  const description = ds.source > 0 ? [text('Milestones of the projects above.')] : db.index % 2 === 0 ? [text(`All ${db.title.toLowerCase()} in one place.`)] : [];
   return {
     object: 'data_source',
-    id: db.dataSourceId,
-    cover: null,
-    icon: icon(db.icon),
-    created_time: minuteIso(db.createdMs),
+    id: ds.id,
+    cover: renderCover(ctx, coverSpec(db.coverType, db.id), db.id),
+    icon: renderIcon(ctx, iconSpec(db.iconType, db.icon, db.id), db.id),
+    created_time: minuteIso(db.createdMs + ds.source * 3_600_000),
     created_by: userRef(ws, 1),
     last_edited_by: userRef(ws, 1),
     last_edited_time: minuteIso(db.editedMs),
-    title: titleText(db.title),
-    description: db.index % 2 === 0 ? [text(`All ${db.title.toLowerCase()} in one place.`)] : [],
+    title: titleText(ds.name),
+    description,
     is_inline: db.inline,
-    properties: dataSourceSchema(ws, db),
+    properties: dataSourceSchema(ws, ds),
     parent: { type: 'database_id', database_id: db.id },
     database_parent: databaseParent(ws, db),
     url: notionUrl(db.id),
@@ -100,7 +92,7 @@ export function renderDataSource(ctx: RenderContext, db: DatabaseSpec): DataSour
 }
 
 export function renderPerson(u: UserSpec): UserObjectResponse {
-  return { object: 'user', id: u.id, name: u.name, avatar_url: u.avatarUrl, type: 'person', person: { email: u.email } };
+  return fullUser(u);
 }
 
 export function renderBot(ws: Workspace): UserObjectResponse {
@@ -122,14 +114,13 @@ export function renderBot(ws: Workspace): UserObjectResponse {
 /** Comments on a page: a third of the pages have one or two (deterministic). */
 export function pageComments(ctx: RenderContext, page: PageSpec): CommentObjectResponse[] {
   const ws = ctx.ws;
-  const h = hashInts(ws.options.seed, page.index, 0xc033);
-  if (h % 3 !== 0) return [];
-  const count = 1 + ((h >>> 8) % 2);
-  const rng = new Rng(h);
+  const count = commentCount(ws, page);
+  if (count === 0) return [];
+  const rng = new Rng(hashInts(ws.options.seed, page.index, 0xc033));
   const discussion = ws.codec.encode(IdKind.discussion, page.index);
   const out: CommentObjectResponse[] = [];
   for (let n = 1; n <= count; n++) {
-    const author = ws.users[rng.int(0, ws.users.length - 1)];
+    const author = ws.users[rng.int(0, 5)];
     const at = minuteIso(page.createdMs + n * 45 * 60_000);
     out.push({
       object: 'comment',
@@ -140,7 +131,7 @@ export function pageComments(ctx: RenderContext, page: PageSpec): CommentObjectR
       last_edited_time: at,
       created_by: { object: 'user', id: author.id },
       rich_text: [text(randomSentence(rng))],
-      display_name: { type: 'user', resolved_name: author.name },
+      display_name: { type: 'user', resolved_name: author.name ?? 'Anonymous' },
     });
   }
   return out;

@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serveFile } from './files';
-import { matchRoute } from './handlers';
+import { customEmojiImage, serveFile } from './files';
+import { type LinkedDatabaseError, matchRoute } from './handlers';
 import { compactId, dashedId, hashInts, Rng } from './ids';
 import { type Admission, type RateLimit, RateLimiter } from './rate-limiter';
 import type { RenderContext } from './render-context';
@@ -53,8 +53,13 @@ export interface TwinOptions {
   rateLimit?: RateLimit | null;
   /** Uniform random delay [min, max] ms before every API answer. Default none. */
   latencyMs?: [number, number] | null;
-  /** Lifetime of Notion-hosted file URLs. Default 1 hour, like Notion. */
+  /**
+   * Lifetime of Notion-hosted file URLs (whole seconds in the URL, at least 1 s). Default 1 hour, like
+   * Notion. To expire URLs without waiting, see `Twin.advanceFileClock`.
+   */
   fileUrlTtlMs?: number;
+  /** How `databases.retrieve` refuses a linked database view. Default `'no_data_sources'` (400 validation_error). */
+  linkedDatabaseError?: LinkedDatabaseError;
   /** Rows one data source query may return in total before `query_result_limit_reached`. Default 10,000. */
   queryResultLimit?: number;
   /** Random faults: each API request fails with `probability`, with a fault picked from `faults` (seeded). */
@@ -96,6 +101,11 @@ export interface Twin {
   setLatency(range: [number, number] | null): void;
   /** Queues a fault for the next matching request(s). */
   injectFault(fault: TwinFault, opts?: FaultOptions): void;
+  /**
+   * Moves the clock that signs and checks hosted file URLs forward by `ms` (cumulative): URLs issued
+   * before expire once the offset passes their lifetime, and URLs issued afterwards are fresh.
+   */
+  advanceFileClock(ms: number): void;
   clearFaults(): void;
   close(): Promise<void>;
 }
@@ -140,6 +150,10 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   const ws = opts.workspace instanceof Workspace ? opts.workspace : new Workspace(opts.workspace ?? {});
   const tokens = new Set(opts.tokens ?? [DEFAULT_TOKEN]);
   const fileTtlMs = opts.fileUrlTtlMs ?? 3_600_000;
+  if (!(fileTtlMs >= 0)) throw new RangeError(`fileUrlTtlMs must be ≥ 0, got ${fileTtlMs}`);
+  const linkedDatabaseError = opts.linkedDatabaseError ?? 'no_data_sources';
+  let fileClockOffsetMs = 0;
+  const fileNow = () => Date.now() + fileClockOffsetMs;
   const queryResultLimit = opts.queryResultLimit ?? 10_000;
   const host = opts.host ?? '127.0.0.1';
   let limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit) : null;
@@ -252,8 +266,8 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     const compact = idParam ? compactId(idParam) : null;
     if (compact && endpoint !== 'users.retrieve') count(stats.byId, dashedId(compact));
 
-    const ctx: RenderContext = { ws, baseUrl, nowMs: Date.now(), fileTtlMs };
-    return match.route.handler({ method: req.method ?? 'GET', params: match.params, query: url.searchParams, body, ctx, queryResultLimit });
+    const ctx: RenderContext = { ws, baseUrl, nowMs: fileNow(), fileTtlMs, notionVersion: version };
+    return match.route.handler({ method: req.method ?? 'GET', params: match.params, query: url.searchParams, body, ctx, queryResultLimit, linkedDatabaseError });
   };
 
   const send = (res: ServerResponse, reply: Reply): void => {
@@ -295,9 +309,16 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
 
   const handleFile = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     stats.fileDownloads++;
-    const r = serveFile(url.pathname, url.searchParams, Date.now());
+    const r = serveFile(url.pathname, url.searchParams, fileNow());
     if (r.ok) send(res, { type: 'raw', status: 200, body: req.method === 'HEAD' ? '' : r.body, contentType: r.contentType });
     else send(res, { type: 'raw', status: r.status, body: r.body, contentType: 'application/xml' });
+  };
+
+  /** Custom emoji images: public, unsigned, never expire. */
+  const handleStatic = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    const m = /^\/static\/custom-emoji\/([a-z0-9-]+)\.png$/.exec(url.pathname);
+    if (m && ws.customEmojis.some((e) => e.name === m[1])) send(res, { type: 'raw', status: 200, body: req.method === 'HEAD' ? '' : customEmojiImage(m[1]), contentType: 'image/png' });
+    else send(res, { type: 'raw', status: 404, body: 'not found', contentType: 'text/plain' });
   };
 
   const handleControl = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
@@ -327,6 +348,7 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
           pages: ws.allPages(),
           unsharedPages: ws.unsharedPages(),
           databases: ws.allDatabases(),
+          linkedDatabases: ws.linkedDatabases(),
         });
       case 'POST /__twin/rate-limit':
         if (body !== null && !(isRecord(body) && typeof body.requestsPerSecond === 'number')) return json(400, { error: 'expected {requestsPerSecond, burst?} or null' });
@@ -358,6 +380,10 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
         });
         return json(200, { ok: true });
       }
+      case 'POST /__twin/advance-file-clock':
+        if (!isRecord(body) || typeof body.ms !== 'number' || !(body.ms >= 0)) return json(400, { error: 'expected {ms} (≥ 0)' });
+        twin.advanceFileClock(body.ms);
+        return json(200, { ok: true });
       case 'DELETE /__twin/faults':
         twin.clearFaults();
         return json(200, { ok: true });
@@ -376,7 +402,9 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       ? handleControl(req, res, url)
       : url.pathname.startsWith('/files/')
         ? Promise.resolve(handleFile(req, res, url))
-        : handleApi(req, res, url);
+        : url.pathname.startsWith('/static/')
+          ? Promise.resolve(handleStatic(req, res, url))
+          : handleApi(req, res, url);
     work.catch((err: unknown) => {
       if (!res.headersSent) send(res, apiError(500, 'internal_server_error', `twin: ${err instanceof Error ? err.message : String(err)}`));
       else res.destroy();
@@ -415,6 +443,10 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     },
     clearFaults: () => {
       faults.length = 0;
+    },
+    advanceFileClock: (ms) => {
+      if (!(ms >= 0)) throw new RangeError(`advanceFileClock: ms must be ≥ 0, got ${ms}`);
+      fileClockOffsetMs += ms;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -24,9 +24,14 @@ export const SENTENCES = [
   'See the linked page for the full background.',
 ] as const;
 
+/** A 300-character ASCII title. */
+export const LONG_TITLE = `${`A very long title ${'that keeps going and going '.repeat(11)}`.slice(0, 286)} until it ends`;
+/** A 300-character title of multi-byte characters (900 bytes of UTF-8). */
+export const LONG_WIDE_TITLE = '長い題名の頁'.repeat(50);
+
 /**
  * Titles that stress exporters: path separators, reserved names, quotes, emoji, very long text,
- * duplicates, an empty title and surrounding spaces.
+ * duplicates, an empty title and surrounding spaces. Cycled over every fifth page and ninth row.
  */
 export const TRICKY_TITLES = [
   'Q3/Q4 Roadmap: "Draft"?',
@@ -42,12 +47,67 @@ export const TRICKY_TITLES = [
   '   padded title   ',
   '日本語のページ',
   'aux.txt',
-  `A very long title ${'that keeps going and going '.repeat(10)}until it ends`,
+  LONG_TITLE,
+] as const;
+
+/**
+ * Titles of sibling pages under the "Block gallery" root: every character Windows forbids
+ * (`/ \\ : * ? " < > |`), reserved device names, trailing dots and spaces, `.` and `..`, empty
+ * titles, exact duplicates, case-only and Unicode-normalisation-only duplicates, emoji (incl. a ZWJ
+ * sequence), HTML, URL-significant characters and 300-character titles.
+ */
+export const SIBLING_TITLES = [
+  'Q3/Q4 Roadmap: "Draft"?',
+  'back\\slash | pipe * star <angle> brackets',
+  'CON',
+  'nul',
+  'com1.txt',
+  'Trailing dots...',
+  'Trailing space ',
+  '   padded title   ',
+  '',
+  '',
+  'Meeting notes',
+  'Meeting notes',
+  'MEETING NOTES',
+  'Caf\u00e9',
+  'Cafe\u0301',
+  '.',
+  '..',
+  'Emoji 🚀🔥 launch',
+  '👩‍👩‍👧‍👦',
+  '<script>alert(1)</script> & friends',
+  '#hash %20percent &amp; ?query=1',
+  '日本語のページ',
+  LONG_TITLE,
+  LONG_WIDE_TITLE,
 ] as const;
 
 export const DATABASE_TITLES = ['Tasks', 'Projects', 'Reading list', 'Bugs / Issues', 'Contacts', 'Meetings', 'Recipes', 'Inventory'] as const;
 
 export const PERSON_NAMES = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Katherine Johnson', 'Linus Torvalds', 'Margaret Hamilton'] as const;
+
+/**
+ * Guests: more people than the 25 references a page object shows, so a `people` property or a
+ * rich text with > 25 person mentions can be filled. The last guest has no name (`name: null`).
+ */
+export const GUEST_NAMES: readonly (string | null)[] = [
+  'Barbara Liskov', 'Edsger Dijkstra', 'Donald Knuth', 'Frances Allen', 'John McCarthy', 'Radia Perlman',
+  'Ken Thompson', 'Dennis Ritchie', 'Hedy Lamarr', 'Tim Berners-Lee', 'Adele Goldberg', 'Niklaus Wirth',
+  'Sophie Wilson', 'Guido van Rossum', 'Annie Easley', 'Bjarne Stroustrup', 'Shafi Goldwasser', 'Leslie Lamport',
+  'Evelyn Berezin', 'Vint Cerf', 'Mary Kenneth Keller', 'Tony Hoare', 'Jean Sammet', 'Whitfield Diffie',
+  'Éva Tardos', null,
+];
+
+/** The workspace's custom emojis (`custom_emoji` icons and mentions, `GET /v1/custom_emojis`). */
+export const CUSTOM_EMOJI_NAMES = ['party-parrot', 'shipit', 'this-is-fine'] as const;
+
+/** Native Notion icons (`icon.type: "icon"`). */
+export const NATIVE_ICONS = [
+  { name: 'book-closed', color: 'lightgray' },
+  { name: 'checkmark', color: 'green' },
+  { name: 'document', color: 'blue' },
+] as const;
 
 export const EMOJIS = ['📄', '🚀', '📊', '🗂️', '🧪', '📝', '🌱', '🔥', '✅', '💡'] as const;
 

@@ -1,24 +1,40 @@
 /**
- * The twin's generated workspace: a deterministic tree of pages, databases (one data source each)
- * and rows, derived from a seed.
+ * The twin's generated workspace: a deterministic tree of pages, databases (one or two data
+ * sources each), rows and linked database views, derived from a seed.
  *
  * Only compact specs are stored (one small record per page and database). Page bodies, property
  * values and response objects are derived on demand from the seed, so a 10,000-page workspace costs
  * a few megabytes. Ids are reversible (see ids.ts): a block id names its page and position without
  * an index.
  */
+import { type Attachment, listAttachments } from './attachments';
 import { compactId, hashInts, IdCodec, IdKind, Rng } from './ids';
+import { CoverType, IconType } from './kinds';
 import { notionUrl } from './rich-text';
-import { DATABASE_TITLES, EMOJIS, PERSON_NAMES, randomTitle, TRICKY_TITLES } from './words';
+import { MINUTE, minuteIso } from './time';
+import {
+  CUSTOM_EMOJI_NAMES,
+  DATABASE_TITLES,
+  EMOJIS,
+  GUEST_NAMES,
+  PERSON_NAMES,
+  randomTitle,
+  SIBLING_TITLES,
+  TRICKY_TITLES,
+} from './words';
+
+export type { Attachment } from './attachments';
+export { CoverType, IconType } from './kinds';
+export { databaseIso, minuteIso } from './time';
 
 export interface WorkspaceOptions {
   /** PRNG seed; same seed → same workspace, ids included. Default 1. */
   seed?: number;
   /** Ordinary (non-row) shared pages. Default 50. */
   pages?: number;
-  /** Databases, each with one data source. Default 3. */
+  /** Databases. Default 3. */
   databases?: number;
-  /** Rows per database. Default 20 (the first database gets more when `manyRelationRefs` needs them). */
+  /** Rows per data source. Default 20 (the first database gets more when `manyRelationRefs` needs them). */
   rowsPerDatabase?: number;
   /** Maximum nesting depth of pages below a root page (roots are depth 0). Default 3. */
   depth?: number;
@@ -37,6 +53,19 @@ export interface WorkspaceOptions {
    * client must page through `pages.properties.retrieve`. Must be > 25 to matter; 0 disables. Default 30.
    */
   manyRelationRefs?: number;
+  /**
+   * People and person mentions on the first database's second row ("crowded row"): its `Owner`
+   * people, its `Notes` rich text and its title hold this many references, more than the 25 a page
+   * object shows. At most the number of users (32); 0 disables. Default 30.
+   */
+  manyMentionRefs?: number;
+  /**
+   * Linked database views in the "Block gallery": `child_database` blocks whose database the API
+   * refuses (`databases.retrieve` → 400 validation_error). Not part of `allDatabases()`. Default 1.
+   */
+  linkedDatabases?: number;
+  /** The last N databases have a second data source ("Milestones", its own schema and rows). Default 1. */
+  multiSourceDatabases?: number;
 }
 
 export type ResolvedWorkspaceOptions = Required<WorkspaceOptions>;
@@ -53,13 +82,16 @@ export const DEFAULT_WORKSPACE_OPTIONS: ResolvedWorkspaceOptions = {
   largePageBlocks: 250,
   unsharedPages: 0,
   manyRelationRefs: 30,
+  manyMentionRefs: 30,
+  linkedDatabases: 1,
+  multiSourceDatabases: 1,
 };
 
 /** Where a page hangs (internal, index-based). */
 export type PageParentSpec =
   | { type: 'workspace' }
   | { type: 'page_id'; page: number }
-  | { type: 'data_source_id'; database: number };
+  | { type: 'data_source_id'; database: number; source: number };
 
 /** Compact record of one page (internal). */
 export interface PageSpec {
@@ -70,14 +102,15 @@ export interface PageSpec {
   shared: boolean;
   parent: PageParentSpec;
   depth: number;
-  /** Position within its database (rows only), else -1. */
+  /** Position within its data source (rows only), else -1. */
   rowNumber: number;
   large: boolean;
   createdMs: number;
   editedMs: number;
-  /** Index into EMOJIS, or -1 for no icon. */
+  iconType: IconType;
+  /** Index into EMOJIS / CUSTOM_EMOJI_NAMES / NATIVE_ICONS, depending on `iconType`. */
   icon: number;
-  hasCover: boolean;
+  coverType: CoverType;
   /** Page indices shown as `child_page` blocks, in creation order (includes unshared pages). */
   childPages: number[];
   /** Database indices shown as `child_database` blocks. */
@@ -86,27 +119,60 @@ export interface PageSpec {
   editedBy: number;
 }
 
-/** Compact record of one database and its single data source (internal). */
+/** Schemas a data source can have (internal): the common one, and "Milestones" for second sources. */
+export type SchemaKind = 'main' | 'milestones';
+
+/** Compact record of one data source (internal). */
+export interface DataSourceSpec {
+  database: number;
+  /** Position within its database (0 = the first data source). */
+  source: number;
+  id: string;
+  name: string;
+  schema: SchemaKind;
+  rows: number[];
+}
+
+/** Compact record of one database (internal). */
 export interface DatabaseSpec {
   index: number;
   id: string;
+  /** The first data source's id. */
   dataSourceId: string;
   title: string;
   /** Page index of the page holding the `child_database` block, or -1 for a workspace-level database. */
   parentPage: number;
   inline: boolean;
+  /** Rows of every data source, in data source order. */
   rows: number[];
+  dataSources: DataSourceSpec[];
   createdMs: number;
   editedMs: number;
+  iconType: IconType;
   icon: number;
+  coverType: CoverType;
+}
+
+/** A linked database view (internal): a `child_database` block in `parentPage` whose database is refused. */
+export interface LinkedDatabaseSpec {
+  index: number;
+  id: string;
+  title: string;
+  parentPage: number;
 }
 
 export interface UserSpec {
   index: number;
   id: string;
-  name: string;
-  email: string;
+  name: string | null;
+  email: string | null;
   avatarUrl: string | null;
+}
+
+export interface CustomEmojiSpec {
+  index: number;
+  id: string;
+  name: string;
 }
 
 /** A page as tests see it. */
@@ -127,39 +193,58 @@ export interface TwinPage {
   lastEditedTime: string;
 }
 
+/** A data source of a database, as tests see it. */
+export interface TwinDataSource {
+  id: string;
+  name: string;
+  /** `'main'`: the common schema; `'milestones'`: the schema of second data sources. */
+  schema: SchemaKind;
+  rowIds: string[];
+}
+
 /** A database as tests see it. */
 export interface TwinDatabase {
   id: string;
+  /** The first data source's id. */
   dataSourceId: string;
   title: string;
   /** Page holding the `child_database` block (null for a workspace-level database). */
   parentPageId: string | null;
   isInline: boolean;
+  /** Rows of every data source, in data source order. */
   rowIds: string[];
+  /** Every data source, as `databases.retrieve` lists them (`data_sources`). */
+  dataSources: TwinDataSource[];
+}
+
+/** A linked database view as tests see it: listed as a `child_database` block, refused by `databases.retrieve`. */
+export interface TwinLinkedDatabase {
+  id: string;
+  /** The `child_database.title` of its block. */
+  title: string;
+  parentPageId: string;
 }
 
 /** What an id resolves to (internal). */
 export type Resolved =
   | { kind: 'page'; page: PageSpec }
   | { kind: 'database'; db: DatabaseSpec }
-  | { kind: 'data_source'; db: DatabaseSpec }
+  | { kind: 'data_source'; db: DatabaseSpec; ds: DataSourceSpec }
+  | { kind: 'linked_database'; link: LinkedDatabaseSpec }
   | { kind: 'block'; page: PageSpec; block: number }
   | { kind: 'user'; user: UserSpec }
   | { kind: 'comment'; page: PageSpec; n: number }
+  | { kind: 'custom_emoji'; emoji: CustomEmojiSpec }
   | { kind: 'none' };
 
-const MINUTE = 60_000;
+/** A search candidate (internal): a shared page, or data source `source` of database `index`. */
+export interface SearchItem {
+  kind: 'page' | 'data_source';
+  index: number;
+  source: number;
+}
+
 const BASE_MS = Date.UTC(2025, 0, 6, 9, 0);
-
-/** ISO timestamp rounded down to the minute, as Notion returns for pages, blocks and data sources. */
-export function minuteIso(ms: number): string {
-  return new Date(Math.floor(ms / MINUTE) * MINUTE).toISOString();
-}
-
-/** `2026-07-04T09:08:57.778+00:00`, the format Notion uses for database timestamps. */
-export function databaseIso(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '+00:00');
-}
 
 interface EditState {
   count: number;
@@ -176,9 +261,13 @@ export class Workspace {
   /** All pages: ordinary, then unshared, then rows. */
   readonly pages: PageSpec[] = [];
   readonly databases: DatabaseSpec[] = [];
+  readonly linked: LinkedDatabaseSpec[] = [];
   readonly users: UserSpec[] = [];
+  readonly customEmojis: CustomEmojiSpec[] = [];
+  /** Page whose body holds the synced block original referenced from the gallery (-1: the gallery itself). */
+  syncSourcePage = -1;
   private readonly edits = new Map<number, EditState>();
-  private searchOrder: Array<{ kind: 'page' | 'data_source'; index: number }> | null = null;
+  private searchOrder: SearchItem[] | null = null;
 
   constructor(options: WorkspaceOptions = {}) {
     const o: ResolvedWorkspaceOptions = { ...DEFAULT_WORKSPACE_OPTIONS };
@@ -189,7 +278,10 @@ export class Workspace {
     for (const [key, value] of Object.entries(o)) {
       if (!Number.isInteger(value) || value < 0) throw new RangeError(`WorkspaceOptions.${key} must be a non-negative integer, got ${value}`);
     }
-    if (o.pages + o.unsharedPages + o.databases * Math.max(o.rowsPerDatabase, o.manyRelationRefs + 1) >= 0xfffff) {
+    const users = PERSON_NAMES.length + GUEST_NAMES.length;
+    if (o.manyMentionRefs > users) throw new RangeError(`WorkspaceOptions.manyMentionRefs must be at most ${users} (the number of users), got ${o.manyMentionRefs}`);
+    const perDatabase = Math.max(o.rowsPerDatabase, o.manyRelationRefs + 1, 2) * 2;
+    if (o.pages + o.unsharedPages + o.databases * perDatabase >= 0xfffff) {
       throw new RangeError('workspace too large: at most ~1,000,000 pages');
     }
     this.options = o;
@@ -202,35 +294,61 @@ export class Workspace {
   private generate(): void {
     const o = this.options;
     const rng = new Rng(hashInts(o.seed, 0x57a7));
-    PERSON_NAMES.forEach((name, i) => {
-      const first = name.split(' ')[0].toLowerCase();
+    const names: readonly (string | null)[] = [...PERSON_NAMES, ...GUEST_NAMES];
+    names.forEach((name, i) => {
+      const first = name === null ? null : name.split(' ')[0].toLowerCase().normalize('NFKD').replace(/[^a-z]/g, '');
       this.users.push({
         index: i + 1,
         id: this.codec.encode(IdKind.user, i + 1),
         name,
-        email: `${first}@twin.example`,
-        avatarUrl: i % 3 === 2 ? null : `https://avatars.twin.example/${first}.png`,
+        email: first === null ? null : `${first}${i >= PERSON_NAMES.length ? `.guest${i}` : ''}@twin.example`,
+        avatarUrl: first === null || i % 3 === 2 ? null : `https://avatars.twin.example/${first}.png`,
       });
     });
+    CUSTOM_EMOJI_NAMES.forEach((name, i) => {
+      this.customEmojis.push({ index: i, id: this.codec.encode(IdKind.customEmoji, i), name });
+    });
 
-    // Ordinary pages: a few roots, a chain reaching the full depth, then random attachment.
+    // Ordinary pages: a few roots, a chain reaching the full depth, the gallery's hostile-titled
+    // children, then random attachment.
     const n = o.pages;
     const roots = n === 0 ? 0 : Math.min(8, Math.max(1, Math.ceil(n / 20)));
+    const siblingsFrom = roots + o.depth;
+    const siblings = o.depth >= 1 ? Math.max(0, Math.min(SIBLING_TITLES.length, n - siblingsFrom)) : 0;
     const eligible: number[] = [];
     for (let i = 0; i < n; i++) {
       let parent: PageParentSpec = { type: 'workspace' };
       let depth = 0;
-      if (i >= roots) {
-        const chainStep = i - roots;
-        const parentIndex = chainStep < o.depth ? (chainStep === 0 ? 0 : i - 1) : eligible.length > 0 ? rng.pick(eligible) : 0;
-        parent = { type: 'page_id', page: parentIndex };
-        depth = this.pages[parentIndex].depth + 1;
+      let title: string;
+      if (i >= siblingsFrom && i < siblingsFrom + siblings) {
+        parent = { type: 'page_id', page: 0 };
+        depth = 1;
+        title = SIBLING_TITLES[i - siblingsFrom];
+      } else {
+        if (i >= roots) {
+          const chainStep = i - roots;
+          const parentIndex = chainStep < o.depth ? (chainStep === 0 ? 0 : i - 1) : eligible.length > 0 ? rng.pick(eligible) : 0;
+          parent = { type: 'page_id', page: parentIndex };
+          depth = this.pages[parentIndex].depth + 1;
+        }
+        title = i % 5 === 4 ? TRICKY_TITLES[Math.floor(i / 5) % TRICKY_TITLES.length] : i === 0 ? 'Block gallery' : randomTitle(rng);
       }
-      const title = i % 5 === 4 ? TRICKY_TITLES[Math.floor(i / 5) % TRICKY_TITLES.length] : i === 0 ? 'Block gallery' : randomTitle(rng);
       const page = this.newPage(rng, { title, kind: 'page', shared: true, parent, depth, rowNumber: -1, createdMs: BASE_MS + i * 7 * MINUTE });
       if (parent.type === 'page_id') this.pages[parent.page].childPages.push(page.index);
       if (depth < o.depth) eligible.push(page.index);
     }
+    // Every icon and cover kind on the first pages after the gallery.
+    const showcase: Array<[IconType, number, CoverType]> = [
+      [IconType.external, 0, CoverType.file],
+      [IconType.file, 0, CoverType.external],
+      [IconType.customEmoji, 0, CoverType.none],
+      [IconType.native, 0, CoverType.none],
+    ];
+    showcase.forEach(([iconType, icon, coverType], k) => {
+      const page = this.pages[k + 1];
+      if (page) Object.assign(page, { iconType, icon, coverType });
+    });
+    this.syncSourcePage = n > 1 ? 1 : -1;
 
     // Large pages: never the gallery unless it is the only page.
     const candidates: number[] = [];
@@ -256,39 +374,74 @@ export class Workspace {
       this.pages[parentIndex].childPages.push(page.index);
     }
 
-    // Databases and their rows.
+    // Databases, their data sources and rows.
+    const multiFrom = o.databases - Math.min(o.multiSourceDatabases, o.databases);
     for (let d = 0; d < o.databases; d++) {
       const parentPage = n > 0 ? rng.int(0, n - 1) : -1;
       const createdMs = BASE_MS + d * 3 * 24 * 60 * MINUTE + rng.int(0, 59_999);
+      const title = `${DATABASE_TITLES[d % DATABASE_TITLES.length]}${d >= DATABASE_TITLES.length ? ` ${Math.floor(d / DATABASE_TITLES.length) + 1}` : ''}`;
+      const inline = rng.chance(0.5);
+      const emoji = rng.chance(0.6) ? rng.int(0, EMOJIS.length - 1) : -1;
       const db: DatabaseSpec = {
         index: d,
         id: this.codec.encode(IdKind.database, d),
-        dataSourceId: this.codec.encode(IdKind.dataSource, d),
-        title: `${DATABASE_TITLES[d % DATABASE_TITLES.length]}${d >= DATABASE_TITLES.length ? ` ${Math.floor(d / DATABASE_TITLES.length) + 1}` : ''}`,
+        dataSourceId: this.codec.encode(IdKind.dataSource, d, 0),
+        title,
         parentPage,
-        inline: rng.chance(0.5),
+        inline,
         rows: [],
+        dataSources: [],
         createdMs,
         editedMs: createdMs + rng.int(0, 30 * 24 * 60) * MINUTE,
-        icon: rng.chance(0.6) ? rng.int(0, EMOJIS.length - 1) : -1,
+        iconType: d === 0 ? IconType.file : d === 1 ? IconType.external : emoji >= 0 ? IconType.emoji : IconType.none,
+        icon: Math.max(0, emoji),
+        coverType: d === 0 ? CoverType.file : d === 1 ? CoverType.external : CoverType.none,
       };
       this.databases.push(db);
       if (parentPage >= 0) this.pages[parentPage].childDatabases.push(d);
-      const rowCount = d === 0 && o.manyRelationRefs > 0 ? Math.max(o.rowsPerDatabase, o.manyRelationRefs + 1) : o.rowsPerDatabase;
       const depth = parentPage >= 0 ? this.pages[parentPage].depth + 1 : 0;
-      for (let r = 0; r < rowCount; r++) {
-        const title = r % 9 === 8 ? TRICKY_TITLES[(r + d) % TRICKY_TITLES.length] : `${randomTitle(rng)} #${r + 1}`;
-        const page = this.newPage(rng, {
-          title,
-          kind: 'row',
-          shared: true,
-          parent: { type: 'data_source_id', database: d },
-          depth,
-          rowNumber: r,
-          createdMs: db.createdMs - (db.createdMs % MINUTE) + (r + 1) * 13 * MINUTE,
-        });
-        db.rows.push(page.index);
+      const sourceCount = d >= multiFrom ? 2 : 1;
+      let created = 0;
+      for (let s = 0; s < sourceCount; s++) {
+        const ds: DataSourceSpec = {
+          database: d,
+          source: s,
+          id: this.codec.encode(IdKind.dataSource, d, s),
+          name: s === 0 ? title : 'Milestones',
+          schema: s === 0 ? 'main' : 'milestones',
+          rows: [],
+        };
+        db.dataSources.push(ds);
+        let rowCount = o.rowsPerDatabase;
+        if (d === 0 && s === 0) {
+          if (o.manyRelationRefs > 0) rowCount = Math.max(rowCount, o.manyRelationRefs + 1);
+          if (o.manyMentionRefs > 0) rowCount = Math.max(rowCount, 2);
+        }
+        for (let r = 0; r < rowCount; r++) {
+          let rowTitle: string;
+          if (d === 0 && s === 0 && r === 1 && o.manyMentionRefs > 0) rowTitle = crowdedTitle(this.users.slice(0, o.manyMentionRefs));
+          else if (r % 9 === 8) rowTitle = TRICKY_TITLES[(r + d) % TRICKY_TITLES.length];
+          else rowTitle = s === 0 ? `${randomTitle(rng)} #${r + 1}` : `Milestone ${r + 1}: ${randomTitle(rng).toLowerCase()}`;
+          const page = this.newPage(rng, {
+            title: rowTitle,
+            kind: 'row',
+            shared: true,
+            parent: { type: 'data_source_id', database: d, source: s },
+            depth,
+            rowNumber: r,
+            createdMs: db.createdMs - (db.createdMs % MINUTE) + (created + 1) * 13 * MINUTE,
+          });
+          created++;
+          ds.rows.push(page.index);
+          db.rows.push(page.index);
+        }
       }
+      db.dataSourceId = db.dataSources[0].id;
+    }
+
+    // Linked database views, in the gallery.
+    for (let l = 0; l < o.linkedDatabases && n > 0; l++) {
+      this.linked.push({ index: l, id: this.codec.encode(IdKind.linkedDatabase, l), title: 'Untitled', parentPage: 0 });
     }
   }
 
@@ -298,15 +451,22 @@ export class Workspace {
   ): PageSpec {
     const index = this.pages.length;
     const createdMs = p.createdMs - (p.createdMs % MINUTE);
+    const editedMs = createdMs + rng.int(0, 120 * 24 * 60) * MINUTE;
+    const iconRoll = rng.float();
+    const emoji = rng.int(0, EMOJIS.length - 1);
+    const coverRoll = rng.float();
+    const iconType: IconType =
+      iconRoll < 0.45 ? IconType.emoji : iconRoll < 0.5 ? IconType.external : iconRoll < 0.53 ? IconType.file : iconRoll < 0.55 ? IconType.customEmoji : iconRoll < 0.57 ? IconType.native : IconType.none;
     const spec: PageSpec = {
       ...p,
       index,
       id: this.codec.encode(IdKind.page, index),
       createdMs,
-      editedMs: createdMs + rng.int(0, 120 * 24 * 60) * MINUTE,
+      editedMs,
       large: false,
-      icon: rng.chance(0.5) ? rng.int(0, EMOJIS.length - 1) : -1,
-      hasCover: rng.chance(0.15),
+      iconType,
+      icon: iconType === IconType.emoji ? emoji : emoji % 3,
+      coverType: coverRoll < 0.1 ? CoverType.external : coverRoll < 0.15 ? CoverType.file : CoverType.none,
       childPages: [],
       childDatabases: [],
       createdBy: rng.int(1, PERSON_NAMES.length),
@@ -329,8 +489,15 @@ export class Workspace {
         return d.b === 0 && d.a < this.pages.length ? { kind: 'page', page: this.pages[d.a] } : { kind: 'none' };
       case IdKind.database:
         return d.b === 0 && d.a < this.databases.length ? { kind: 'database', db: this.databases[d.a] } : { kind: 'none' };
-      case IdKind.dataSource:
-        return d.b === 0 && d.a < this.databases.length ? { kind: 'data_source', db: this.databases[d.a] } : { kind: 'none' };
+      case IdKind.dataSource: {
+        const db = this.databases[d.a];
+        const ds = db?.dataSources[d.b];
+        return ds ? { kind: 'data_source', db, ds } : { kind: 'none' };
+      }
+      case IdKind.linkedDatabase: {
+        const link = d.b === 0 ? this.linked[d.a] : undefined;
+        return link ? { kind: 'linked_database', link } : { kind: 'none' };
+      }
       case IdKind.block:
         return d.a < this.pages.length && d.b > 0 ? { kind: 'block', page: this.pages[d.a], block: d.b } : { kind: 'none' };
       case IdKind.user: {
@@ -340,9 +507,18 @@ export class Workspace {
       }
       case IdKind.comment:
         return d.a < this.pages.length ? { kind: 'comment', page: this.pages[d.a], n: d.b } : { kind: 'none' };
+      case IdKind.customEmoji: {
+        const emoji = d.b === 0 ? this.customEmojis[d.a] : undefined;
+        return emoji ? { kind: 'custom_emoji', emoji } : { kind: 'none' };
+      }
       default:
         return { kind: 'none' };
     }
+  }
+
+  /** The data source a row belongs to (null for ordinary pages). */
+  dataSourceOf(page: PageSpec): DataSourceSpec | null {
+    return page.parent.type === 'data_source_id' ? this.databases[page.parent.database].dataSources[page.parent.source] : null;
   }
 
   /** Edit count and effective last-edited time of a page. */
@@ -351,15 +527,20 @@ export class Workspace {
   }
 
   /** Search candidates (shared pages and data sources), most recently edited first. */
-  searchItems(): ReadonlyArray<{ kind: 'page' | 'data_source'; index: number }> {
+  searchItems(): readonly SearchItem[] {
     if (this.searchOrder === null) {
-      const items: Array<{ kind: 'page' | 'data_source'; index: number; t: number }> = [];
-      for (const p of this.pages) if (p.shared) items.push({ kind: 'page', index: p.index, t: this.editState(p).editedMs });
-      for (const db of this.databases) items.push({ kind: 'data_source', index: db.index, t: db.editedMs });
-      items.sort((x, y) => y.t - x.t || (x.kind === y.kind ? x.index - y.index : x.kind === 'page' ? -1 : 1));
-      this.searchOrder = items.map(({ kind, index }) => ({ kind, index }));
+      const items: Array<SearchItem & { t: number }> = [];
+      for (const p of this.pages) if (p.shared) items.push({ kind: 'page', index: p.index, source: 0, t: this.editState(p).editedMs });
+      for (const db of this.databases) for (const ds of db.dataSources) items.push({ kind: 'data_source', index: db.index, source: ds.source, t: db.editedMs - ds.source * MINUTE });
+      items.sort((x, y) => y.t - x.t || (x.kind === y.kind ? x.index - y.index || x.source - y.source : x.kind === 'page' ? -1 : 1));
+      this.searchOrder = items.map(({ kind, index, source }) => ({ kind, index, source }));
     }
     return this.searchOrder;
+  }
+
+  /** The user with the given 1-based index (0 = the bot). */
+  userId(index: number): string {
+    return index === 0 ? this.botUserId : this.users[index - 1].id;
   }
 
   // ---- public API ---------------------------------------------------------------------------
@@ -379,8 +560,25 @@ export class Workspace {
     return this.pages.filter((p) => p.shared && p.parent.type === 'workspace').map((p) => this.describePage(p));
   }
 
+  /** Every database, one entry each (its data sources in `dataSources`). Linked views are not databases. */
   allDatabases(): TwinDatabase[] {
     return this.databases.map((db) => this.describeDatabase(db));
+  }
+
+  /** Linked database views: `child_database` blocks that `databases.retrieve` refuses. */
+  linkedDatabases(): TwinLinkedDatabase[] {
+    return this.linked.map((l) => ({ id: l.id, title: l.title, parentPageId: this.pages[l.parentPage].id }));
+  }
+
+  /**
+   * Every file the workspace holds: Notion-hosted files (`kind: 'file'`, served by the twin under
+   * `/files/…`, with the sha256 and size of the bytes served) and external file references
+   * (`kind: 'external'`, `url` set, `sha256: ''`, `bytes: 0`). Covers blocks (image, video, audio,
+   * pdf, file, callout icons), page and database icons and covers, and `files` property values.
+   * Walks every page body, so it costs about as much as generating the workspace's content.
+   */
+  allAttachments(): Attachment[] {
+    return listAttachments(this);
   }
 
   /** A page (shared or not) by id, dashed or not. */
@@ -389,14 +587,14 @@ export class Workspace {
     return r.kind === 'page' ? this.describePage(r.page) : undefined;
   }
 
-  /** A database by its database id or its data source id. */
+  /** A database by its database id or one of its data source ids. */
   database(id: string): TwinDatabase | undefined {
     const r = this.resolve(id);
     return r.kind === 'database' || r.kind === 'data_source' ? this.describeDatabase(r.db) : undefined;
   }
 
   /** Counts for assertions and logs. */
-  summary(): { pages: number; rows: number; unshared: number; databases: number; users: number } {
+  summary(): { pages: number; rows: number; unshared: number; databases: number; dataSources: number; linkedDatabases: number; users: number } {
     let pages = 0;
     let rows = 0;
     let unshared = 0;
@@ -405,7 +603,9 @@ export class Workspace {
       else if (p.kind === 'row') rows++;
       else pages++;
     }
-    return { pages, rows, unshared, databases: this.databases.length, users: this.users.length + 1 };
+    let dataSources = 0;
+    for (const db of this.databases) dataSources += db.dataSources.length;
+    return { pages, rows, unshared, databases: this.databases.length, dataSources, linkedDatabases: this.linked.length, users: this.users.length + 1 };
   }
 
   /**
@@ -422,16 +622,13 @@ export class Workspace {
   }
 
   describePage(p: PageSpec): TwinPage {
-    const parent: TwinPage['parent'] =
-      p.parent.type === 'workspace'
-        ? { type: 'workspace' }
-        : p.parent.type === 'page_id'
-          ? { type: 'page_id', pageId: this.pages[p.parent.page].id }
-          : {
-              type: 'data_source_id',
-              dataSourceId: this.databases[p.parent.database].dataSourceId,
-              databaseId: this.databases[p.parent.database].id,
-            };
+    let parent: TwinPage['parent'];
+    if (p.parent.type === 'workspace') parent = { type: 'workspace' };
+    else if (p.parent.type === 'page_id') parent = { type: 'page_id', pageId: this.pages[p.parent.page].id };
+    else {
+      const db = this.databases[p.parent.database];
+      parent = { type: 'data_source_id', dataSourceId: db.dataSources[p.parent.source].id, databaseId: db.id };
+    }
     return {
       id: p.id,
       title: p.title,
@@ -454,8 +651,19 @@ export class Workspace {
       parentPageId: db.parentPage >= 0 ? this.pages[db.parentPage].id : null,
       isInline: db.inline,
       rowIds: db.rows.map((i) => this.pages[i].id),
+      dataSources: db.dataSources.map((ds) => ({ id: ds.id, name: ds.name, schema: ds.schema, rowIds: ds.rows.map((i) => this.pages[i].id) })),
     };
   }
+}
+
+/** Title of the crowded row: "Sync with @A, @B, …" (each name a user mention in its rich text). */
+function crowdedTitle(users: readonly UserSpec[]): string {
+  return `Sync with ${users.map((u) => `@${u.name ?? 'Anonymous'}`).join(', ')}`;
+}
+
+/** The first database's second row, whose title, `Owner` and `Notes` hold `manyMentionRefs` references. */
+export function isCrowdedRow(ws: Workspace, page: PageSpec): boolean {
+  return ws.options.manyMentionRefs > 0 && page.parent.type === 'data_source_id' && page.parent.database === 0 && page.parent.source === 0 && page.rowNumber === 1;
 }
 
 export function generateWorkspace(opts: WorkspaceOptions = {}): Workspace {
