@@ -101,7 +101,9 @@ describe('notion-sync export (CLI)', () => {
     const { code } = await cli(['export', '--out', out, '--format', 'markdown']).done;
     expect(code).toBe(0);
     expectEveryPageOnce(out, '.md');
-    expect(files(out).filter((f) => f.endsWith('.json') && !f.endsWith('manifest.json'))).toEqual([]);
+    expect(
+      files(out).filter((f) => /\.(json|html|csv)$/.test(f) && !/(manifest|report)\.json$/.test(f)),
+    ).toEqual([]);
   });
 
   it('resumes the unfinished export for the same folder after being killed', async () => {

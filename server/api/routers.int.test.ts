@@ -52,7 +52,9 @@ describe('tRPC routers', () => {
     }
     await runner.stop();
     expect(row).toMatchObject({ status: 'completed', formats: ['markdown'], failures: [] });
-    expect(row.pagesDone).toBe(twin.workspace.allPages().length + twin.workspace.allDatabases().length);
+    expect(row.pagesDone).toBe(
+      twin.workspace.allPages().length + twin.workspace.allDatabases().length + twin.workspace.linkedDatabases().length,
+    );
     expect((await caller().exports.list()).map((e) => e.id)).toContain(id);
   });
 

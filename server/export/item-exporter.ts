@@ -9,7 +9,7 @@ import type { BoundedCache } from './bounded-cache';
 import { completeProperties } from './complete-properties';
 import type { DocumentContext } from './document-tree';
 import type { DiscoveredItem, ExportFormat, ExportIssue, ExportOptions } from './export';
-import { assignSiblingStems, fitPath, itemStem, relativeLink } from './layout';
+import { assignSiblingStems, childFolder, DEEP_DIR, fitPath, itemStem, relativeLink } from './layout';
 import { databaseTitle, normalizeId, pageTitle } from './notion-text';
 import { linkPlaceholder, referencedIds } from './page-links';
 import type { BlockNode, WrittenFile } from './types';
@@ -129,7 +129,7 @@ async function placeItems(
   if (found.length === 0) return [];
   const unique = [...new Map(found.map((f) => [f.id, f])).values()];
   const taken = await target.stemsIn(dir, unique.map((f) => f.id));
-  if (dir === '') taken.push(ATTACHMENTS_DIR);
+  if (dir === '') taken.push(ATTACHMENTS_DIR, DEEP_DIR);
   const stems = assignSiblingStems(unique, taken, target.options.naming, { dir });
   return unique.map((f) => ({
     id: f.id,
@@ -264,7 +264,7 @@ export async function exportPage(
   const blocks = await fetchBlockTree(client, item.id, target.synced, signal);
   const title = pageTitle(page) || item.title;
   const stem = stemOf({ ...item, title: item.title || title }, target.options.naming);
-  const childDir = join(item.dir, stem);
+  const childDir = childFolder(item.dir, stem);
   const discovered = await childItems(target, blocks, item.id, childDir);
 
   const refs = attachmentRefs(page, blocks);
@@ -334,7 +334,7 @@ export async function exportDatabase(
   if (!isFullDatabase(database)) throw new Error(`Notion returned a partial database for ${item.id}`);
   const title = databaseTitle(database) || item.title;
   const stem = stemOf({ ...item, title: item.title || title }, target.options.naming);
-  const folder = join(item.dir, stem);
+  const folder = childFolder(item.dir, stem);
   const single = database.data_sources.length === 1;
   const sources: SourceRows[] = [];
   const discovered: DiscoveredItem[] = [];
@@ -350,7 +350,7 @@ export async function exportDatabase(
     if (!isFullDataSource(source)) continue;
     target.dataSources.set(normalizeId(source.id), source);
     const sourceStem = fitPath(folder, sourceStems.get(normalizeId(ref.id)) ?? itemStem(ref.name, ref.id, target.options.naming));
-    const dir = single ? folder : join(folder, sourceStem);
+    const dir = single ? folder : childFolder(folder, sourceStem);
     const rows: PageObjectResponse[] = [];
     for await (const row of iterateDataSourceRows(client, ref.id)) {
       signal?.throwIfAborted();
@@ -375,7 +375,12 @@ export async function exportDatabase(
     });
   }
 
-  const files: WrittenFile[] = [];
+  const iconRefs = [
+    refOf(database.icon as FileSource | null, item.id),
+    refOf(database.cover as FileSource | null, item.id),
+  ].filter((r): r is AttachmentRef => r !== undefined);
+  const { saved, files: attachmentFiles, issues } = await saveAttachments(target, iconRefs, item.id);
+  const files: WrittenFile[] = [...attachmentFiles];
   const unresolved = { value: false };
   const related = new Set<string>();
   for (const s of sources) for (const row of s.rows) for (const id of referencedIds(row, [])) related.add(id);
@@ -397,14 +402,16 @@ export async function exportDatabase(
       }),
     }));
   if (target.formats.includes('markdown')) {
-    files.push(await write(target, join(item.dir, `${stem}.md`), renderDatabaseMarkdown(database, index('.md')), item.id));
+    const ctx = documentContext(item.dir, '.md', known, saved, unresolved);
+    files.push(await write(target, join(item.dir, `${stem}.md`), renderDatabaseMarkdown(database, index('.md'), ctx), item.id));
   }
   if (target.formats.includes('html')) {
-    files.push(await write(target, join(item.dir, `${stem}.html`), renderDatabaseHtml(database, index('.html')), item.id));
+    const ctx = documentContext(item.dir, '.html', known, saved, unresolved);
+    files.push(await write(target, join(item.dir, `${stem}.html`), renderDatabaseHtml(database, index('.html'), ctx), item.id));
   }
   if (target.formats.includes('json')) {
     const json = renderDatabaseJson(database, sources.map((s) => s.dataSource), discovered.map((d) => d.id));
     files.push(await write(target, join(item.dir, `${stem}.json`), json, item.id));
   }
-  return { files, discovered, issues: [], unresolvedLinks: unresolved.value };
+  return { files, discovered, issues, unresolvedLinks: unresolved.value };
 }

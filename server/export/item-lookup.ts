@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, notInArray } from 'drizzle-orm';
 import type { DB } from '@/db/client';
-import { exportItems } from '@/db/schema';
+import { exportIssues, exportItems } from '@/db/schema';
 import type { KnownItem } from './item-exporter';
 
 /** Items of an export by id, from its read model (titles of all, places of those placed). */
@@ -18,7 +18,25 @@ export async function lookupItems(db: DB, exportId: string, ids: readonly string
       })
       .from(exportItems)
       .where(and(eq(exportItems.exportId, exportId), inArray(exportItems.itemId, ids.slice(i, i + 500))));
-    for (const r of rows) out.set(r.id, { title: r.title, kind: r.kind, status: r.status, dir: r.dir, stem: r.stem });
+    // A linked database is "done" but has no files of its own: links to it go to Notion.
+    const skipped = new Set(
+      (
+        await db
+          .select({ id: exportIssues.itemId })
+          .from(exportIssues)
+          .where(
+            and(
+              eq(exportIssues.exportId, exportId),
+              eq(exportIssues.kind, 'linked_database'),
+              inArray(exportIssues.itemId, ids.slice(i, i + 500)),
+            ),
+          )
+      ).map((r) => r.id),
+    );
+    for (const r of rows) {
+      const status = skipped.has(r.id) ? 'failed' : r.status;
+      out.set(r.id, { title: r.title, kind: r.kind, status, dir: r.dir, stem: r.stem });
+    }
   }
   return out;
 }

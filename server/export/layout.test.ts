@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  childFolder,
+  DEEP_DIR,
   assignSiblingStems,
   compactId,
   fitPath,
@@ -399,5 +401,15 @@ describe('fitPath', () => {
       expect(`${stem}.json`.length).toBeLessThanOrEqual(250);
       expect(bytes(stem)).toBeLessThanOrEqual(MAX_NAME_BYTES - 8);
     }
+  });
+});
+
+describe('childFolder', () => {
+  it('nests children in the item folder until that would not leave room, then under _deep/', () => {
+    expect(childFolder('', 'A 1')).toBe('A 1');
+    expect(childFolder('x/y', 'A 1')).toBe('x/y/A 1');
+    const deep = 'd'.repeat(200);
+    expect(childFolder(deep, 'A 1')).toBe(`${DEEP_DIR}/A 1`);
+    expect(`${childFolder(deep, 'A 1')}/${'c'.repeat(54)}.html`.length).toBeLessThan(250);
   });
 });

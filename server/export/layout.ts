@@ -133,7 +133,34 @@ export function safeAttachmentName(name: string, fallback = 'file'): string {
  * than about `maxLength - 50` (`'notion'` stems) the result still exceeds `maxLength`; it is then
  * as short as this function makes it, and the caller has to flatten the tree to do better.
  */
-export function fitPath(dir: string, stem: string, maxLength = MAX_RELATIVE_PATH): string {
+/** Top-level folder for the children of pages nested too deep to hold them under MAX_RELATIVE_PATH. */
+export const DEEP_DIR = '_deep';
+
+/** Room a child needs: a shortened title, " (nn)", a 32-hex id and an extension. */
+const MIN_CHILD_PATH = MIN_TITLE_CHARS + 5 + 33 + 8;
+
+/**
+ * The folder that holds the children of the item `stem` in `dir`: its own folder, like Notion's
+ * export, unless that is so deep that no child would fit under MAX_RELATIVE_PATH; then a
+ * folder of the same name under `_deep/` at the top of the export (links stay relative).
+ */
+export function childFolder(dir: string, stem: string): string {
+  const natural = dir === '' ? stem : `${dir}/${stem}`;
+  return natural.length + 1 + MIN_CHILD_PATH <= MAX_RELATIVE_PATH ? natural : `${DEEP_DIR}/${stem}`;
+}
+
+/** Longest file or folder name (without extension) an item gets, so that nested folders still fit. */
+export const MAX_STEM_CHARS = 100;
+
+/**
+ * The `maxLength` for `fitPath` in `dir`: the whole path under MAX_RELATIVE_PATH, and no single
+ * name longer than MAX_STEM_CHARS, leaving room for the folders of children below it.
+ */
+export function pathBudget(dir: string): number {
+  return Math.min(MAX_RELATIVE_PATH, (dir === '' ? 0 : dir.length + 1) + MAX_STEM_CHARS + 8);
+}
+
+export function fitPath(dir: string, stem: string, maxLength = pathBudget(dir)): string {
   const fixed = (dir === '' ? 0 : dir.length + 1) + MAX_EXT_BYTES;
   if (fixed + stem.length <= maxLength) return stem;
   const [, title, tail] = STEM_PARTS.exec(stem)!;
@@ -175,7 +202,7 @@ export function assignSiblingStems(
   mode: NamingMode = 'notion',
   options: SiblingOptions = {},
 ): Map<string, string> {
-  const { dir, maxLength = MAX_RELATIVE_PATH } = options;
+  const { dir, maxLength = dir === undefined ? MAX_RELATIVE_PATH : pathBudget(dir) } = options;
   const makeStem = (title: string, id: string, n: number) => {
     const stem = buildName(title, mode === 'notion' ? id : '', '', n > 1 ? ` (${n})` : '');
     return dir === undefined ? stem : fitPath(dir, stem, maxLength);

@@ -1,6 +1,16 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
+import { parse } from 'csv-parse/sync';
+import { fromHtml } from 'hast-util-from-html';
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { frontmatterFromMarkdown } from 'mdast-util-frontmatter';
+import { gfmFromMarkdown } from 'mdast-util-gfm';
+import { mathFromMarkdown } from 'mdast-util-math';
+import { frontmatter } from 'micromark-extension-frontmatter';
+import { gfm } from 'micromark-extension-gfm';
+import { math } from 'micromark-extension-math';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exports } from '@/db/schema';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
@@ -8,6 +18,7 @@ import { createConnection } from '@/server/connections/connections';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { Runner } from '@/server/runner/runner';
 import { exportStreamId } from './export';
+import { childFolder } from './layout';
 import { readManifest, verifyManifest } from './manifest';
 import { requestExport } from './request-export';
 
@@ -29,6 +40,41 @@ function listFiles(root: string): string[] {
 }
 
 const hex = (id: string) => id.replace(/-/g, '');
+
+/** The folder of an item's children: beside its file, or under _deep/ when that is too deep. */
+const folderOf = (file: string) => {
+  const dir = path.posix.dirname(file);
+  return childFolder(dir === '.' ? '' : dir, path.posix.basename(file).replace(/\.md$/, ''));
+};
+
+/** Link and image destinations of a Markdown document, read by a Markdown parser. */
+function markdownUrls(text: string): string[] {
+  const tree = fromMarkdown(text, {
+    extensions: [gfm(), frontmatter(['yaml']), math()],
+    mdastExtensions: [gfmFromMarkdown(), frontmatterFromMarkdown(['yaml']), mathFromMarkdown()],
+  });
+  const urls: string[] = [];
+  const walk = (node: { type: string; url?: string; children?: unknown[] }) => {
+    if ((node.type === 'link' || node.type === 'image') && node.url) urls.push(node.url);
+    for (const child of node.children ?? []) walk(child as typeof node);
+  };
+  walk(tree as never);
+  return urls;
+}
+
+/** href and src values of an HTML document, read by an HTML parser. */
+function htmlUrls(text: string): string[] {
+  const urls: string[] = [];
+  const walk = (node: { type: string; properties?: Record<string, unknown>; children?: unknown[] }) => {
+    for (const key of ['href', 'src']) {
+      const value = node.properties?.[key];
+      if (typeof value === 'string') urls.push(value);
+    }
+    for (const child of node.children ?? []) walk(child as typeof node);
+  };
+  walk(fromHtml(text) as never);
+  return urls;
+}
 
 async function exportWorkspace(ctx: TestContext, formats?: ('markdown' | 'json')[]) {
   const connection = await createConnection(ctx, { token: 'secret_twin', baseUrl: twin.url });
@@ -55,20 +101,61 @@ describe('exporting a generated workspace through the real SDK over HTTP', () =>
     await ctx.cleanup();
   });
 
-  it('writes every page the twin holds exactly once, in Markdown and JSON', () => {
+  it('writes every page the twin holds exactly once, in Markdown, HTML and JSON', () => {
     const pages = twin.workspace.allPages();
     expect(pages.length).toBeGreaterThanOrEqual(300);
     for (const page of pages) {
-      for (const ext of ['.md', '.json']) {
+      for (const ext of ['.md', '.html', '.json']) {
         const matches = files.filter((f) => f.endsWith(`${hex(page.id)}${ext}`));
         expect(matches, `${page.title} ${page.id}${ext}`).toHaveLength(1);
       }
     }
     for (const db of twin.workspace.allDatabases()) {
-      expect(files.filter((f) => f.endsWith(`${hex(db.id)}.json`)), db.title).toHaveLength(1);
+      for (const ext of ['.md', '.html', '.json']) {
+        expect(files.filter((f) => f.endsWith(`${hex(db.id)}${ext}`)), db.title).toHaveLength(1);
+      }
     }
-    const expected = (pages.length + twin.workspace.allDatabases().length) * 2 + 1;
-    expect(files).toHaveLength(expected);
+  });
+
+  it('writes one CSV per data source with every row, that a CSV parser reads back', () => {
+    for (const db of twin.workspace.allDatabases()) {
+      const dbFile = files.find((f) => f.endsWith(`${hex(db.id)}.md`))!;
+      db.dataSources.forEach((ds) => {
+        const csv =
+          db.dataSources.length === 1 ? dbFile.replace(/\.md$/, '.csv') : files.find((f) => f.endsWith(`${hex(ds.id)}.csv`))!;
+        const text = fs.readFileSync(path.join(root, csv), 'utf8');
+        const rows = parse(text, { bom: true, columns: true }) as Record<string, string>[];
+        expect(rows, `${db.title} / ${ds.name}`).toHaveLength(ds.rowIds.length);
+      });
+    }
+  });
+
+  it('saves every Notion-hosted attachment once, with the bytes Notion served', () => {
+    const hosted = twin.workspace.allAttachments().filter((a) => a.kind === 'file');
+    expect(hosted.length).toBeGreaterThan(5);
+    const saved = new Map<string, string>();
+    for (const f of files.filter((f) => f.startsWith('attachments/'))) {
+      const hash = createHash('sha256').update(fs.readFileSync(path.join(root, f))).digest('hex');
+      expect(saved.has(hash), `duplicate content ${f}`).toBe(false);
+      saved.set(hash, f);
+    }
+    for (const a of hosted) expect(saved.has(a.sha256), `${a.name} of ${a.ownerId}`).toBe(true);
+    // External files stay links by default: nothing else was downloaded.
+    expect(saved.size).toBe(new Set(hosted.map((a) => a.sha256)).size);
+  });
+
+  it('names files safely everywhere, however hostile the titles', () => {
+    for (const f of files) {
+      expect(f.length, f).toBeLessThan(250);
+      for (const part of f.split('/')) {
+        expect(part, f).not.toMatch(/[<>:"\\|?*\u0000-\u001f]/);
+        expect(part, f).not.toMatch(/[ .]$/);
+        expect(part.split('.')[0]!.trim().toUpperCase(), f).not.toMatch(/^(CON|PRN|AUX|NUL|COM\d|LPT\d)$/);
+        expect(Buffer.byteLength(part), f).toBeLessThanOrEqual(255);
+      }
+    }
+    const folded = files.map((f) => f.toLowerCase().normalize('NFC'));
+    expect(new Set(folded).size).toBe(files.length);
   });
 
   it('places children in their parent folder and rows in their database folder, like Notion', () => {
@@ -77,26 +164,33 @@ describe('exporting a generated workspace through the real SDK over HTTP', () =>
       const file = byId.get(hex(page.id))!;
       if (page.parent.type === 'page_id') {
         const parentFile = byId.get(hex(page.parent.pageId))!;
-        expect(path.posix.dirname(file)).toBe(parentFile.replace(/\.md$/, ''));
+        expect(path.posix.dirname(file)).toBe(folderOf(parentFile));
       } else if (page.parent.type === 'data_source_id') {
         const dbFile = byId.get(hex(page.parent.databaseId))!;
-        expect(path.posix.dirname(file)).toBe(dbFile.replace(/\.md$/, ''));
+        const db = twin.workspace.database(page.parent.databaseId)!;
+        const dir = path.posix.dirname(file);
+        if (db.dataSources.length === 1) expect(dir).toBe(folderOf(dbFile));
+        else expect(path.posix.dirname(dir)).toBe(folderOf(dbFile));
       } else {
         expect(file).not.toContain('/');
       }
     }
   });
 
-  it('links child pages with relative links that resolve inside the export', () => {
-    const withChildren = twin.workspace.allPages().find((p) => p.parent.type === 'page_id')!;
-    const parentId = (withChildren.parent as { pageId: string }).pageId;
-    const parentFile = files.find((f) => f.endsWith(`${hex(parentId)}.md`))!;
-    const md = fs.readFileSync(path.join(root, parentFile), 'utf8');
-    const links = [...md.matchAll(/\]\(<?([^)>]+\.md)>?\)/g)].map((m) => decodeURIComponent(m[1]!));
-    expect(links.length).toBeGreaterThan(0);
-    for (const link of links) {
-      expect(fs.existsSync(path.join(root, path.posix.dirname(parentFile), link)), link).toBe(true);
+  it('links pages, databases and attachments with relative links that resolve inside the export', () => {
+    let checked = 0;
+    for (const file of files.filter((f) => f.endsWith('.md') || f.endsWith('.html'))) {
+      const text = fs.readFileSync(path.join(root, file), 'utf8');
+      expect(text, file).not.toContain('#notion-sync-page-');
+      const targets = file.endsWith('.md') ? markdownUrls(text) : htmlUrls(text);
+      for (const target of targets) {
+        if (/^([a-z][a-z0-9+.-]*:|#)/i.test(target)) continue;
+        const rel = decodeURIComponent(target.split('#')[0]!);
+        expect(fs.existsSync(path.join(root, path.posix.dirname(file), rel)), `${file} -> ${rel}`).toBe(true);
+        checked++;
+      }
     }
+    expect(checked).toBeGreaterThan(500);
   });
 
   it('writes a manifest last that lists and verifies every file', async () => {
@@ -109,9 +203,19 @@ describe('exporting a generated workspace through the real SDK over HTTP', () =>
   it('records the pages it could not read with a clear reason, and completes with errors', async () => {
     const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
     const unshared = twin.workspace.unsharedPages();
+    const linked = twin.workspace.linkedDatabases();
     expect(unshared).toHaveLength(2);
+    expect(linked).toHaveLength(1);
     expect(row).toMatchObject({ status: 'completed_with_errors', phase: 'done', pagesFailed: 2 });
-    expect(row!.pagesDone).toBe(twin.workspace.allPages().length + twin.workspace.allDatabases().length);
+    expect(row!.pagesDone).toBe(twin.workspace.allPages().length + twin.workspace.allDatabases().length + linked.length);
+    const report = JSON.parse(fs.readFileSync(path.join(root, 'report.json'), 'utf8'));
+    expect(report.pages).toEqual({ exported: twin.workspace.allPages().length, failed: 2 });
+    expect(report.skipped.map((s: { id: string }) => s.id).sort()).toEqual(
+      [...unshared.map((p) => p.id), ...linked.map((l) => l.id)].sort(),
+    );
+    expect(report.skipped.find((s: { kind: string }) => s.kind === 'database').reason).toMatch(/Linked database/);
+    expect(report.attachments.saved).toBeGreaterThan(5);
+    expect(report.api.requests).toBe(row!.requests);
     const events = await ctx.store.readStream(exportStreamId(exportId));
     const failed = events.filter((e) => e.type === 'PageFailed').map((e) => e.data as { id: string; message: string });
     expect(failed.map((f) => f.id).sort()).toEqual(unshared.map((p) => p.id).sort());

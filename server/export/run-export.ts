@@ -14,7 +14,7 @@ import { ATTACHMENTS_DIR, type AttachmentRef, AttachmentStore } from './attachme
 import { BoundedCache } from './bounded-cache';
 import { resolveLinks, writeReportAndManifest } from './finish-export';
 import { lookupItems, stemsInDir } from './item-lookup';
-import { assignSiblingStems, fitPath, itemStem } from './layout';
+import { assignSiblingStems, DEEP_DIR, fitPath, itemStem } from './layout';
 import type { WrittenFile } from './types';
 import { ProgressBuffer } from './progress-buffer';
 
@@ -313,7 +313,7 @@ async function promoteCandidates(
 async function placeAtRoot(target: ExportTarget, items: DiscoveredItem[]): Promise<DiscoveredItem[]> {
   const roots = items.filter((i) => i.status === 'pending' && i.dir === '');
   if (roots.length === 0) return items;
-  const taken = [...(await target.stemsIn('', roots.map((r) => r.id))), ATTACHMENTS_DIR];
+  const taken = [...(await target.stemsIn('', roots.map((r) => r.id))), ATTACHMENTS_DIR, DEEP_DIR];
   const stems = assignSiblingStems(roots, taken, target.options.naming, { dir: '' });
   return items.map((i) =>
     i.status === 'pending' && i.dir === ''
