@@ -172,7 +172,7 @@ export function serveFile(pathname: string, params: URLSearchParams, nowMs: numb
 }
 
 /** An S3 error document (`<Error><Code>…</Code><Message>…</Message>…<RequestId/><HostId/></Error>`). */
-function s3Error(code: string, message: string, extra: Record<string, string> = {}): string {
+export function s3Error(code: string, message: string, extra: Record<string, string> = {}): string {
   const fields = Object.entries(extra)
     .map(([k, v]) => `<${k}>${v}</${k}>`)
     .join('');

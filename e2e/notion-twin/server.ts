@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { customEmojiImage, serveFile } from './files';
+import { customEmojiImage, s3Error, serveFile } from './files';
 import { type LinkedDatabaseError, matchRoute } from './handlers';
 import { compactId, dashedId, hashInts, Rng } from './ids';
 import { type Admission, type RateLimit, RateLimiter } from './rate-limiter';
@@ -58,6 +58,12 @@ export interface TwinOptions {
    * Notion. To expire URLs without waiting, see `Twin.advanceFileClock`.
    */
   fileUrlTtlMs?: number;
+  /**
+   * The first N downloads of each hosted file answer 403 AccessDenied "Request has expired" even
+   * though their URL is still valid: the URL a page read gave went stale before the download,
+   * so an exporter must re-read the block or page for a fresh URL. Default 0.
+   */
+  staleFileUrls?: number;
   /** How `databases.retrieve` refuses a linked database view. Default `'no_data_sources'` (400 validation_error). */
   linkedDatabaseError?: LinkedDatabaseError;
   /** Rows one data source query may return in total before `query_result_limit_reached`. Default 10,000. */
@@ -83,6 +89,8 @@ export interface TwinStats {
   faultsInjected: number;
   /** Hosted file downloads answered (any status). */
   fileDownloads: number;
+  /** Downloads refused as expired by `staleFileUrls`. */
+  staleFileAnswers: number;
   /** API requests per object id named in the request (path id or `block_id`), dashed. */
   byId: Record<string, number>;
   /** Highest number of API requests in flight at once. */
@@ -123,7 +131,7 @@ const DEFAULT_ERROR_CODES: Record<number, { code: string; message: string }> = {
 };
 
 function emptyStats(): TwinStats {
-  return { requests: 0, byEndpoint: {}, byStatus: {}, rateLimited: 0, unauthorized: 0, notFound: 0, faultsInjected: 0, fileDownloads: 0, byId: {}, maxInFlight: 0 };
+  return { requests: 0, byEndpoint: {}, byStatus: {}, rateLimited: 0, unauthorized: 0, notFound: 0, faultsInjected: 0, fileDownloads: 0, staleFileAnswers: 0, byId: {}, maxInFlight: 0 };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -307,8 +315,16 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     }
   };
 
+  const staleServed = new Map<string, number>();
   const handleFile = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     stats.fileDownloads++;
+    const stale = staleServed.get(url.pathname) ?? 0;
+    if (stale < (opts.staleFileUrls ?? 0)) {
+      staleServed.set(url.pathname, stale + 1);
+      stats.staleFileAnswers++;
+      send(res, { type: 'raw', status: 403, body: s3Error('AccessDenied', 'Request has expired'), contentType: 'application/xml' });
+      return;
+    }
     const r = serveFile(url.pathname, url.searchParams, fileNow());
     if (r.ok) send(res, { type: 'raw', status: 200, body: req.method === 'HEAD' ? '' : r.body, contentType: r.contentType });
     else send(res, { type: 'raw', status: r.status, body: r.body, contentType: 'application/xml' });

@@ -1,7 +1,11 @@
 import path from 'node:path';
 import type { Client } from '@notionhq/client';
 import { APIErrorCode, APIResponseError, isFullBlock, isFullDataSource, isFullDatabase, isFullPage } from '@notionhq/client';
-import type { DataSourceObjectResponse, PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
+import type {
+  DatabaseObjectResponse,
+  DataSourceObjectResponse,
+  PageObjectResponse,
+} from '@notionhq/client/build/src/api-endpoints';
 import { iterateBlockChildren, iterateDataSourceRows } from '@/server/notion/paginate';
 import { writeFileAtomic } from './atomic-write';
 import { ATTACHMENTS_DIR, AttachmentError, type AttachmentRef, type AttachmentStore, type SavedAttachment } from './attachments';
@@ -179,6 +183,13 @@ export function attachmentRefs(page: PageObjectResponse | undefined, blocks: rea
   };
   walk(blocks);
   return refs;
+}
+
+/** A database's own files: its icon and cover. */
+export function databaseAttachmentRefs(database: DatabaseObjectResponse): AttachmentRef[] {
+  return [refOf(database.icon as FileSource | null, database.id), refOf(database.cover as FileSource | null, database.id)].filter(
+    (r): r is AttachmentRef => r !== undefined,
+  );
 }
 
 /** Saves every attachment; a failure becomes an issue of the page, never a lost page. */
@@ -375,11 +386,7 @@ export async function exportDatabase(
     });
   }
 
-  const iconRefs = [
-    refOf(database.icon as FileSource | null, item.id),
-    refOf(database.cover as FileSource | null, item.id),
-  ].filter((r): r is AttachmentRef => r !== undefined);
-  const { saved, files: attachmentFiles, issues } = await saveAttachments(target, iconRefs, item.id);
+  const { saved, files: attachmentFiles, issues } = await saveAttachments(target, databaseAttachmentRefs(database), item.id);
   const files: WrittenFile[] = [...attachmentFiles];
   const unresolved = { value: false };
   const related = new Set<string>();

@@ -12,6 +12,7 @@ import { frontmatter } from 'micromark-extension-frontmatter';
 import { gfm } from 'micromark-extension-gfm';
 import { math } from 'micromark-extension-math';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { exports } from '@/db/schema';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
 import { createConnection } from '@/server/connections/connections';
@@ -144,6 +145,16 @@ describe('exporting a generated workspace through the real SDK over HTTP', () =>
     expect(saved.size).toBe(new Set(hosted.map((a) => a.sha256)).size);
   });
 
+  it('exports relations, people and mentions beyond the 25 a page object carries', () => {
+    const db = twin.workspace.allDatabases()[0]!;
+    const crowded = twin.workspace.page(db.rowIds[0]!)!;
+    const file = files.find((f) => f.endsWith(`${hex(crowded.id)}.md`))!;
+    const yaml = fs.readFileSync(path.join(root, file), 'utf8').split('---')[1]!;
+    const front = YAML.parse(yaml) as Record<string, unknown>;
+    const lists = Object.values(front).filter((v): v is unknown[] => Array.isArray(v));
+    expect(Math.max(...lists.map((l) => l.length))).toBeGreaterThan(25);
+  });
+
   it('names files safely everywhere, however hostile the titles', () => {
     for (const f of files) {
       expect(f.length, f).toBeLessThan(250);
@@ -232,6 +243,32 @@ describe('exporting a generated workspace through the real SDK over HTTP', () =>
     const batches = events.filter((e) => e.type === 'PagesExported').length;
     expect(batches).toBeLessThan(row!.pagesDone / 5);
     for (const page of twin.workspace.allPages()) expect(stats.byId[page.id] ?? 0, page.id).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('Notion-hosted files whose URL expired before the download', () => {
+  it('re-reads the block or page for a fresh URL and saves every file', async () => {
+    const stale = await startTwin({ workspace: { seed: 8, pages: 12, databases: 2, rowsPerDatabase: 3 }, staleFileUrls: 1 });
+    const ctx = await createTestContext();
+    try {
+      const connection = await createConnection(ctx, { token: 'secret_twin', baseUrl: stale.url });
+      const exportId = await requestExport(ctx, { connectionId: connection.id, formats: ['markdown'], requestedBy: 'cli' });
+      expect(await new Runner(ctx).runOnce()).toBe('completed');
+      const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
+      const saved = new Set(
+        listFiles(row!.outDir)
+          .filter((f) => f.startsWith('attachments/'))
+          .map((f) => createHash('sha256').update(fs.readFileSync(path.join(row!.outDir, f))).digest('hex')),
+      );
+      const hosted = stale.workspace.allAttachments().filter((a) => a.kind === 'file');
+      for (const a of hosted) expect(saved.has(a.sha256), a.name).toBe(true);
+      expect(stale.stats().staleFileAnswers).toBeGreaterThanOrEqual(new Set(hosted.map((a) => a.sha256)).size);
+      const report = JSON.parse(fs.readFileSync(path.join(row!.outDir, 'report.json'), 'utf8'));
+      expect(report.attachments.failed).toBe(0);
+    } finally {
+      await ctx.cleanup();
+      await stale.close();
+    }
   });
 });
 

@@ -2,13 +2,13 @@ import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
 import { exportItems, exports } from '@/db/schema';
 import { connectionSecrets } from '@/server/connections/connections';
 import type { AppContext } from '@/server/context';
-import { type Client, isFullBlock, isFullPage, isNotionClientError } from '@notionhq/client';
+import { type Client, isFullBlock, isFullDatabase, isFullPage, isNotionClientError } from '@notionhq/client';
 import { NotionGatewayError, toGatewayError } from '@/server/notion/errors';
 import { createNotionGateway, type NotionGateway } from '@/server/notion/notion-gateway';
 import { DEFAULT_EXPORT_OPTIONS, type DiscoveredItem, type ExportFormat, type RequestStats } from './export';
 import { InvalidStateError } from './decide';
 import { handle } from './handle';
-import { attachmentRefs, exportDatabase, exportPage, type ExportTarget, type WorkItem } from './item-exporter';
+import { attachmentRefs, databaseAttachmentRefs, exportDatabase, exportPage, type ExportTarget, type WorkItem } from './item-exporter';
 import { discoverWorkspace } from './discover';
 import { ATTACHMENTS_DIR, type AttachmentRef, AttachmentStore } from './attachments';
 import { BoundedCache } from './bounded-cache';
@@ -322,19 +322,29 @@ async function placeAtRoot(target: ExportTarget, items: DiscoveredItem[]): Promi
   );
 }
 
-/** A fresh URL for an expired Notion-hosted file: re-reads its block, or its page. */
+/** A fresh URL for an expired Notion-hosted file: re-reads its block, page or database. */
 async function freshFileUrl(client: Client, ref: AttachmentRef): Promise<string | undefined> {
   const samePath = (url: string) => url.split('?')[0] === ref.url.split('?')[0];
-  try {
-    const block = await client.blocks.retrieve({ block_id: ref.sourceId });
-    if (isFullBlock(block) && block.type !== 'child_page') {
-      const url = attachmentRefs(undefined, [block]).find((r) => samePath(r.url))?.url;
-      if (url) return url;
-    }
-  } catch {
-    // Not a block (a page icon, cover or files property): read the page instead.
+  const find = (refs: AttachmentRef[]) => refs.find((r) => samePath(r.url))?.url;
+  const attempts: (() => Promise<string | undefined>)[] = [
+    async () => {
+      const block = await client.blocks.retrieve({ block_id: ref.sourceId });
+      return isFullBlock(block) ? find(attachmentRefs(undefined, [block])) : undefined;
+    },
+    async () => {
+      const page = await client.pages.retrieve({ page_id: ref.sourceId });
+      return isFullPage(page) ? find(attachmentRefs(page, [])) : undefined;
+    },
+    async () => {
+      const database = await client.databases.retrieve({ database_id: ref.sourceId });
+      return isFullDatabase(database) ? find(databaseAttachmentRefs(database)) : undefined;
+    },
+  ];
+  // The owner is a block (media, callout icon), a page (icon, cover, files property) or a
+  // database (icon, cover); a wrong guess answers 404 or holds no such file.
+  for (const attempt of attempts) {
+    const url = await attempt().catch(() => undefined);
+    if (url) return url;
   }
-  const page = await client.pages.retrieve({ page_id: ref.sourceId });
-  if (!isFullPage(page)) return undefined;
-  return attachmentRefs(page, []).find((r) => samePath(r.url))?.url;
+  return undefined;
 }
