@@ -106,6 +106,19 @@ describe('notion-sync export (CLI)', () => {
     ).toEqual([]);
   });
 
+  it('names files without ids with --naming clean, numbering duplicate titles', async () => {
+    const out = path.join(dir, 'clean');
+    const { code } = await cli(['export', '--out', out, '--format', 'markdown', '--naming', 'clean']).done;
+    expect(code).toBe(0);
+    const md = files(out).filter((f) => f.endsWith('.md'));
+    expect(md.filter((f) => /[0-9a-f]{32}/.test(path.basename(f)))).toEqual([]);
+    const expected = twin.workspace.allPages().length + twin.workspace.allDatabases().length;
+    expect(md).toHaveLength(expected);
+    expect(new Set(md.map((f) => f.toLowerCase().normalize('NFC'))).size).toBe(md.length);
+    expect(md.some((f) => / \(2\)\.md$/.test(f))).toBe(true);
+    expect(await verifyManifest(out)).toMatchObject({ missing: [], changed: [], extra: [] });
+  });
+
   it('resumes the unfinished export for the same folder after being killed', async () => {
     const out = path.join(dir, 'resumed');
     twin.setLatency([5, 15]);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TEMP_FILE_PATTERN, writeFileAtomic } from './atomic-write';
+import { sweepTempFiles, TEMP_FILE_PATTERN, writeFileAtomic } from './atomic-write';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>();
@@ -96,5 +96,21 @@ describe('writeFileAtomic', () => {
     const named = Object.assign(new Error(`EACCES: permission denied, open '${target}'`), { code: 'EACCES' });
     vi.mocked(fs.rename).mockRejectedValueOnce(named);
     await expect(writeFileAtomic(target, 'z')).rejects.toBe(named);
+  });
+});
+
+describe('sweepTempFiles', () => {
+  it('removes temp files left anywhere in the tree, and nothing else', async () => {
+    const root = await fs.mkdtemp(path.join(tmpdir(), 'sweep-'));
+    await fs.mkdir(path.join(root, 'a', 'b'), { recursive: true });
+    await fs.writeFile(path.join(root, 'keep.md'), 'x');
+    await fs.writeFile(path.join(root, '.keep.md.0123456789ab.tmp'), 'x');
+    await fs.writeFile(path.join(root, 'a', 'b', '.page.json.abcdefabcdef.tmp'), 'x');
+    await fs.writeFile(path.join(root, 'a', 'b', 'page.json'), 'x');
+    expect(await sweepTempFiles(root)).toBe(2);
+    expect((await fs.readdir(root)).sort()).toEqual(['a', 'keep.md']);
+    expect(await fs.readdir(path.join(root, 'a', 'b'))).toEqual(['page.json']);
+    expect(await sweepTempFiles(path.join(root, 'missing'))).toBe(0);
+    await fs.rm(root, { recursive: true });
   });
 });

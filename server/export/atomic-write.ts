@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface AtomicWriteResult {
@@ -69,4 +69,31 @@ export async function writeFileAtomic(absPath: string, data: string | Uint8Array
     throw withPath(err, absPath);
   }
   return { bytes: buffer.byteLength, sha256 };
+}
+
+/**
+ * Deletes the temp files an interrupted run left in the export tree (a process killed between
+ * writing a temp file and renaming it). Run before a resumed export writes anything.
+ */
+export async function sweepTempFiles(root: string): Promise<number> {
+  let removed = 0;
+  const walk = async (dir: string): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const entry of entries) {
+      const abs = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(abs);
+      else if (TEMP_FILE_PATTERN.test(entry.name)) {
+        await unlink(abs).catch(() => undefined);
+        removed++;
+      }
+    }
+  };
+  await walk(root);
+  return removed;
 }

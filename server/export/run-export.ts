@@ -10,6 +10,7 @@ import { InvalidStateError } from './decide';
 import { handle } from './handle';
 import { attachmentRefs, databaseAttachmentRefs, exportDatabase, exportPage, type ExportTarget, type WorkItem } from './item-exporter';
 import { discoverWorkspace } from './discover';
+import { sweepTempFiles } from './atomic-write';
 import { ATTACHMENTS_DIR, type AttachmentRef, AttachmentStore } from './attachments';
 import { BoundedCache } from './bounded-cache';
 import { resolveLinks, writeReportAndManifest } from './finish-export';
@@ -125,6 +126,9 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       synced: new BoundedCache(500),
       dataSources: new BoundedCache(200),
     };
+
+    // A runner killed mid-write leaves temp files; nothing of them belongs in the export.
+    if (runOptions.attempt > 1) await sweepTempFiles(row.outDir);
 
     if (row.phase === 'queued' || row.phase === 'discovering') {
       for await (const items of discoverWorkspace(gateway.client, signal, target.pages)) {
