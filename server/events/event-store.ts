@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, gte, inArray, max } from 'drizzle-orm';
 import type { DB, Tx } from '@/db/client';
 import { events } from '@/db/schema';
+import { failpoint } from '@/server/failpoints';
 import type { LiveFeed } from './live-feed';
 
 export interface NewEvent {
@@ -147,6 +148,7 @@ export class EventStore {
       }
       throw error;
     }
+    failpoint('after-commit');
     this.#feed?.publish(result.recorded);
     return result;
   }

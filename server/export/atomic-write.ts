@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { failpoint } from '@/server/failpoints';
 
 export interface AtomicWriteResult {
   bytes: number;
@@ -61,9 +62,11 @@ export async function writeFileAtomic(absPath: string, data: string | Uint8Array
     } finally {
       await handle.close();
     }
+    failpoint('after-temp-write');
     await rename(tempPath, absPath);
     tempCreated = false;
     await syncDirectory(dir);
+    failpoint('after-rename');
   } catch (err) {
     if (tempCreated) await unlink(tempPath).catch(() => undefined);
     throw withPath(err, absPath);

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { DB } from '@/db/client';
+import { failpoint } from '@/server/failpoints';
 import { exportFiles, exportItems } from '@/db/schema';
 import { writeFileAtomic } from './atomic-write';
 import type { ExportFormat } from './export';
@@ -87,7 +88,9 @@ export async function writeReportAndManifest(
     files.push(...page);
     after = page[page.length - 1]!.path;
   }
+  failpoint('before-manifest');
   await writeManifest(root, buildManifest({ exportId, files, createdAt: new Date().toISOString() }));
+  failpoint('after-manifest');
   return { files: files.length, bytes: files.reduce((n, f) => n + f.bytes, 0) };
 }
 

@@ -1,6 +1,7 @@
 import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
 import { exportItems, exports } from '@/db/schema';
 import { connectionSecrets } from '@/server/connections/connections';
+import { failpoint } from '@/server/failpoints';
 import type { AppContext } from '@/server/context';
 import { type Client, isFullBlock, isFullDatabase, isFullPage, isNotionClientError } from '@notionhq/client';
 import { NotionGatewayError, toGatewayError } from '@/server/notion/errors';
@@ -159,6 +160,7 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       },
       meta,
     );
+    failpoint('after-completion');
     return counts.failed > 0 ? 'completed_with_errors' : 'completed';
   } catch (error) {
     if (signal.aborted) return 'aborted';

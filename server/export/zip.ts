@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ZipArchive } from 'archiver';
+import { failpoint } from '@/server/failpoints';
 import { TEMP_FILE_PATTERN } from './atomic-write';
 
 export interface ZipOptions {
@@ -22,9 +23,12 @@ export function createZipStream(root: string, options: ZipOptions = {}): Readabl
   }
   const archive = new ZipArchive({ zlib: { level: options.level ?? 1 } });
   archive.on('warning', (warning) => archive.emit('error', warning));
-  archive.directory(path.resolve(root), false, (entry) =>
-    TEMP_FILE_PATTERN.test(path.posix.basename(entry.name)) ? false : entry,
-  );
+  let entries = 0;
+  archive.directory(path.resolve(root), false, (entry) => {
+    if (TEMP_FILE_PATTERN.test(path.posix.basename(entry.name))) return false;
+    if (++entries === 2) failpoint('mid-zip');
+    return entry;
+  });
   archive.finalize().catch((err: unknown) => archive.emit('error', err));
   return archive;
 }
