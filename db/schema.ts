@@ -34,7 +34,7 @@ export const connections = sqliteTable('connections', {
   checkedAt: integer({ mode: 'timestamp_ms' }),
 });
 
-export type ExportStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+export type ExportStatus = 'queued' | 'running' | 'paused' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
 export type ExportPhase = 'queued' | 'discovering' | 'exporting' | 'finishing' | 'done';
 
 /** Read model of the export streams (inline projection). */
@@ -127,7 +127,7 @@ export const exportJobs = sqliteTable(
   {
     exportId: text().primaryKey(),
     connectionId: text().notNull(),
-    status: text().$type<'queued' | 'running' | 'finished'>().notNull(),
+    status: text().$type<'queued' | 'running' | 'paused' | 'finished'>().notNull(),
     leaseOwner: text(),
     leaseExpiresAt: integer(),
     attempt: integer().notNull().default(0),

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { exports } from '@/db/schema';
 import { ConfigError, loadConfig } from './config';
 import { ensureConnection } from './connections/connections';
 import { createAppContext } from './context';
 import { DomainError } from './errors';
 import { EXPORT_FORMATS, ExportFormat, exportStreamId } from './export/export';
+import { cancelExport, pauseExport, resumeExport, retryFailedPages } from './export/control';
 import { verifyManifest } from './export/manifest';
 import { findUnfinishedExport, requestExport } from './export/request-export';
 import { Runner } from './runner/runner';
@@ -30,7 +31,12 @@ Exit codes: 0 completed, 1 failed or bad usage, 2 completed with pages that coul
        npm run notion-sync -- verify <export dir>
 
 Recomputes the checksum of every file listed in the export's manifest.json and names any
-missing, changed or extra file. Exit codes: 0 intact, 3 differences found, 1 no manifest.`;
+missing, changed or extra file. Exit codes: 0 intact, 3 differences found, 1 no manifest.
+
+       npm run notion-sync -- exports | pause <id> | resume <id> | cancel <id> | retry <id> [page id…]
+
+Lists exports; pauses, resumes or cancels one (cancel removes the files it wrote); retries the
+pages an export could not read (all, or the ones named).`;
 
 class UsageError extends Error {}
 
@@ -79,6 +85,8 @@ async function exportCommand(args: string[]): Promise<number> {
     let exportId = await findUnfinishedExport(ctx, outDir);
     if (exportId) {
       log(`Resuming export ${exportId} into ${outDir}`);
+      const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
+      if (row?.status === 'paused' || row?.status === 'failed') await resumeExport(ctx, exportId, 'the CLI');
     } else {
       exportId = await requestExport(ctx, { connectionId: connection.id, formats, outDir, requestedBy: 'cli', options });
       log(`Export ${exportId} of "${connection.workspaceName ?? connection.name}" into ${outDir}`);
@@ -120,7 +128,10 @@ async function exportCommand(args: string[]): Promise<number> {
         return 2;
       }
       case 'failed':
-        log(`Export failed: ${row.lastError}`);
+        log(`Export failed: ${row.lastError}\nRun the same command again to resume it.`);
+        return 1;
+      case 'paused':
+        log(`Export paused: ${row.lastError}\nRun the same command again to resume it.`);
         return 1;
       default:
         log(`Export ${row.status}; run the same command again to resume.`);
@@ -157,6 +168,34 @@ async function printProgress(db: Awaited<ReturnType<typeof createAppContext>>['d
   );
 }
 
+/** `exports`, `pause <id>`, `resume <id>`, `cancel <id>`, `retry <id> [page ids…]`: the same commands as the dashboard. */
+async function controlCommand(command: string, args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: {} });
+  const config = loadConfig();
+  const ctx = await createAppContext({ ...config, runnerEnabled: false });
+  try {
+    if (command === 'exports') {
+      const rows = await ctx.database.db.select().from(exports).orderBy(desc(exports.requestedAt)).limit(50);
+      for (const r of rows) {
+        process.stdout.write(
+          `${r.id}  ${r.status.padEnd(21)} ${String(r.pagesDone).padStart(6)}/${String(r.pagesDiscovered).padEnd(6)} ${r.outDir}\n`,
+        );
+      }
+      return 0;
+    }
+    const [id, ...pages] = positionals;
+    if (!id) throw new UsageError(`${command} needs an export id (see: npm run notion-sync -- exports)`);
+    if (command === 'pause') await pauseExport(ctx, id, 'the CLI');
+    else if (command === 'resume') await resumeExport(ctx, id, 'the CLI');
+    else if (command === 'cancel') await cancelExport(ctx, id, 'Cancelled from the CLI');
+    else log(`Retrying ${await retryFailedPages(ctx, id, pages.length > 0 ? pages : undefined)} pages.`);
+    log(`${command}: done. A running dashboard or worker picks it up; or run the export command again.`);
+    return 0;
+  } finally {
+    ctx.database.close();
+  }
+}
+
 async function verifyCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: {} });
   if (positionals.length !== 1) throw new UsageError('verify needs exactly one export folder');
@@ -187,6 +226,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'export') return await exportCommand(rest);
     if (command === 'verify') return await verifyCommand(rest);
+    if (command && ['exports', 'pause', 'resume', 'cancel', 'retry'].includes(command)) return await controlCommand(command, rest);
     if (!command || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return command ? 0 : 1;

@@ -4,6 +4,7 @@ import { connections } from '@/db/schema';
 import type { AppContext } from '@/server/context';
 import { DomainError } from '@/server/errors';
 import { checkConnection, createNotionGateway } from '@/server/notion/notion-gateway';
+import { resumeAuthPausedExports } from '@/server/export/control';
 import { tokenHash } from '../auth/token-cipher';
 
 export interface ConnectionView {
@@ -93,4 +94,42 @@ export async function connectionSecrets(ctx: AppContext, id: string): Promise<{ 
   const [row] = await ctx.database.db.select().from(connections).where(eq(connections.id, id));
   if (!row) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
   return { token: ctx.cipher.decrypt(row.tokenCiphertext), baseUrl: row.baseUrl ?? ctx.config.notionBaseUrl };
+}
+
+/**
+ * Replaces a connection's token (a revoked or rotated one) after checking it, then resumes the
+ * exports that paused because Notion refused the old token.
+ */
+export async function updateConnectionToken(
+  ctx: AppContext,
+  id: string,
+  token: string,
+): Promise<{ connection: ConnectionView; resumed: string[] }> {
+  const [row] = await ctx.database.db.select().from(connections).where(eq(connections.id, id));
+  if (!row) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+  const clean = token.trim();
+  const gateway = createNotionGateway({
+    token: clean,
+    baseUrl: row.baseUrl ?? ctx.config.notionBaseUrl,
+    requestsPerSecond: ctx.config.requestsPerSecond,
+    ...ctx.config.notionRetry,
+    maxAttempts: 2,
+  });
+  const me = await checkConnection(gateway).catch((error: unknown) => {
+    throw DomainError.fromUpstream(error);
+  });
+  const [updated] = await ctx.database.db
+    .update(connections)
+    .set({
+      tokenCiphertext: ctx.cipher.encrypt(clean),
+      tokenHash: tokenHash(clean),
+      tokenHint: `…${clean.slice(-4)}`,
+      botName: me.botName,
+      workspaceName: me.workspaceName,
+      checkedAt: new Date(),
+    })
+    .where(eq(connections.id, id))
+    .returning();
+  const resumed = await resumeAuthPausedExports(ctx, id);
+  return { connection: view(updated!), resumed };
 }

@@ -99,7 +99,12 @@ export class EventStore {
   }
 
   /** Appends atomically; fails with ConcurrencyError when the stream moved past `expected`. */
-  async append(streamId: string, expected: ExpectedVersion, newEvents: NewEvent[]): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    expected: ExpectedVersion,
+    newEvents: NewEvent[],
+    options: { guard?: (tx: Tx) => Promise<void> } = {},
+  ): Promise<AppendResult> {
     if (newEvents.length === 0) throw new Error('append needs at least one event');
     const withIds = newEvents.map((e) => ({ ...e, eventId: e.eventId ?? randomUUID() }));
     let result: AppendResult;
@@ -111,6 +116,8 @@ export class EventStore {
             .from(events)
             .where(eq(events.streamId, streamId));
           const current = row?.version ?? 0;
+          // Fencing: the writer proves, inside the transaction, that it may still write.
+          await options.guard?.(tx);
           if (expected !== 'any' && current !== expected) {
             const replay = await this.#alreadyAppended(tx, streamId, withIds);
             if (replay) return replay;

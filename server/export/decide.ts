@@ -37,7 +37,10 @@ export type ExportCommand =
       data: { files: { path: string; bytes: number; sha256: string; sourceId: string }[]; reason: 'links' | 'report' };
     }
   | { type: 'FailExport'; data: { reason: string; retryable: boolean } }
-  | { type: 'CancelExport'; data: { reason: string } };
+  | { type: 'CancelExport'; data: { reason: string } }
+  | { type: 'PauseExport'; data: { reason: string; cause: 'user' | 'auth' | 'disk' } }
+  | { type: 'ResumeExport'; data: { by: string } }
+  | { type: 'RetryFailedPages'; data: { ids: string[] } };
 
 /** A command that does not fit the export's current state. */
 export class InvalidStateError extends Error {
@@ -83,8 +86,24 @@ export function decide(command: ExportCommand, state: ExportState): ExportEvent[
       if (!ACTIVE.has(state.status)) throw new InvalidStateError(`Export is already ${state.status}`);
       return [{ type: 'ExportFailed', data: command.data }];
     case 'CancelExport':
-      if (!ACTIVE.has(state.status)) throw new InvalidStateError(`Cannot cancel an export that is ${state.status}`);
+      if (!ACTIVE.has(state.status) && state.status !== 'paused') {
+        throw new InvalidStateError(`Cannot cancel an export that is ${state.status}`);
+      }
       return [{ type: 'ExportCancelled', data: command.data }];
+    case 'PauseExport':
+      if (!ACTIVE.has(state.status)) throw new InvalidStateError(`Cannot pause an export that is ${state.status}`);
+      return [{ type: 'ExportPaused', data: command.data }];
+    case 'ResumeExport':
+      if (state.status !== 'paused' && state.status !== 'failed') {
+        throw new InvalidStateError(`Cannot resume an export that is ${state.status}`);
+      }
+      return [{ type: 'ExportResumed', data: command.data }];
+    case 'RetryFailedPages':
+      if (state.status !== 'completed_with_errors') {
+        throw new InvalidStateError(`Only an export completed with errors has pages to retry; this one is ${state.status}`);
+      }
+      if (command.data.ids.length === 0) throw new InvalidStateError('There are no failed pages to retry');
+      return [{ type: 'FailedPagesRequeued', data: command.data }];
     default: {
       const _exhaustive: never = type;
       return _exhaustive;

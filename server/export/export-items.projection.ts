@@ -10,7 +10,7 @@ import { parseExportEvent } from './export';
  */
 export const exportItemsProjection: Projection = {
   name: 'export-items',
-  canHandle: ['ItemsDiscovered', 'PagesExported', 'PageFailed', 'FilesWritten'],
+  canHandle: ['ItemsDiscovered', 'PagesExported', 'PageFailed', 'FilesWritten', 'FailedPagesRequeued'],
   async apply(tx: Tx, recorded: RecordedEvent): Promise<void> {
     const event = parseExportEvent(recorded.type, recorded.data);
     const exportId = recorded.streamId.replace(/^export-/, '');
@@ -72,6 +72,14 @@ export const exportItemsProjection: Projection = {
             .update(exportItems)
             .set({ unresolvedLinks: false })
             .where(and(eq(exportItems.exportId, exportId), eq(exportItems.itemId, id)));
+        }
+        return;
+      case 'FailedPagesRequeued':
+        for (const id of event.data.ids) {
+          await tx
+            .update(exportItems)
+            .set({ status: 'pending', error: null })
+            .where(and(eq(exportItems.exportId, exportId), eq(exportItems.itemId, id), eq(exportItems.status, 'failed')));
         }
         return;
       case 'PageFailed':

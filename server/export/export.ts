@@ -91,6 +91,11 @@ export const ExportEventSchemas = {
     stats: RequestStats,
   }),
   ExportFailed: z.object({ reason: z.string(), retryable: z.boolean() }),
+  /** Stopped until someone resumes it: by a person, or because the token or the disk needs attention. */
+  ExportPaused: z.object({ reason: z.string(), cause: z.enum(['user', 'auth', 'disk']) }),
+  ExportResumed: z.object({ by: z.string() }),
+  /** Pages that could not be exported (dead letters) are tried again. */
+  FailedPagesRequeued: z.object({ ids: z.array(z.string()) }),
   ExportCancelled: z.object({ reason: z.string() }),
 } as const;
 
@@ -112,7 +117,7 @@ export const exportStreamId = (exportId: string) => `export-${exportId}`;
 export type ExportState =
   | { status: 'initial' }
   | {
-      status: 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+      status: 'queued' | 'running' | 'paused' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
       exportId: string;
       connectionId: string;
       formats: ExportFormat[];
@@ -120,6 +125,7 @@ export type ExportState =
       options: ExportOptions;
       attempt: number;
       failed: number;
+      pauseCause?: 'user' | 'auth' | 'disk';
     };
 
 export const initialState = (): ExportState => ({ status: 'initial' });
@@ -152,6 +158,14 @@ export function evolve(state: ExportState, event: ExportEvent): ExportState {
       return state.status === 'initial' ? state : { ...state, status: 'failed' };
     case 'ExportCancelled':
       return state.status === 'initial' ? state : { ...state, status: 'cancelled' };
+    case 'ExportPaused':
+      return state.status === 'initial' ? state : { ...state, status: 'paused', pauseCause: event.data.cause };
+    case 'ExportResumed':
+      return state.status === 'initial' ? state : { ...state, status: 'queued', pauseCause: undefined };
+    case 'FailedPagesRequeued':
+      return state.status === 'initial'
+        ? state
+        : { ...state, status: 'queued', failed: Math.max(0, state.failed - event.data.ids.length) };
     case 'PhaseChanged':
     case 'ItemsDiscovered':
     case 'PagesExported':

@@ -28,12 +28,22 @@ export const exportsProjection: Projection = {
           ...stamp,
         });
         return;
-      case 'ExportStarted':
+      case 'ExportStarted': {
+        const [row] = await tx.select({ phase: exports.phase, startedAt: exports.startedAt }).from(exports).where(where);
         await tx
           .update(exports)
-          .set({ status: 'running', phase: 'discovering', attempt: event.data.attempt, startedAt: at, lastError: null, ...stamp })
+          .set({
+            status: 'running',
+            // A resumed export goes on in the phase it had reached.
+            phase: !row || row.phase === 'queued' ? 'discovering' : row.phase === 'done' ? 'exporting' : row.phase,
+            attempt: event.data.attempt,
+            startedAt: row?.startedAt ?? at,
+            lastError: null,
+            ...stamp,
+          })
           .where(where);
         return;
+      }
       case 'PhaseChanged':
         await tx.update(exports).set({ phase: event.data.phase, ...stamp }).where(where);
         return;
@@ -79,9 +89,19 @@ export const exportsProjection: Projection = {
           .where(where);
         return;
       case 'ExportFailed':
+        // The phase stays: a resumed export goes on from where it stopped.
+        await tx.update(exports).set({ status: 'failed', lastError: event.data.reason, finishedAt: at, ...stamp }).where(where);
+        return;
+      case 'ExportPaused':
+        await tx.update(exports).set({ status: 'paused', lastError: event.data.reason, ...stamp }).where(where);
+        return;
+      case 'ExportResumed':
+        await tx.update(exports).set({ status: 'queued', lastError: null, finishedAt: null, ...stamp }).where(where);
+        return;
+      case 'FailedPagesRequeued':
         await tx
           .update(exports)
-          .set({ status: 'failed', phase: 'done', lastError: event.data.reason, finishedAt: at, ...stamp })
+          .set({ status: 'queued', phase: 'exporting', lastError: null, finishedAt: null, ...stamp })
           .where(where);
         return;
       case 'ExportCancelled':

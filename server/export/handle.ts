@@ -1,3 +1,4 @@
+import type { Tx } from '@/db/client';
 import { ConcurrencyError, type EventStore } from '@/server/events/event-store';
 import { type ExportCommand, decide } from './decide';
 import { type ExportState, evolve, exportStreamId, initialState, parseExportEvent } from './export';
@@ -25,6 +26,7 @@ export async function handle(
   exportId: string,
   command: ExportCommand,
   metadata: Record<string, unknown> = {},
+  guard?: (tx: Tx) => Promise<void>,
 ): Promise<HandleResult> {
   for (let attempt = 1; ; attempt++) {
     const { state, version } = await loadExport(store, exportId);
@@ -34,6 +36,7 @@ export async function handle(
         exportStreamId(exportId),
         version,
         events.map((e) => ({ type: e.type, data: e.data, metadata })),
+        { guard },
       );
       const next = events.reduce(evolve, state);
       return { state: next, version: result.nextVersion, lastPosition: result.lastPosition };

@@ -42,6 +42,8 @@ export interface ExportTarget {
   lookup(ids: readonly string[]): Promise<Map<string, KnownItem>>;
   /** Stems already taken in a folder by items other than `except`. */
   stemsIn(dir: string, except: readonly string[]): Promise<string[]>;
+  /** Throws once this runner lost its lease: nothing more may be written into the export. */
+  fence(): Promise<void>;
   /** Page objects read by search or a data source query, so they are not fetched again. */
   pages: BoundedCache<string, PageObjectResponse>;
   /** Children of synced block originals, fetched once per export. */
@@ -70,6 +72,7 @@ export interface ItemResult {
 const join = (...parts: string[]) => path.posix.join(...parts.filter((p) => p !== ''));
 
 async function write(target: ExportTarget, relPath: string, data: string, sourceId: string): Promise<WrittenFile> {
+  await target.fence();
   const { bytes, sha256 } = await writeFileAtomic(path.join(target.root, ...relPath.split('/')), data);
   return { path: relPath, bytes, sha256, sourceId };
 }

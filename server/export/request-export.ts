@@ -37,12 +37,12 @@ export async function requestExport(ctx: AppContext, request: ExportRequest): Pr
   return exportId;
 }
 
-/** The unfinished export writing into `outDir`, if any (the CLI resumes it). */
+/** The unfinished export writing into `outDir` (queued, running, paused or failed), if any: the CLI resumes it. */
 export async function findUnfinishedExport(ctx: AppContext, outDir: string): Promise<string | undefined> {
   const [row] = await ctx.database.db
     .select({ id: exports.id })
     .from(exports)
-    .where(and(eq(exports.outDir, path.resolve(outDir)), inArray(exports.status, ['queued', 'running'])))
+    .where(and(eq(exports.outDir, path.resolve(outDir)), inArray(exports.status, ['queued', 'running', 'paused', 'failed'])))
     .orderBy(desc(exports.requestedAt))
     .limit(1);
   return row?.id;

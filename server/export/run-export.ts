@@ -1,6 +1,8 @@
 import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
 import { exportItems, exports } from '@/db/schema';
+import type { Tx } from '@/db/client';
 import { connectionSecrets } from '@/server/connections/connections';
+import { assertLease, LeaseLostError } from '@/server/runner/job-queue';
 import { failpoint } from '@/server/failpoints';
 import type { AppContext } from '@/server/context';
 import { type Client, isFullBlock, isFullDatabase, isFullPage, isNotionClientError } from '@notionhq/client';
@@ -30,13 +32,15 @@ export interface RunExportOptions {
   concurrency?: number;
 }
 
-export type RunOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'aborted' | 'skipped';
+export type RunOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'paused' | 'aborted' | 'skipped';
 
 /** An error that ends the whole export (as opposed to one page that cannot be read). */
 class FatalExportError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** Pause instead of failing: someone has to fix the token or free disk space first. */
+    readonly pause?: 'auth' | 'disk',
   ) {
     super(message);
   }
@@ -52,12 +56,28 @@ function notionError(error: unknown, baseUrl: string | undefined, objectId?: str
   return undefined;
 }
 
+function isLeaseLost(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (e instanceof LeaseLostError) return true;
+  return false;
+}
+
 function fatalFrom(input: unknown, baseUrl: string | undefined): FatalExportError {
   if (input instanceof FatalExportError) return input;
   const error = notionError(input, baseUrl) ?? input;
-  if (error instanceof NotionGatewayError) return new FatalExportError(error.userMessage, error.kind !== 'unauthorized');
+  if (error instanceof NotionGatewayError) {
+    if (error.kind === 'unauthorized') {
+      return new FatalExportError(`${error.userMessage} The export is paused; it resumes once the connection works again.`, true, 'auth');
+    }
+    return new FatalExportError(error.userMessage, true);
+  }
   const err = error as NodeJS.ErrnoException;
-  if (err?.code === 'ENOSPC') return new FatalExportError(`The disk is full: ${err.message}`, true);
+  if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') {
+    return new FatalExportError(
+      `The disk is full (${err.message}). The export is paused and nothing written so far is lost; free some space, then resume it.`,
+      true,
+      'disk',
+    );
+  }
   if (err?.code === 'EACCES' || err?.code === 'EPERM' || err?.code === 'EROFS') {
     return new FatalExportError(`Cannot write the export: ${err.message}`, false);
   }
@@ -75,6 +95,8 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
   const [row] = await db.select().from(exports).where(eq(exports.id, exportId));
   if (!row || (row.status !== 'queued' && row.status !== 'running')) return 'skipped';
   const meta = { runner: runOptions.runner, attempt: runOptions.attempt };
+  const claim = { exportId, attempt: runOptions.attempt, owner: runOptions.runner };
+  const guard = (tx: Tx) => assertLease(tx, claim);
   await handle(
     ctx.store,
     exportId,
@@ -94,7 +116,7 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
   };
   const buffer = new ProgressBuffer(async (batch) => {
     if (signal.aborted) throw new Error('The export was taken over or stopped; progress not recorded');
-    await handle(ctx.store, exportId, { type: 'RecordProgress', data: batch }, meta);
+    await handle(ctx.store, exportId, { type: 'RecordProgress', data: batch }, meta, guard);
   }, stats);
 
   let apiBase: string | undefined;
@@ -123,6 +145,7 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       }),
       lookup: (ids) => lookupItems(db, exportId, ids),
       stemsIn: (dir, except) => stemsInDir(db, exportId, dir, except),
+      fence: () => assertLease(db, claim),
       pages: new BoundedCache(2000),
       synced: new BoundedCache(500),
       dataSources: new BoundedCache(200),
@@ -136,16 +159,16 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
         buffer.addDiscovered(await placeAtRoot(target, items));
       }
       await buffer.flush();
-      await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'exporting' } }, meta);
+      await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'exporting' } }, meta, guard);
     }
 
     await exportAllItems(ctx, exportId, gateway, target, buffer, signal, runOptions.concurrency ?? 6);
     if (signal.aborted) return 'aborted';
 
-    await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'finishing' } }, meta);
+    await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'finishing' } }, meta, guard);
     const recordFiles = (reason: 'links' | 'report') => async (files: WrittenFile[]) => {
       if (signal.aborted) throw new Error('The export was taken over or stopped');
-      await handle(ctx.store, exportId, { type: 'RecordFiles', data: { files, reason } }, meta);
+      await handle(ctx.store, exportId, { type: 'RecordFiles', data: { files, reason } }, meta, guard);
     };
     await resolveLinks(db, exportId, row.outDir, recordFiles('links'));
     const written = await writeReportAndManifest(db, exportId, row.outDir, (file) => recordFiles('report')([file]));
@@ -159,16 +182,27 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
         data: { pages: counts.done, failed: counts.failed, files: written.files, bytes: written.bytes, stats: stats() },
       },
       meta,
+      guard,
     );
     failpoint('after-completion');
     return counts.failed > 0 ? 'completed_with_errors' : 'completed';
   } catch (error) {
     if (signal.aborted) return 'aborted';
-    // Cancelled (or finished) by someone else meanwhile: nothing more to record.
-    if (error instanceof InvalidStateError) return 'aborted';
+    // Cancelled, paused or taken over meanwhile: this runner records nothing more.
+    if (error instanceof InvalidStateError || isLeaseLost(error)) return 'aborted';
     const fatal = fatalFrom(error, baseUrlOf(row));
     await buffer.flush().catch(() => undefined);
-    await handle(ctx.store, exportId, { type: 'FailExport', data: { reason: fatal.message, retryable: fatal.retryable } }, meta);
+    if (fatal.pause) {
+      await handle(ctx.store, exportId, { type: 'PauseExport', data: { reason: fatal.message, cause: fatal.pause } }, meta, guard);
+      return 'paused';
+    }
+    await handle(
+      ctx.store,
+      exportId,
+      { type: 'FailExport', data: { reason: fatal.message, retryable: fatal.retryable } },
+      meta,
+      guard,
+    );
     return 'failed';
   } finally {
     buffer.dispose();

@@ -7,7 +7,7 @@ import { parseExportEvent } from '@/server/export/export';
 /** Queues an export for the runner when it is requested, in the same transaction. */
 export const exportJobsProjection: Projection = {
   name: 'export-jobs',
-  canHandle: ['ExportRequested', 'ExportCompleted', 'ExportFailed', 'ExportCancelled'],
+  canHandle: ['ExportRequested', 'ExportCompleted', 'ExportFailed', 'ExportCancelled', 'ExportPaused', 'ExportResumed', 'FailedPagesRequeued'],
   async apply(tx: Tx, recorded: RecordedEvent): Promise<void> {
     const event = parseExportEvent(recorded.type, recorded.data);
     const exportId = recorded.streamId.replace(/^export-/, '');
@@ -24,9 +24,11 @@ export const exportJobsProjection: Projection = {
         .onConflictDoNothing();
       return;
     }
+    const status = event.type === 'ExportPaused' ? 'paused' : event.type === 'ExportResumed' || event.type === 'FailedPagesRequeued' ? 'queued' : 'finished';
+    // Clearing the lease fences the runner that held it: its next heartbeat or write fails.
     await tx
       .update(exportJobs)
-      .set({ status: 'finished', leaseOwner: null, leaseExpiresAt: null })
+      .set({ status, leaseOwner: null, leaseExpiresAt: null, runAt: recorded.recordedAt.getTime() })
       .where(eq(exportJobs.exportId, exportId));
   },
 };

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { DB } from '@/db/client';
+import type { DB, DbOrTx } from '@/db/client';
 import { exportJobs } from '@/db/schema';
 
 export interface Claim {
@@ -84,6 +84,30 @@ export async function releaseLease(db: DB, claim: Claim): Promise<boolean> {
     .where(held(claim))
     .returning({ id: exportJobs.exportId });
   return rows.length > 0;
+}
+
+/** A runner whose lease was taken over, expired, or ended by a pause or cancel: it must stop. */
+export class LeaseLostError extends Error {
+  constructor(exportId: string) {
+    super(`The lease on export ${exportId} was lost; another runner or a person took it over`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Throws LeaseLostError unless `claim` still holds its export (for use inside a transaction). */
+export async function assertLease(db: DbOrTx, claim: Pick<Claim, 'exportId' | 'attempt' | 'owner'>, now = Date.now()) {
+  const [row] = await db
+    .select({ expires: exportJobs.leaseExpiresAt })
+    .from(exportJobs)
+    .where(
+      and(
+        eq(exportJobs.exportId, claim.exportId),
+        eq(exportJobs.attempt, claim.attempt),
+        eq(exportJobs.leaseOwner, claim.owner),
+        eq(exportJobs.status, 'running'),
+      ),
+    );
+  if (!row || (row.expires ?? 0) < now) throw new LeaseLostError(claim.exportId);
 }
 
 export async function holdsLease(db: DB, claim: Claim, now = Date.now()): Promise<boolean> {

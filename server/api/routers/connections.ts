@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createConnection, listConnections } from '@/server/connections/connections';
+import { createConnection, listConnections, updateConnectionToken } from '@/server/connections/connections';
 import { publicProcedure, router } from '../trpc';
 
 export const CreateConnectionInput = z.object({
@@ -15,4 +15,7 @@ export const connectionsRouter = router({
   create: publicProcedure
     .input(CreateConnectionInput)
     .mutation(({ ctx, input }) => createConnection(ctx.app, { ...input, baseUrl: input.baseUrl || undefined })),
+  updateToken: publicProcedure
+    .input(z.object({ id: z.string().min(1), token: z.string().trim().min(1, 'Enter the integration token') }))
+    .mutation(({ ctx, input }) => updateConnectionToken(ctx.app, input.id, input.token)),
 });

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { exportIssues, exportItems, exports } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { EXPORT_FORMATS, ExportFormat, ExportOptions } from '@/server/export/export';
-import { handle } from '@/server/export/handle';
 import { requestExport } from '@/server/export/request-export';
-import { abortLocalExport, pokeRunner } from '@/server/runner/runner-registry';
+import { pokeRunner } from '@/server/runner/runner-registry';
+import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control';
 import { publicProcedure, router } from '../trpc';
 
 export const StartExportInput = z.object({
@@ -41,8 +41,18 @@ export const exportsRouter = router({
     return { id };
   }),
   cancel: publicProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
-    await handle(ctx.app.store, input.id, { type: 'CancelExport', data: { reason: 'Cancelled from the dashboard' } });
-    abortLocalExport(input.id);
+    await cancelExport(ctx.app, input.id, 'Cancelled from the dashboard');
     return { id: input.id };
   }),
+  pause: publicProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+    await pauseExport(ctx.app, input.id, 'the dashboard');
+    return { id: input.id };
+  }),
+  resume: publicProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+    await resumeExport(ctx.app, input.id, 'the dashboard');
+    return { id: input.id };
+  }),
+  retryFailed: publicProcedure
+    .input(z.object({ id: z.string(), pageIds: z.array(z.string()).min(1).optional() }))
+    .mutation(async ({ ctx, input }) => ({ id: input.id, retried: await retryFailedPages(ctx.app, input.id, input.pageIds) })),
 });

@@ -65,6 +65,12 @@ export function describeExportEvent(raw: { type: string; data: unknown }): { tex
       };
     case 'ExportCancelled':
       return { text: `Cancelled: ${event.data.reason}`, tone: 'neutral' };
+    case 'ExportPaused':
+      return { text: `Paused: ${event.data.reason}`, tone: 'warning' };
+    case 'ExportResumed':
+      return { text: 'Resumed', tone: 'neutral' };
+    case 'FailedPagesRequeued':
+      return { text: `Retrying ${plural(event.data.ids.length, 'page')} that failed`, tone: 'neutral' };
     case 'FilesWritten':
       return {
         text:

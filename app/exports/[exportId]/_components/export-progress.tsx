@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import { useTRPC } from '@/app/_trpc/client';
 import type { ExportDetail, ExportFailure, ExportRow } from '@/app/_trpc/types';
 import { exportPercent, isDownloadable, isFinishedStatus } from '@/components/export-percent';
@@ -38,12 +38,18 @@ export function ExportProgress({ exportId }: { exportId: string }) {
     // The feed is done: refresh the authoritative row and failure list, and the dashboard's list.
     void queryClient.invalidateQueries(trpc.exports.pathFilter());
   }, [queryClient, trpc]);
-  const feed = useExportFeed(exportId, onEnd);
-  const cancel = useMutation(
-    trpc.exports.cancel.mutationOptions({
-      onSettled: () => queryClient.invalidateQueries(trpc.exports.pathFilter()),
-    }),
-  );
+  const [generation, setGeneration] = useState(0);
+  const feed = useExportFeed(exportId, onEnd, generation);
+  const settle = { onSettled: () => queryClient.invalidateQueries(trpc.exports.pathFilter()) };
+  const restart = {
+    onSuccess: () => setGeneration((g) => g + 1),
+    onSettled: () => queryClient.invalidateQueries(trpc.exports.pathFilter()),
+  };
+  const cancel = useMutation(trpc.exports.cancel.mutationOptions(settle));
+  const pause = useMutation(trpc.exports.pause.mutationOptions(settle));
+  const resume = useMutation(trpc.exports.resume.mutationOptions(restart));
+  const retry = useMutation(trpc.exports.retryFailed.mutationOptions(restart));
+  const actionError = cancel.error ?? pause.error ?? resume.error ?? retry.error;
 
   if (detail.isError && detail.error.data?.code === 'NOT_FOUND') {
     return (
@@ -71,7 +77,8 @@ export function ExportProgress({ exportId }: { exportId: string }) {
   const finished = isFinishedStatus(row.status);
   const handled = row.pagesDone + row.pagesFailed;
   const failures = mergeFailures(detail.data?.failures ?? [], feed.failures);
-  const cancellable = row.status === 'queued' || row.status === 'running';
+  const active = row.status === 'queued' || row.status === 'running';
+  const cancellable = active || row.status === 'paused';
 
   return (
     <div className="space-y-6">
@@ -91,6 +98,21 @@ export function ExportProgress({ exportId }: { exportId: string }) {
               <a href={`/api/exports/${row.id}/download`} download className={buttonClasses()}>
                 Download zip
               </a>
+            )}
+            {active && (
+              <Button variant="secondary" onClick={() => pause.mutate({ id: row.id })} disabled={pause.isPending}>
+                {pause.isPending ? 'Pausing…' : 'Pause'}
+              </Button>
+            )}
+            {(row.status === 'paused' || row.status === 'failed') && (
+              <Button onClick={() => resume.mutate({ id: row.id })} disabled={resume.isPending}>
+                {resume.isPending ? 'Resuming…' : 'Resume'}
+              </Button>
+            )}
+            {row.status === 'completed_with_errors' && row.pagesFailed > 0 && (
+              <Button variant="secondary" onClick={() => retry.mutate({ id: row.id })} disabled={retry.isPending}>
+                {retry.isPending ? 'Retrying…' : 'Retry failed pages'}
+              </Button>
             )}
             {cancellable && (
               <Button variant="danger" onClick={() => cancel.mutate({ id: row.id })} disabled={cancel.isPending}>
@@ -119,9 +141,9 @@ export function ExportProgress({ exportId }: { exportId: string }) {
           </div>
         </div>
 
-        {cancel.error && (
+        {actionError && (
           <p role="alert" className="mt-4 text-sm text-red-700">
-            {cancel.error.message}
+            {actionError.message}
           </p>
         )}
         {row.lastError && (
@@ -164,7 +186,13 @@ export function ExportProgress({ exportId }: { exportId: string }) {
           </dl>
         </Card>
         <div className="space-y-6 lg:col-span-3">
-          {(failures.length > 0 || row.pagesFailed > 0) && <FailedPages failures={failures} total={row.pagesFailed} />}
+          {(failures.length > 0 || row.pagesFailed > 0) && (
+            <FailedPages
+              failures={failures}
+              total={row.pagesFailed}
+              onRetry={row.status === 'completed_with_errors' ? (pageId) => retry.mutate({ id: row.id, pageIds: [pageId] }) : undefined}
+            />
+          )}
           {(detail.data?.issues.length ?? 0) > 0 && <ExportIssues issues={detail.data!.issues} />}
           <ActivityLog entries={feed.activity} />
         </div>
@@ -201,7 +229,15 @@ function LiveIndicator({ connection, finished }: { connection: FeedConnection; f
   );
 }
 
-function FailedPages({ failures, total }: { failures: ExportFailure[]; total: number }) {
+function FailedPages({
+  failures,
+  total,
+  onRetry,
+}: {
+  failures: ExportFailure[];
+  total: number;
+  onRetry?: (pageId: string) => void;
+}) {
   return (
     <Card title={`Failed pages (${Math.max(total, failures.length)})`} description="These pages were skipped; the rest of the export is intact.">
       <ul aria-label="Failed pages" className="divide-y divide-slate-100">
@@ -211,6 +247,15 @@ function FailedPages({ failures, total }: { failures: ExportFailure[]; total: nu
               {f.title || 'Untitled'} <span className="font-normal text-slate-400">({f.kind})</span>
             </p>
             <p className="mt-0.5 text-sm break-words text-red-700">{f.error ?? 'Unknown error'}</p>
+            {onRetry && (
+              <button
+                type="button"
+                className="mt-1 text-xs font-medium text-slate-700 underline hover:text-slate-900"
+                onClick={() => onRetry(f.id)}
+              >
+                Retry this page
+              </button>
+            )}
           </li>
         ))}
       </ul>

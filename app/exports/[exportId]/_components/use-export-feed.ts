@@ -62,9 +62,9 @@ function applyMessage(state: FeedState, message: FeedMessage): FeedState {
 /**
  * Follows an export over server-sent events. EventSource reconnects by itself and sends
  * Last-Event-ID, so the server resumes where the stream broke; the source is closed on `end`
- * and when the component unmounts.
+ * and when the component unmounts; `generation` reopens it after the export was resumed.
  */
-export function useExportFeed(exportId: string, onEnd?: () => void): ExportFeed {
+export function useExportFeed(exportId: string, onEnd?: () => void, generation = 0): ExportFeed {
   const [state, setState] = useState<FeedState>(INITIAL);
   const onEndRef = useRef(onEnd);
   useEffect(() => {
@@ -73,7 +73,8 @@ export function useExportFeed(exportId: string, onEnd?: () => void): ExportFeed 
 
   useEffect(() => {
     setState(INITIAL);
-    const source = new EventSource(`/api/exports/${encodeURIComponent(exportId)}/events`);
+    // A new generation (the export was resumed or retried after it ended) opens a new feed.
+    const source = new EventSource(`/api/exports/${encodeURIComponent(exportId)}/events?generation=${generation}`);
     source.addEventListener('open', () =>
       setState((s) => (s.connection === 'ended' ? s : { ...s, connection: 'live' })),
     );
@@ -105,7 +106,7 @@ export function useExportFeed(exportId: string, onEnd?: () => void): ExportFeed 
       );
     };
     return () => source.close();
-  }, [exportId]);
+  }, [exportId, generation]);
 
   const { position: _position, ...feed } = state;
   return feed;
