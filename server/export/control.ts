@@ -6,6 +6,7 @@ import type { AppContext } from '@/server/context';
 import { DomainError } from '@/server/errors';
 import { abortLocalExport, pokeRunner } from '@/server/runner/runner-registry';
 import { sweepTempFiles } from './atomic-write';
+import { ATTACHMENTS_DIR } from './attachments';
 import { REPORT_FILE } from './finish-export';
 import { handle, loadExport } from './handle';
 import { MANIFEST_FILE } from './manifest';
@@ -20,7 +21,7 @@ async function exportRow(ctx: AppContext, id: string) {
 export async function pauseExport(ctx: AppContext, id: string, by: string): Promise<void> {
   await exportRow(ctx, id);
   await handle(ctx.store, id, { type: 'PauseExport', data: { reason: `Paused by ${by}`, cause: 'user' } });
-  abortLocalExport(id);
+  await abortLocalExport(id);
 }
 
 /** Queues a paused or failed export again; it goes on from its checkpoints. */
@@ -54,7 +55,9 @@ export async function retryFailedPages(ctx: AppContext, id: string, only?: strin
 export async function cancelExport(ctx: AppContext, id: string, reason: string): Promise<void> {
   const row = await exportRow(ctx, id);
   await handle(ctx.store, id, { type: 'CancelExport', data: { reason } });
-  abortLocalExport(id);
+  // The lease is gone with the cancel, so no runner can write any more (writes are fenced);
+  // a runner in this process is also stopped at once, and waited for.
+  await abortLocalExport(id);
   await removeExportFiles(ctx, id, row.outDir);
 }
 
@@ -66,13 +69,27 @@ async function removeExportFiles(ctx: AppContext, id: string, outDir: string): P
     return;
   }
   const files = await ctx.database.db.select({ path: exportFiles.path }).from(exportFiles).where(eq(exportFiles.exportId, id));
+  // Also the files of items whose batch was not recorded yet: their names are known.
+  const items = await ctx.database.db
+    .select({ dir: exportItems.dir, stem: exportItems.stem })
+    .from(exportItems)
+    .where(eq(exportItems.exportId, id));
+  const named = items
+    .filter((i) => i.dir !== null && i.stem)
+    .flatMap((i) => ['.md', '.html', '.json', '.csv'].map((ext) => path.posix.join(i.dir!, `${i.stem}${ext}`)));
   const dirs = new Set<string>();
-  for (const rel of [...files.map((f) => f.path), REPORT_FILE, MANIFEST_FILE]) {
+  for (const rel of [...files.map((f) => f.path), ...named, REPORT_FILE, MANIFEST_FILE]) {
     const abs = path.join(root, ...rel.split('/'));
     if (!abs.startsWith(root + path.sep)) continue;
     await fs.rm(abs, { force: true });
     for (let d = path.dirname(abs); d.startsWith(root + path.sep); d = path.dirname(d)) dirs.add(d);
   }
+  // Attachments live in content-addressed folders the export owns: attachments/<16 hex>/.
+  const attachments = path.join(root, ATTACHMENTS_DIR);
+  for (const entry of await fs.readdir(attachments).catch(() => [] as string[])) {
+    if (/^[0-9a-f]{16}$/.test(entry)) await fs.rm(path.join(attachments, entry), { recursive: true, force: true });
+  }
+  dirs.add(attachments);
   await sweepTempFiles(root);
   for (const dir of [...dirs].sort((a, b) => b.length - a.length)) await fs.rmdir(dir).catch(() => undefined);
 }

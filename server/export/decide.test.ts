@@ -91,4 +91,40 @@ describe('export decider', () => {
     given([requested, started, failed]).when({ type: 'FailExport', data: { reason: 'x', retryable: false } }).thenThrows(/already failed/);
     given([requested, started, failed]).when({ type: 'ChangePhase', data: { phase: 'exporting' } }).thenThrows(/not running/);
   });
+
+  it('pauses an active export, resumes a paused or failed one, and refuses the rest', () => {
+    const paused: ExportEvent = { type: 'ExportPaused', data: { reason: 'token', cause: 'auth' } };
+    given([requested, started]).when({ type: 'PauseExport', data: { reason: 'token', cause: 'auth' } }).then([paused]);
+    const state = [requested, started, paused].reduce(evolve, initialState());
+    expect(state).toMatchObject({ status: 'paused', pauseCause: 'auth' });
+    given([requested, started, paused]).when({ type: 'ResumeExport', data: { by: 'x' } }).then([
+      { type: 'ExportResumed', data: { by: 'x' } },
+    ]);
+    given([requested, started, paused])
+      .when({ type: 'CancelExport', data: { reason: 'no' } })
+      .then([{ type: 'ExportCancelled', data: { reason: 'no' } }]);
+    given([requested, started]).when({ type: 'ResumeExport', data: { by: 'x' } }).thenThrows(/Cannot resume an export that is running/);
+    const failed: ExportEvent = { type: 'ExportFailed', data: { reason: 'net', retryable: true } };
+    given([requested, started, failed]).when({ type: 'ResumeExport', data: { by: 'x' } }).then([
+      { type: 'ExportResumed', data: { by: 'x' } },
+    ]);
+    given([requested, started, failed]).when({ type: 'PauseExport', data: { reason: 'x', cause: 'user' } }).thenThrows(/Cannot pause/);
+  });
+
+  it('retries the failed pages of an export completed with errors only', () => {
+    const done: ExportEvent = { type: 'ExportCompleted', data: { pages: 3, failed: 2, files: 3, bytes: 1, stats } };
+    const requeued: ExportEvent = { type: 'FailedPagesRequeued', data: { ids: ['a'] } };
+    given([requested, started, done]).when({ type: 'RetryFailedPages', data: { ids: ['a'] } }).then([requeued]);
+    expect([requested, started, done, requeued].reduce(evolve, initialState())).toMatchObject({ status: 'queued' });
+    given([requested, started, done]).when({ type: 'RetryFailedPages', data: { ids: [] } }).thenThrows(/no failed pages/);
+    given([requested, started]).when({ type: 'RetryFailedPages', data: { ids: ['a'] } }).thenThrows(/Only an export completed with errors/);
+  });
+
+  it('records rewritten files only while running', () => {
+    const files = [{ path: 'a.md', bytes: 1, sha256: 'a'.repeat(64), sourceId: 'p' }];
+    given([requested, started])
+      .when({ type: 'RecordFiles', data: { files, reason: 'links' } })
+      .then([{ type: 'FilesWritten', data: { files, reason: 'links' } }]);
+    given([requested]).when({ type: 'RecordFiles', data: { files, reason: 'report' } }).thenThrows(/not running/);
+  });
 });

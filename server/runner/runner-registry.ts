@@ -16,7 +16,7 @@ export function pokeRunner(): void {
   g.__notionSyncRunner?.poke();
 }
 
-/** Stops a cancelled export at once if this process performs it. */
-export function abortLocalExport(exportId: string): void {
-  g.__notionSyncRunner?.abortExport(exportId);
+/** Stops a cancelled or paused export at once if this process performs it; resolves when it stopped. */
+export async function abortLocalExport(exportId: string): Promise<void> {
+  await g.__notionSyncRunner?.abortExport(exportId);
 }

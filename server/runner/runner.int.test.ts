@@ -57,8 +57,8 @@ describe('runner', () => {
       await new Promise((r) => setTimeout(r, 100));
       const { handle } = await import('@/server/export/handle');
       await handle(ctx.store, exportId, { type: 'CancelExport', data: { reason: 'test' } });
-      expect(runner.abortExport(exportId)).toBe(true);
-      expect(runner.abortExport('other')).toBe(false);
+      expect(await runner.abortExport(exportId)).toBe(true);
+      expect(await runner.abortExport('other')).toBe(false);
       expect(await outcome).toBe('aborted');
       expect((await row(ctx, exportId)).status).toBe('cancelled');
     } finally {

@@ -125,11 +125,15 @@ export class Runner {
     }
   }
 
-  /** Stops one export this runner performs (it was cancelled); false if it runs elsewhere. */
-  abortExport(exportId: string): boolean {
+  /** Stops one export this runner performs (cancelled, paused); resolves once it has stopped. */
+  abortExport(exportId: string): Promise<boolean> {
     const active = this.#active.get(exportId);
-    active?.abort.abort(new Error('export cancelled'));
-    return !!active;
+    if (!active) return Promise.resolve(false);
+    active.abort.abort(new Error('export stopped'));
+    return active.done.then(
+      () => true,
+      () => true,
+    );
   }
 
   /** Stops claiming, stops the exports in flight at a checkpoint, and releases their leases. */

@@ -108,9 +108,13 @@ export async function expectCompleteExport(root: string, twin: Twin, formats = [
     }
   }
   if (formats.includes('csv')) {
-    for (const ds of twin.workspace.allDatabases().flatMap((d) => d.dataSources)) {
-      const n = byEnding.get(`${hex(ds.id)}.csv`) ?? 0;
-      if (n !== 1) wrong.push(`data source ${ds.name} ${ds.id}.csv: ${n} files`);
+    // One CSV per data source: named by the database id when it has a single one.
+    for (const db of twin.workspace.allDatabases()) {
+      for (const ds of db.dataSources) {
+        const id = db.dataSources.length === 1 ? db.id : ds.id;
+        const n = byEnding.get(`${hex(id)}.csv`) ?? 0;
+        if (n !== 1) wrong.push(`data source ${ds.name} ${id}.csv: ${n} files`);
+      }
     }
   }
   expect(wrong, 'pages and databases not exactly once per format').toEqual([]);
