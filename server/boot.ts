@@ -14,9 +14,9 @@ export function boot(): Promise<void> {
     runner.start();
     const shutdown = (signal: NodeJS.Signals) => {
       console.error(`notion-sync: ${signal}, releasing exports in flight`);
-      const force = setTimeout(() => process.exit(1), 10_000);
+      const force = setTimeout(() => process.exit(1), 15_000);
       force.unref();
-      runner.stop().finally(() => process.exit(0));
+      runner.stop(10_000).finally(() => process.exit(0));
     };
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);

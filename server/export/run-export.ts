@@ -30,6 +30,8 @@ export interface RunExportOptions {
   signal: AbortSignal;
   /** Items exported at the same time (their requests share the token's rate limiter). */
   concurrency?: number;
+  /** Graceful stop: start no new page, finish the ones in flight, record them, and return. */
+  drain?: AbortSignal;
 }
 
 export type RunOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'paused' | 'aborted' | 'skipped';
@@ -162,8 +164,8 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'exporting' } }, meta, guard);
     }
 
-    await exportAllItems(ctx, exportId, gateway, target, buffer, signal, runOptions.concurrency ?? 6);
-    if (signal.aborted) return 'aborted';
+    await exportAllItems(ctx, exportId, gateway, target, buffer, signal, runOptions.concurrency ?? 6, runOptions.drain);
+    if (signal.aborted || runOptions.drain?.aborted) return 'aborted';
 
     await handle(ctx.store, exportId, { type: 'ChangePhase', data: { phase: 'finishing' } }, meta, guard);
     const recordFiles = (reason: 'links' | 'report') => async (files: WrittenFile[]) => {
@@ -228,6 +230,7 @@ async function exportAllItems(
   buffer: ProgressBuffer,
   signal: AbortSignal,
   concurrency: number,
+  drain?: AbortSignal,
 ): Promise<void> {
   const db = ctx.database.db;
   const inFlight = new Map<string, Promise<void>>();
@@ -287,7 +290,7 @@ async function exportAllItems(
   };
 
   try {
-    while (!stop.signal.aborted) {
+    while (!stop.signal.aborted && !drain?.aborted) {
       const free = concurrency - inFlight.size;
       const next = free > 0 ? await nextPending(free) : [];
       for (const item of next) start(item);

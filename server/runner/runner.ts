@@ -42,7 +42,10 @@ export class Runner {
   #stopping = false;
   #loop?: Promise<void>;
   #wake?: () => void;
-  readonly #active = new Map<string, { claim: Claim; abort: AbortController; done: Promise<RunOutcome> }>();
+  readonly #active = new Map<
+    string,
+    { claim: Claim; abort: AbortController; drain: AbortController; done: Promise<RunOutcome> }
+  >();
 
   constructor(
     private readonly ctx: AppContext,
@@ -98,6 +101,7 @@ export class Runner {
 
   async #perform(claim: Claim): Promise<RunOutcome> {
     const abort = new AbortController();
+    const drain = new AbortController();
     const heartbeat = setInterval(() => {
       renewLease(this.ctx.database.db, claim, this.#leaseMs)
         .then((held) => {
@@ -111,17 +115,20 @@ export class Runner {
       attempt: claim.attempt,
       runner: this.owner,
       signal: abort.signal,
+      drain: drain.signal,
       concurrency: this.options.concurrency,
     });
-    this.#active.set(claim.exportId, { claim, abort, done });
+    this.#active.set(claim.exportId, { claim, abort, drain, done });
+    let outcome: RunOutcome | undefined;
     try {
-      const outcome = await done;
+      outcome = await done;
       this.options.onOutcome?.(claim.exportId, outcome);
       return outcome;
     } finally {
       clearInterval(heartbeat);
       this.#active.delete(claim.exportId);
-      if (abort.signal.aborted) await releaseLease(this.ctx.database.db, claim).catch(() => false);
+      // Stopped before the end: give the export back so the next runner resumes it at once.
+      if (abort.signal.aborted || outcome === 'aborted') await releaseLease(this.ctx.database.db, claim).catch(() => false);
     }
   }
 
@@ -136,12 +143,26 @@ export class Runner {
     );
   }
 
-  /** Stops claiming, stops the exports in flight at a checkpoint, and releases their leases. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful shutdown: stops claiming, lets the exports in flight finish the pages they are on
+   * and record them (up to `graceMs`), then stops what is left and releases the leases.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
-    for (const { abort } of this.#active.values()) abort.abort(new Error('runner stopping'));
-    await Promise.allSettled([...this.#active.values()].map((a) => a.done));
+    const active = [...this.#active.values()];
+    for (const a of active) a.drain.abort();
+    const settled = Promise.allSettled(active.map((a) => a.done));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), graceMs);
+      timer.unref?.();
+    });
+    if ((await Promise.race([settled, late])) === 'late') {
+      for (const a of active) a.abort.abort(new Error('runner stopping'));
+      await settled;
+    }
+    clearTimeout(timer);
     await this.#loop;
   }
 }
