@@ -48,8 +48,8 @@ interface Scenario {
 
 // About 400 files are written and about 15 appends committed in a full run of this workspace.
 const SCENARIOS: Scenario[] = [
-  { failpoint: 'after-temp-write', at: 150, allExportedBeforeCrash: false },
-  { failpoint: 'after-rename', at: 150, allExportedBeforeCrash: false },
+  { failpoint: 'after-temp-write', at: 250, allExportedBeforeCrash: false },
+  { failpoint: 'after-rename', at: 250, allExportedBeforeCrash: false },
   { failpoint: 'after-commit', at: 6, allExportedBeforeCrash: false },
   { failpoint: 'before-manifest', at: 1, allExportedBeforeCrash: true },
   { failpoint: 'after-manifest', at: 1, allExportedBeforeCrash: true },
