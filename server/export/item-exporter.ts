@@ -10,6 +10,7 @@ import { iterateBlockChildren, iterateDataSourceRows } from '@/server/notion/pag
 import { writeFileAtomic } from './atomic-write';
 import { ATTACHMENTS_DIR, AttachmentError, type AttachmentRef, type AttachmentStore, type SavedAttachment } from './attachments';
 import type { BoundedCache } from './bounded-cache';
+import { StreamedFile } from './streamed-file';
 import { completeProperties } from './complete-properties';
 import type { DocumentContext } from './document-tree';
 import type { DiscoveredItem, ExportFormat, ExportIssue, ExportOptions } from './export';
@@ -17,7 +18,7 @@ import { assignSiblingStems, childFolder, DEEP_DIR, fitPath, itemStem, relativeL
 import { databaseTitle, normalizeId, pageTitle } from './notion-text';
 import { linkPlaceholder, referencedIds } from './page-links';
 import type { BlockNode, WrittenFile } from './types';
-import { renderDataSourceCsv } from './writers/csv';
+import { csvColumns, csvHeader, csvRecords } from './writers/csv';
 import { renderDatabaseHtml, renderDatabaseMarkdown } from './writers/database-index';
 import { renderPageHtml } from './writers/html';
 import { renderDatabaseJson, renderPageJson } from './writers/json';
@@ -132,10 +133,11 @@ async function placeItems(
   found: { id: string; kind: 'page' | 'database'; title: string }[],
   parentId: string,
   dir: string,
+  alsoTaken: Iterable<string> = [],
 ): Promise<DiscoveredItem[]> {
   if (found.length === 0) return [];
   const unique = [...new Map(found.map((f) => [f.id, f])).values()];
-  const taken = await target.stemsIn(dir, unique.map((f) => f.id));
+  const taken = [...(await target.stemsIn(dir, unique.map((f) => f.id))), ...alsoTaken];
   if (dir === '') taken.push(ATTACHMENTS_DIR, DEEP_DIR);
   const stems = assignSiblingStems(unique, taken, target.options.naming, { dir });
   return unique.map((f) => ({
@@ -305,17 +307,21 @@ export async function exportPage(
   return { files, discovered, issues, unresolvedLinks: unresolved.value };
 }
 
-interface SourceRows {
+interface SourceIndex {
   dataSource: DataSourceObjectResponse;
-  rows: PageObjectResponse[];
-  dir: string;
-  stems: Map<string, string>;
   csvPath?: string;
+  /** Rows as the database's own page lists them: title and file stem. */
+  rows: { id: string; title: string; stem: string }[];
+  dir: string;
 }
 
+/** Rows are read, written to the CSV and queued as page items this many at a time. */
+const ROW_CHUNK = 100;
+
 /**
- * Fetches a database, its data sources and their rows: one CSV per data source, the database's
- * own page listing them, and the rows as page items placed in its folder.
+ * Fetches a database, its data sources and their rows: one CSV per data source (streamed, so a
+ * data source of any size takes flat memory), the database's own page listing them, and the
+ * rows as page items placed in its folder.
  */
 export async function exportDatabase(
   client: Client,
@@ -350,7 +356,10 @@ export async function exportDatabase(
   const stem = stemOf({ ...item, title: item.title || title }, target.options.naming);
   const folder = childFolder(item.dir, stem);
   const single = database.data_sources.length === 1;
-  const sources: SourceRows[] = [];
+  const { saved, files: attachmentFiles, issues } = await saveAttachments(target, databaseAttachmentRefs(database), item.id);
+  const files: WrittenFile[] = [...attachmentFiles];
+  const unresolved = { value: false };
+  const sources: SourceIndex[] = [];
   const discovered: DiscoveredItem[] = [];
 
   const sourceStems = assignSiblingStems(
@@ -365,59 +374,73 @@ export async function exportDatabase(
     target.dataSources.set(normalizeId(source.id), source);
     const sourceStem = fitPath(folder, sourceStems.get(normalizeId(ref.id)) ?? itemStem(ref.name, ref.id, target.options.naming));
     const dir = single ? folder : childFolder(folder, sourceStem);
-    const rows: PageObjectResponse[] = [];
-    for await (const row of iterateDataSourceRows(client, ref.id)) {
-      signal?.throwIfAborted();
-      if (!isFullPage(row)) continue;
-      await completeProperties(client, row);
-      rows.push(row);
+    const csvPath = single ? join(item.dir, `${stem}.csv`) : join(folder, `${sourceStem}.csv`);
+    const index: SourceIndex = { dataSource: source, csvPath: target.formats.includes('csv') ? csvPath : undefined, rows: [], dir };
+    const columns = csvColumns(source, []);
+    const csv = index.csvPath ? new StreamedFile(path.join(target.root, ...csvPath.split('/'))) : undefined;
+    const taken = new Set<string>();
+    try {
+      await csv?.write(csvHeader(columns));
+      let chunk: PageObjectResponse[] = [];
+      const flushChunk = async () => {
+        if (chunk.length === 0) return;
+        const placed = await placeItems(
+          target,
+          chunk.map((r) => ({ id: normalizeId(r.id), kind: 'page' as const, title: pageTitle(r) })),
+          item.id,
+          dir,
+          taken,
+        );
+        for (const p of placed) taken.add(p.stem!);
+        discovered.push(...placed);
+        const stems = new Map(placed.map((p) => [p.id, p.stem!]));
+        for (const row of chunk) {
+          const id = normalizeId(row.id);
+          index.rows.push({ id, title: pageTitle(row) || 'Untitled', stem: stems.get(id)! });
+          target.pages.set(id, row);
+        }
+        if (csv) {
+          const related = new Set<string>();
+          for (const row of chunk) for (const id of referencedIds(row, [])) related.add(id);
+          const known = await target.lookup([...related]);
+          const ctx = documentContext(path.posix.dirname(csvPath), '.md', known, new Map(), unresolved);
+          await csv.write(csvRecords(source, columns, chunk, ctx));
+        }
+        chunk = [];
+      };
+      for await (const row of iterateDataSourceRows(client, ref.id)) {
+        signal?.throwIfAborted();
+        if (!isFullPage(row)) continue;
+        await completeProperties(client, row);
+        chunk.push(row);
+        if (chunk.length >= ROW_CHUNK) await flushChunk();
+      }
+      await flushChunk();
+      if (csv) {
+        await target.fence();
+        files.push({ path: csvPath, ...(await csv.finish()), sourceId: item.id });
+      }
+    } catch (error) {
+      await csv?.abort();
+      throw error;
     }
-    const placed = await placeItems(
-      target,
-      rows.map((r) => ({ id: normalizeId(r.id), kind: 'page' as const, title: pageTitle(r) })),
-      item.id,
-      dir,
-    );
-    for (const row of rows) target.pages.set(normalizeId(row.id), row);
-    discovered.push(...placed);
-    sources.push({
-      dataSource: source,
-      rows,
-      dir,
-      stems: new Map(placed.map((p) => [p.id, p.stem!])),
-      csvPath: single ? join(item.dir, `${stem}.csv`) : join(folder, `${sourceStem}.csv`),
-    });
+    sources.push(index);
   }
 
-  const { saved, files: attachmentFiles, issues } = await saveAttachments(target, databaseAttachmentRefs(database), item.id);
-  const files: WrittenFile[] = [...attachmentFiles];
-  const unresolved = { value: false };
-  const related = new Set<string>();
-  for (const s of sources) for (const row of s.rows) for (const id of referencedIds(row, [])) related.add(id);
-  const known = await target.lookup([...related]);
-
-  if (target.formats.includes('csv')) {
-    for (const s of sources) {
-      const ctx = documentContext(path.posix.dirname(s.csvPath!), '.md', known, new Map(), unresolved);
-      files.push(await write(target, s.csvPath!, renderDataSourceCsv(s.dataSource, s.rows, ctx), item.id));
-    }
-  }
-  const index = (ext: '.md' | '.html') =>
+  const indexFor = (ext: '.md' | '.html') =>
     sources.map((s) => ({
       dataSource: s.dataSource,
-      csvLink: target.formats.includes('csv') ? relativeLink(item.dir, s.csvPath!) : undefined,
-      rowLinks: s.rows.map((row) => {
-        const id = normalizeId(row.id);
-        return { title: pageTitle(row) || 'Untitled', href: relativeLink(item.dir, join(s.dir, `${s.stems.get(id)}${ext}`)) };
-      }),
+      csvLink: s.csvPath ? relativeLink(item.dir, s.csvPath) : undefined,
+      rowLinks: s.rows.map((row) => ({ title: row.title, href: relativeLink(item.dir, join(s.dir, `${row.stem}${ext}`)) })),
     }));
+  const known = new Map<string, KnownItem>();
   if (target.formats.includes('markdown')) {
     const ctx = documentContext(item.dir, '.md', known, saved, unresolved);
-    files.push(await write(target, join(item.dir, `${stem}.md`), renderDatabaseMarkdown(database, index('.md'), ctx), item.id));
+    files.push(await write(target, join(item.dir, `${stem}.md`), renderDatabaseMarkdown(database, indexFor('.md'), ctx), item.id));
   }
   if (target.formats.includes('html')) {
     const ctx = documentContext(item.dir, '.html', known, saved, unresolved);
-    files.push(await write(target, join(item.dir, `${stem}.html`), renderDatabaseHtml(database, index('.html'), ctx), item.id));
+    files.push(await write(target, join(item.dir, `${stem}.html`), renderDatabaseHtml(database, indexFor('.html'), ctx), item.id));
   }
   if (target.formats.includes('json')) {
     const json = renderDatabaseJson(database, sources.map((s) => s.dataSource), discovered.map((d) => d.id));

@@ -37,11 +37,27 @@ export function renderDataSourceCsv(
   ctx: DocumentContext = {},
 ): string {
   const columns = csvColumns(dataSource, rows);
+  return csvHeader(columns) + csvRecords(dataSource, columns, rows, ctx);
+}
+
+/** The BOM and header line of a CSV with these columns (for writing a large CSV piece by piece). */
+export function csvHeader(columns: readonly string[]): string {
+  return stringify([columns], { bom: true, record_delimiter: 'windows' });
+}
+
+/** The lines of these rows, in the columns given (a piece of a CSV written in several pieces). */
+export function csvRecords(
+  dataSource: DataSourceObjectResponse,
+  columns: readonly string[],
+  rows: readonly PageObjectResponse[],
+  ctx: DocumentContext = {},
+): string {
+  if (rows.length === 0) return '';
   const records = rows.map((row) =>
     columns.map((name) => {
       const value = row.properties[name];
       return value ? formatPropertyValue(value, ctx, dataSource.properties[name]).text : '';
     }),
   );
-  return stringify([columns, ...records], { bom: true, record_delimiter: 'windows' });
+  return stringify(records, { record_delimiter: 'windows' });
 }

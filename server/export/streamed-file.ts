@@ -1,0 +1,62 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { once } from 'node:events';
+import { failpoint } from '@/server/failpoints';
+import type { AtomicWriteResult } from './atomic-write';
+
+/**
+ * A file written piece by piece (a CSV of many thousand rows) without holding it in memory, and
+ * still atomically: the pieces go to a temp file next to the target (named like
+ * writeFileAtomic's, so a resumed export sweeps it), which is fsynced and renamed over the
+ * target by `finish()`.
+ */
+export class StreamedFile {
+  readonly #hash = createHash('sha256');
+  readonly #temp: string;
+  #stream?: WriteStream;
+  #bytes = 0;
+
+  constructor(private readonly absPath: string) {
+    this.#temp = path.join(path.dirname(absPath), `.${path.basename(absPath)}.${randomBytes(6).toString('hex')}.tmp`);
+  }
+
+  async write(chunk: string | Uint8Array): Promise<void> {
+    if (!this.#stream) {
+      await mkdir(path.dirname(this.absPath), { recursive: true });
+      this.#stream = createWriteStream(this.#temp, { flags: 'wx' });
+    }
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    this.#hash.update(buffer);
+    this.#bytes += buffer.byteLength;
+    if (!this.#stream.write(buffer)) await once(this.#stream, 'drain');
+  }
+
+  async finish(): Promise<AtomicWriteResult> {
+    if (!this.#stream) await this.write('');
+    const stream = this.#stream!;
+    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    const handle = await open(this.#temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    failpoint('after-temp-write');
+    await rename(this.#temp, this.absPath);
+    failpoint('after-rename');
+    return { bytes: this.#bytes, sha256: this.#hash.digest('hex') };
+  }
+
+  /** Drops the temp file (after a failure). */
+  async abort(): Promise<void> {
+    const stream = this.#stream;
+    if (stream && !stream.closed) {
+      const closed = once(stream, 'close').catch(() => undefined);
+      stream.destroy();
+      await closed;
+    }
+    await unlink(this.#temp).catch(() => undefined);
+  }
+}
