@@ -1,6 +1,7 @@
 import { AppHeader } from '@/components/app-header';
 import { ConnectionsPanel } from './exports/_components/connections-panel';
 import { ExportsTable } from './exports/_components/exports-table';
+import { SettingsPanel } from './exports/_components/settings-panel';
 import { StartExportForm } from './exports/_components/start-export-form';
 
 export default function DashboardPage() {
@@ -11,15 +12,16 @@ export default function DashboardPage() {
         <div>
           <h1 className="text-2xl font-bold tracking-tight text-slate-900">Notion Sync</h1>
           <p className="mt-1 text-sm text-slate-500">
-            Connect a Notion integration, export its whole workspace as Markdown and JSON, and download the result as a zip.
+            Connect a Notion integration, export its whole workspace as Markdown, HTML, JSON and CSV with every attachment, and download the result as a zip.
           </p>
         </div>
         <div className="grid items-start gap-6 lg:grid-cols-5">
           <div className="lg:col-span-3">
             <ConnectionsPanel />
           </div>
-          <div className="lg:col-span-2">
+          <div className="space-y-6 lg:col-span-2">
             <StartExportForm />
+            <SettingsPanel />
           </div>
         </div>
         <ExportsTable />

@@ -3,6 +3,7 @@ import { exportItems, exports } from '@/db/schema';
 import type { Tx } from '@/db/client';
 import { connectionSecrets } from '@/server/connections/connections';
 import { assertLease, LeaseLostError } from '@/server/runner/job-queue';
+import { readSettings } from '@/server/settings';
 import { failpoint } from '@/server/failpoints';
 import type { AppContext } from '@/server/context';
 import { type Client, isFullBlock, isFullDatabase, isFullPage, isNotionClientError } from '@notionhq/client';
@@ -122,6 +123,7 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
   }, stats);
 
   let apiBase: string | undefined;
+  let budgetTimer: NodeJS.Timeout | undefined;
   const baseUrlOf = (_: unknown) => apiBase;
   try {
     const { token, baseUrl } = await connectionSecrets(ctx, row.connectionId);
@@ -134,6 +136,12 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       signal,
     });
     gatewayStats = () => gateway.stats();
+    // The budget can change at run time (dashboard settings): follow it while the export runs.
+    const defaults = { requestsPerSecond: ctx.config.requestsPerSecond };
+    const followBudget = async () => gateway.limiter.setRate((await readSettings(db, defaults)).requestsPerSecond);
+    await followBudget();
+    budgetTimer = setInterval(() => void followBudget().catch(() => undefined), 2000);
+    budgetTimer.unref?.();
     const options = { ...DEFAULT_EXPORT_OPTIONS, ...row.options };
     const target: ExportTarget = {
       root: row.outDir,
@@ -207,6 +215,7 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
     );
     return 'failed';
   } finally {
+    clearInterval(budgetTimer);
     buffer.dispose();
   }
 }

@@ -16,6 +16,10 @@ import { cn } from '@/components/ui/cn';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import type { ActivityEntry } from './describe-export-event';
 import { type FeedConnection, useExportFeed } from './use-export-feed';
+import { useLiveRate } from './use-rate';
+
+const formatSeconds = (s: number) =>
+  s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
 
 /** Newest of two snapshots of the same export (by the last event they reflect). */
 function newest(a: ExportRow | undefined, b: ExportRow | null): ExportRow | undefined {
@@ -33,6 +37,7 @@ function mergeFailures(a: ExportFailure[], b: ExportFailure[]): ExportFailure[] 
 export function ExportProgress({ exportId }: { exportId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const budget = useQuery(trpc.settings.get.queryOptions());
   const detail = useQuery(trpc.exports.get.queryOptions({ id: exportId }, { retry: (count, error) => error.data?.code !== 'NOT_FOUND' && count < 3 }));
   const onEnd = useCallback(() => {
     // The feed is done: refresh the authoritative row and failure list, and the dashboard's list.
@@ -50,6 +55,13 @@ export function ExportProgress({ exportId }: { exportId: string }) {
   const resume = useMutation(trpc.exports.resume.mutationOptions(restart));
   const retry = useMutation(trpc.exports.retryFailed.mutationOptions(restart));
   const actionError = cancel.error ?? pause.error ?? resume.error ?? retry.error;
+  const current = newest(detail.data, feed.progress);
+  const live = useLiveRate(
+    current?.status === 'running',
+    current?.requests ?? 0,
+    (current?.pagesDone ?? 0) + (current?.pagesFailed ?? 0),
+    current?.pagesDiscovered ?? 0,
+  );
 
   if (detail.isError && detail.error.data?.code === 'NOT_FOUND') {
     return (
@@ -62,7 +74,7 @@ export function ExportProgress({ exportId }: { exportId: string }) {
     );
   }
 
-  const row = newest(detail.data, feed.progress);
+  const row = current;
   if (!row) {
     return detail.isError ? (
       <p role="alert" className="text-sm text-red-700">
@@ -165,6 +177,20 @@ export function ExportProgress({ exportId }: { exportId: string }) {
             <Stat label="Pages exported" value={formatNumber(row.pagesDone)} testId="stat-pages-done" />
             <Stat label="Pages failed" value={formatNumber(row.pagesFailed)} testId="stat-pages-failed" />
             <Stat label="API requests" value={formatNumber(row.requests)} testId="stat-requests" />
+            <Stat
+              label="Request rate"
+              value={
+                live.requestsPerSecond === null
+                  ? '—'
+                  : `${live.requestsPerSecond.toFixed(1)}/s of ${budget.data?.requestsPerSecond ?? '…'}/s budget`
+              }
+              testId="stat-rate"
+            />
+            <Stat
+              label="Time left"
+              value={live.etaSeconds === null ? '—' : `about ${formatSeconds(live.etaSeconds)}`}
+              testId="stat-eta"
+            />
             <Stat label="Rate-limit waits" value={formatNumber(row.rateLimited)} testId="stat-rate-limited" />
             <Stat label="Retries" value={formatNumber(row.retries)} testId="stat-retries" />
             <Stat label="Attempt" value={formatNumber(row.attempt)} testId="stat-attempt" />

@@ -1,0 +1,58 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import { useTRPC } from '@/app/_trpc/client';
+import { Button } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+
+/** The Notion request budget, changeable while exports run (they follow it within seconds). */
+export function SettingsPanel() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const inputId = useId();
+  const settings = useQuery(trpc.settings.get.queryOptions());
+  const [draft, setDraft] = useState<string | null>(null);
+  const update = useMutation(
+    trpc.settings.update.mutationOptions({
+      onSuccess: async () => {
+        setDraft(null);
+        await queryClient.invalidateQueries(trpc.settings.pathFilter());
+      },
+    }),
+  );
+  const value = draft ?? String(settings.data?.requestsPerSecond ?? '');
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const n = Number(value);
+    if (Number.isFinite(n) && n > 0) update.mutate({ requestsPerSecond: n });
+  };
+  return (
+    <Card title="Notion budget" description="Requests per second per integration; Notion allows about 3. Running exports follow a change within seconds.">
+      <form onSubmit={submit} className="flex items-end gap-3" aria-label="Notion budget">
+        <div>
+          <label htmlFor={inputId} className="block text-sm font-medium text-slate-700">
+            Requests per second
+          </label>
+          <input
+            id={inputId}
+            type="number"
+            min="0.1"
+            step="0.1"
+            value={value}
+            onChange={(e) => setDraft(e.target.value)}
+            className="mt-1 h-10 w-32 rounded-lg bg-white px-3 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-slate-900 focus:outline-none"
+          />
+        </div>
+        <Button type="submit" variant="secondary" disabled={update.isPending || draft === null}>
+          {update.isPending ? 'Saving…' : 'Save'}
+        </Button>
+      </form>
+      {update.error && (
+        <p role="alert" className="mt-2 text-sm text-red-700">
+          {update.error.message}
+        </p>
+      )}
+    </Card>
+  );
+}
