@@ -161,8 +161,9 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       dataSources: new BoundedCache(200),
     };
 
-    // A runner killed mid-write leaves temp files; nothing of them belongs in the export.
-    if (runOptions.attempt > 1) await sweepTempFiles(row.outDir);
+    // A runner killed mid-write (this export's or an earlier one into the same folder) leaves
+    // temp files; nothing of them belongs in the export. Cheap on a new folder.
+    await sweepTempFiles(row.outDir);
 
     if (row.phase === 'queued' || row.phase === 'discovering') {
       for await (const items of discoverWorkspace(gateway.client, signal, target.pages)) {
