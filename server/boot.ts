@@ -9,7 +9,7 @@ export function boot(): Promise<void> {
   g.__notionSyncBooted ??= (async () => {
     const ctx = await getAppContext();
     if (!ctx.config.runnerEnabled) return;
-    const runner = new Runner(ctx, { log: (m) => console.error(m) });
+    const runner = new Runner(ctx, { log: (m) => console.error(m), leaseMs: ctx.config.leaseMs });
     setProcessRunner(runner);
     runner.start();
     const shutdown = (signal: NodeJS.Signals) => {

@@ -97,7 +97,7 @@ async function exportCommand(args: string[]): Promise<number> {
       if (events.some((e) => e.streamId === streamId)) void printProgress(ctx.database.db, exportId!, progress);
     });
 
-    const runner = new Runner(ctx, { exportId, pollMs: 1000 });
+    const runner = new Runner(ctx, { exportId, pollMs: 250, leaseMs: ctx.config.leaseMs });
     let stopping = false;
     const stop = () => {
       stopping = true;

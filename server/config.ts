@@ -24,6 +24,10 @@ const EnvSchema = z.object({
     (v) => (v === '' ? undefined : v),
     z.coerce.number().positive({ message: 'must be a positive number of requests per second' }).default(3),
   ),
+  RUNNER_LEASE_MS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(1000, { message: 'must be at least 1000 (milliseconds)' }).default(60_000),
+  ),
   RUNNER_ENABLED: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('true')),
 });
 
@@ -38,6 +42,8 @@ export interface Config {
   port: number;
   requestsPerSecond: number;
   runnerEnabled: boolean;
+  /** How long a runner's claim on an export lasts without a heartbeat (renewed every third of it). */
+  leaseMs: number;
   /** Retry tuning for Notion calls (tests shorten it; not an environment variable). */
   notionRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; timeoutMs?: number };
 }
@@ -68,5 +74,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     requestsPerSecond: e.NOTION_RATE_LIMIT,
     runnerEnabled: e.RUNNER_ENABLED === 'true',
+    leaseMs: e.RUNNER_LEASE_MS,
   };
 }

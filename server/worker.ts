@@ -7,6 +7,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const ctx = await createAppContext(config);
   const runner = new Runner(ctx, {
+    leaseMs: ctx.config.leaseMs,
     log: (m) => console.error(m),
     onOutcome: (id, outcome) => console.error(`export ${id}: ${outcome}`),
   });

@@ -193,6 +193,7 @@ describe('crash soak', () => {
         exportsDir: path.join(dir, 'exports'),
         dataDir: dir,
         port: 0,
+        leaseMs: 60_000,
         requestsPerSecond: 1000,
         runnerEnabled: false,
         secret: env.NOTION_SYNC_SECRET,

@@ -20,6 +20,7 @@ export async function createTestContext(overrides: Partial<Config> = {}): Promis
     port: 0,
     requestsPerSecond: 1000,
     runnerEnabled: false,
+    leaseMs: 60_000,
     secret: 'test-secret-test-secret',
     ...overrides,
   };
