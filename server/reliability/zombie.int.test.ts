@@ -31,7 +31,7 @@ describe('a runner paused past its lease (SIGSTOP) that wakes up', () => {
   it('can no longer append, write into the export, complete or fail it: the newer owner’s work stands', async () => {
     const out = path.join(dir, 'out');
     const db = path.join(dir, 'state.db');
-    const env = cliEnv(twin, db, { RUNNER_LEASE_MS: '1500' });
+    const env = cliEnv(twin, db, { RUNNER_LEASE_MS: '4000' });
     const zombie = spawnCli(['export', '--out', out, '--format', 'json'], env);
     await waitFor(() => /\[exporting\] ([3-9]\d|\d{3,})\//.test(zombie.stderr()), 'the first runner to export 30 pages');
     zombie.child.kill('SIGSTOP');
@@ -40,7 +40,7 @@ describe('a runner paused past its lease (SIGSTOP) that wakes up', () => {
 
     // The lease runs out; a second runner (same command) takes the export over and finishes it.
     const successor = await spawnCli(['export', '--out', out, '--format', 'json'], env).done;
-    expect(Date.now() - frozenAt).toBeGreaterThan(1500);
+    expect(Date.now() - frozenAt).toBeGreaterThan(4000);
     expect(successor.stderr).toMatch(/Resuming export/);
     expect(successor.code).toBe(0);
     const files = listFiles(out).sort();
