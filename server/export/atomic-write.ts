@@ -46,7 +46,11 @@ async function syncDirectory(dir: string): Promise<void> {
  * and renamed over the target; then the folder is fsynced so the rename survives a power cut
  * (skipped where the platform cannot). Failures (ENOSPC, EACCES, …) keep their `code` and name the path.
  */
-export async function writeFileAtomic(absPath: string, data: string | Uint8Array): Promise<AtomicWriteResult> {
+export async function writeFileAtomic(
+  absPath: string,
+  data: string | Uint8Array,
+  options: { beforeRename?: () => Promise<void> } = {},
+): Promise<AtomicWriteResult> {
   const dir = path.dirname(absPath);
   const tempPath = path.join(dir, `.${path.basename(absPath)}.${randomBytes(6).toString('hex')}.tmp`);
   const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
@@ -63,6 +67,9 @@ export async function writeFileAtomic(absPath: string, data: string | Uint8Array
       await handle.close();
     }
     failpoint('after-temp-write');
+    // Last check (fencing) right before the file becomes visible: the window in which a writer
+    // that lost its lease could still replace a file is this one await long.
+    await options.beforeRename?.();
     await rename(tempPath, absPath);
     tempCreated = false;
     await syncDirectory(dir);

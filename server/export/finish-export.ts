@@ -25,6 +25,7 @@ export async function resolveLinks(
   exportId: string,
   root: string,
   record: (files: WrittenFile[]) => Promise<void>,
+  fence: () => Promise<void> = async () => {},
 ): Promise<number> {
   let count = 0;
   let after = '';
@@ -56,7 +57,7 @@ export async function resolveLinks(
           if (item?.status === 'done' && item.dir != null && item.stem) return relativeLink(fromDir === '.' ? '' : fromDir, path.posix.join(item.dir, `${item.stem}${ext}`));
           return `https://www.notion.so/${target.replace(/-/g, '')}`;
         });
-        const { bytes, sha256 } = next === text ? { bytes: file.bytes, sha256: file.sha256 } : await writeFileAtomic(abs, next);
+        const { bytes, sha256 } = next === text ? { bytes: file.bytes, sha256: file.sha256 } : await writeFileAtomic(abs, next, { beforeRename: fence });
         rewritten.push({ path: file.path, bytes, sha256, sourceId: id });
       }
     }
@@ -71,9 +72,12 @@ export async function writeReportAndManifest(
   exportId: string,
   root: string,
   recordReport: (file: WrittenFile) => Promise<void>,
+  fence: () => Promise<void> = async () => {},
 ): Promise<{ files: number; bytes: number }> {
   const report = await buildReport(db, exportId, new Date());
-  const written = await writeFileAtomic(path.join(root, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
+  const written = await writeFileAtomic(path.join(root, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`, {
+    beforeRename: fence,
+  });
   await recordReport({ path: REPORT_FILE, ...written, sourceId: exportId });
   const files: WrittenFile[] = [];
   let after = '';
@@ -89,7 +93,7 @@ export async function writeReportAndManifest(
     after = page[page.length - 1]!.path;
   }
   failpoint('before-manifest');
-  await writeManifest(root, buildManifest({ exportId, files, createdAt: new Date().toISOString() }));
+  await writeManifest(root, buildManifest({ exportId, files, createdAt: new Date().toISOString() }), { beforeRename: fence });
   failpoint('after-manifest');
   return { files: files.length, bytes: files.reduce((n, f) => n + f.bytes, 0) };
 }

@@ -74,7 +74,9 @@ const join = (...parts: string[]) => path.posix.join(...parts.filter((p) => p !=
 
 async function write(target: ExportTarget, relPath: string, data: string, sourceId: string): Promise<WrittenFile> {
   await target.fence();
-  const { bytes, sha256 } = await writeFileAtomic(path.join(target.root, ...relPath.split('/')), data);
+  const { bytes, sha256 } = await writeFileAtomic(path.join(target.root, ...relPath.split('/')), data, {
+    beforeRename: () => target.fence(),
+  });
   return { path: relPath, bytes, sha256, sourceId };
 }
 
@@ -416,10 +418,7 @@ export async function exportDatabase(
         if (chunk.length >= ROW_CHUNK) await flushChunk();
       }
       await flushChunk();
-      if (csv) {
-        await target.fence();
-        files.push({ path: csvPath, ...(await csv.finish()), sourceId: item.id });
-      }
+      if (csv) files.push({ path: csvPath, ...(await csv.finish(() => target.fence())), sourceId: item.id });
     } catch (error) {
       await csv?.abort();
       throw error;

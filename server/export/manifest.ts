@@ -56,8 +56,12 @@ export function buildManifest(input: { exportId: string; files: readonly Written
 }
 
 /** Writes `manifest.json` at the export root (atomically; write it last). */
-export function writeManifest(root: string, manifest: Manifest): Promise<AtomicWriteResult> {
-  return writeFileAtomic(path.join(root, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+export function writeManifest(
+  root: string,
+  manifest: Manifest,
+  options: { beforeRename?: () => Promise<void> } = {},
+): Promise<AtomicWriteResult> {
+  return writeFileAtomic(path.join(root, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, options);
 }
 
 export async function readManifest(root: string): Promise<Manifest> {

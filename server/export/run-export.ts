@@ -181,8 +181,14 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       if (signal.aborted) throw new Error('The export was taken over or stopped');
       await handle(ctx.store, exportId, { type: 'RecordFiles', data: { files, reason } }, meta, guard);
     };
-    await resolveLinks(db, exportId, row.outDir, recordFiles('links'));
-    const written = await writeReportAndManifest(db, exportId, row.outDir, (file) => recordFiles('report')([file]));
+    await resolveLinks(db, exportId, row.outDir, recordFiles('links'), target.fence);
+    const written = await writeReportAndManifest(
+      db,
+      exportId,
+      row.outDir,
+      (file) => recordFiles('report')([file]),
+      target.fence,
+    );
     const counts = await itemCounts(ctx, exportId);
     if (signal.aborted) return 'aborted';
     await handle(

@@ -33,7 +33,7 @@ export class StreamedFile {
     if (!this.#stream.write(buffer)) await once(this.#stream, 'drain');
   }
 
-  async finish(): Promise<AtomicWriteResult> {
+  async finish(beforeRename?: () => Promise<void>): Promise<AtomicWriteResult> {
     if (!this.#stream) await this.write('');
     const stream = this.#stream!;
     await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
@@ -44,6 +44,7 @@ export class StreamedFile {
       await handle.close();
     }
     failpoint('after-temp-write');
+    await beforeRename?.();
     await rename(this.#temp, this.absPath);
     failpoint('after-rename');
     return { bytes: this.#bytes, sha256: this.#hash.digest('hex') };
