@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createClient } from '@libsql/client';
 import { expect } from 'vitest';
 import type { Twin } from '@/e2e/notion-twin';
+import { mulberry32 } from '@/e2e/notion-twin/ids';
 import { verifyManifest } from '@/server/export/manifest';
 
 export interface Exit {
@@ -164,14 +165,5 @@ export async function exportedCounts(dbPath: string): Promise<Map<string, number
   });
 }
 
-/** A small seeded PRNG (mulberry32): floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (the twin's mulberry32): floats in [0, 1). */
+export const seededRandom = mulberry32;
