@@ -121,6 +121,20 @@ export const exportIssues = sqliteTable(
   (t) => [uniqueIndex('export_issues_uq').on(t.exportId, t.itemId, t.kind, t.sourceId)],
 );
 
+/**
+ * Page objects already read (search results, data source rows), kept until their page is
+ * exported so it is not fetched again: a cache on disk, not a read model (not derived from events).
+ */
+export const exportPageObjects = sqliteTable(
+  'export_page_objects',
+  {
+    exportId: text().notNull(),
+    pageId: text().notNull(),
+    data: text({ mode: 'json' }).notNull().$type<unknown>(),
+  },
+  (t) => [primaryKey({ columns: [t.exportId, t.pageId] })],
+);
+
 /** Claims: which runner holds which export, until when. Not derived from events. */
 export const exportJobs = sqliteTable(
   'export_jobs',

@@ -2,7 +2,7 @@ import type { Client } from '@notionhq/client';
 import { isFullDataSource, isFullPage } from '@notionhq/client';
 import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import { iterateSearch } from '@/server/notion/paginate';
-import type { BoundedCache } from './bounded-cache';
+import type { PageObjectStore } from './item-lookup';
 import type { DiscoveredItem } from './export';
 import { databaseTitle, normalizeId, pageTitle } from './notion-text';
 
@@ -15,13 +15,14 @@ import { databaseTitle, normalizeId, pageTitle } from './notion-text';
 export async function* discoverWorkspace(
   client: Client,
   signal?: AbortSignal,
-  pages?: BoundedCache<string, PageObjectResponse>,
+  pages?: PageObjectStore,
 ): AsyncGenerator<DiscoveredItem[]> {
   let chunk: DiscoveredItem[] = [];
+  let objects: PageObjectResponse[] = [];
   for await (const result of iterateSearch(client)) {
     signal?.throwIfAborted();
     if (isFullPage(result)) {
-      pages?.set(normalizeId(result.id), result);
+      objects.push(result);
       const atRoot = result.parent.type === 'workspace';
       chunk.push({
         id: normalizeId(result.id),
@@ -43,10 +44,13 @@ export async function* discoverWorkspace(
       });
     }
     if (chunk.length >= 200) {
+      await pages?.put(objects);
+      objects = [];
       yield chunk;
       chunk = [];
     }
   }
+  await pages?.put(objects);
   if (chunk.length > 0) yield chunk;
 }
 

@@ -10,6 +10,7 @@ import { iterateBlockChildren, iterateDataSourceRows } from '@/server/notion/pag
 import { writeFileAtomic } from './atomic-write';
 import { ATTACHMENTS_DIR, AttachmentError, type AttachmentRef, type AttachmentStore, type SavedAttachment } from './attachments';
 import type { BoundedCache } from './bounded-cache';
+import type { PageObjectStore } from './item-lookup';
 import { StreamedFile } from './streamed-file';
 import { completeProperties } from './complete-properties';
 import type { DocumentContext } from './document-tree';
@@ -46,7 +47,7 @@ export interface ExportTarget {
   /** Throws once this runner lost its lease: nothing more may be written into the export. */
   fence(): Promise<void>;
   /** Page objects read by search or a data source query, so they are not fetched again. */
-  pages: BoundedCache<string, PageObjectResponse>;
+  pages: PageObjectStore;
   /** Children of synced block originals, fetched once per export. */
   synced: BoundedCache<string, BlockNode[]>;
   /** Data source schemas, for the number formats and property order of their rows. */
@@ -272,7 +273,7 @@ export async function exportPage(
   item: WorkItem,
   signal?: AbortSignal,
 ): Promise<ItemResult> {
-  let page = target.pages.take(item.id);
+  let page = await target.pages.take(item.id);
   if (!page) {
     const fetched = await client.pages.retrieve({ page_id: item.id });
     if (!isFullPage(fetched)) throw new Error(`Notion returned a partial page for ${item.id}`);
@@ -399,8 +400,8 @@ export async function exportDatabase(
         for (const row of chunk) {
           const id = normalizeId(row.id);
           index.rows.push({ id, title: pageTitle(row) || 'Untitled', stem: stems.get(id)! });
-          target.pages.set(id, row);
         }
+        await target.pages.put(chunk);
         if (csv) {
           const related = new Set<string>();
           for (const row of chunk) for (const id of referencedIds(row, [])) related.add(id);

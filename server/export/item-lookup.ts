@@ -1,7 +1,9 @@
-import { and, eq, inArray, isNotNull, notInArray } from 'drizzle-orm';
+import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
+import { and, eq, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
 import type { DB } from '@/db/client';
-import { exportIssues, exportItems } from '@/db/schema';
+import { exportIssues, exportItems, exportPageObjects } from '@/db/schema';
 import type { KnownItem } from './item-exporter';
+import { normalizeId } from './notion-text';
 
 /** Items of an export by id, from its read model (titles of all, places of those placed). */
 export async function lookupItems(db: DB, exportId: string, ids: readonly string[]): Promise<Map<string, KnownItem>> {
@@ -55,4 +57,35 @@ export async function stemsInDir(db: DB, exportId: string, dir: string, except: 
       ),
     );
   return rows.map((r) => r.stem!);
+}
+
+/** Page objects already read, kept on disk until their page is exported (flat memory). */
+export interface PageObjectStore {
+  put(pages: readonly PageObjectResponse[]): Promise<void>;
+  take(id: string): Promise<PageObjectResponse | undefined>;
+  clear(): Promise<void>;
+}
+
+export function pageObjectStore(db: DB, exportId: string): PageObjectStore {
+  return {
+    async put(pages) {
+      for (let i = 0; i < pages.length; i += 100) {
+        const rows = pages.slice(i, i + 100).map((p) => ({ exportId, pageId: normalizeId(p.id), data: p as unknown }));
+        await db
+          .insert(exportPageObjects)
+          .values(rows)
+          .onConflictDoUpdate({ target: [exportPageObjects.exportId, exportPageObjects.pageId], set: { data: sql`excluded.data` } });
+      }
+    },
+    async take(id) {
+      const where = and(eq(exportPageObjects.exportId, exportId), eq(exportPageObjects.pageId, id));
+      const [row] = await db.select({ data: exportPageObjects.data }).from(exportPageObjects).where(where);
+      if (!row) return undefined;
+      await db.delete(exportPageObjects).where(where);
+      return row.data as PageObjectResponse;
+    },
+    async clear() {
+      await db.delete(exportPageObjects).where(eq(exportPageObjects.exportId, exportId));
+    },
+  };
 }

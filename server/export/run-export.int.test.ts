@@ -243,6 +243,9 @@ describe('exporting a generated workspace through the real SDK over HTTP', () =>
     const batches = events.filter((e) => e.type === 'PagesExported').length;
     expect(batches).toBeLessThan(row!.pagesDone / 5);
     for (const page of twin.workspace.allPages()) expect(stats.byId[page.id] ?? 0, page.id).toBeGreaterThanOrEqual(1);
+    // Page objects from search and data source queries are reused: only the pages search does
+    // not list (the unshared ones, which answer 404) are retrieved one by one.
+    expect(stats.byEndpoint['pages.retrieve'] ?? 0).toBe(twin.workspace.unsharedPages().length);
   });
 });
 

@@ -18,7 +18,7 @@ import { sweepTempFiles } from './atomic-write';
 import { ATTACHMENTS_DIR, type AttachmentRef, AttachmentStore } from './attachments';
 import { BoundedCache } from './bounded-cache';
 import { resolveLinks, writeReportAndManifest } from './finish-export';
-import { lookupItems, stemsInDir } from './item-lookup';
+import { lookupItems, pageObjectStore, stemsInDir } from './item-lookup';
 import { assignSiblingStems, DEEP_DIR, fitPath, itemStem } from './layout';
 import type { WrittenFile } from './types';
 import { ProgressBuffer } from './progress-buffer';
@@ -156,7 +156,7 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       lookup: (ids) => lookupItems(db, exportId, ids),
       stemsIn: (dir, except) => stemsInDir(db, exportId, dir, except),
       fence: () => assertLease(db, claim),
-      pages: new BoundedCache(2000),
+      pages: pageObjectStore(db, exportId),
       synced: new BoundedCache(500),
       dataSources: new BoundedCache(200),
     };
@@ -189,6 +189,7 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       (file) => recordFiles('report')([file]),
       target.fence,
     );
+    await target.pages.clear();
     const counts = await itemCounts(ctx, exportId);
     if (signal.aborted) return 'aborted';
     await handle(
