@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, gte, inArray, max } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, max } from 'drizzle-orm';
 import type { DB, Tx } from '@/db/client';
 import { events } from '@/db/schema';
 import { failpoint } from '@/server/failpoints';
@@ -214,6 +214,17 @@ export class EventStore {
       .orderBy(asc(events.globalPosition))
       .limit(limit);
     return rows.map(toRecorded);
+  }
+
+  /** The newest event of a type in a stream. */
+  async lastOfType(streamId: string, type: string): Promise<RecordedEvent | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(events)
+      .where(and(eq(events.streamId, streamId), eq(events.type, type)))
+      .orderBy(desc(events.streamVersion))
+      .limit(1);
+    return row ? toRecorded(row) : undefined;
   }
 
   async streamVersion(streamId: string): Promise<number> {

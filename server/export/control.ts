@@ -8,7 +8,7 @@ import { abortLocalExport, pokeRunner } from '@/server/runner/runner-registry';
 import { sweepTempFiles } from './atomic-write';
 import { ATTACHMENTS_DIR } from './attachments';
 import { REPORT_FILE } from './finish-export';
-import { handle, loadExport } from './handle';
+import { handle, pauseCauseOf } from './handle';
 import { MANIFEST_FILE } from './manifest';
 
 async function exportRow(ctx: AppContext, id: string) {
@@ -102,8 +102,7 @@ export async function resumeAuthPausedExports(ctx: AppContext, connectionId: str
     .where(and(eq(exports.connectionId, connectionId), eq(exports.status, 'paused')));
   const resumed: string[] = [];
   for (const { id } of paused) {
-    const { state } = await loadExport(ctx.store, id);
-    if (state.status === 'paused' && state.pauseCause === 'auth') {
+    if ((await pauseCauseOf(ctx.store, id)) === 'auth') {
       await handle(ctx.store, id, { type: 'ResumeExport', data: { by: 'connection fixed' } });
       resumed.push(id);
     }

@@ -1,7 +1,18 @@
 import type { Tx } from '@/db/client';
 import { ConcurrencyError, type EventStore } from '@/server/events/event-store';
 import { type ExportCommand, decide } from './decide';
-import { type ExportState, evolve, exportStreamId, initialState, parseExportEvent } from './export';
+import { eq } from 'drizzle-orm';
+import { exports } from '@/db/schema';
+import {
+  DEFAULT_EXPORT_OPTIONS,
+  type ExportEventOf,
+  type ExportFormat,
+  type ExportState,
+  evolve,
+  exportStreamId,
+  initialState,
+  parseExportEvent,
+} from './export';
 
 export interface HandleResult {
   state: ExportState;
@@ -9,12 +20,40 @@ export interface HandleResult {
   lastPosition: number;
 }
 
-/** Reads the stream and folds it into the export's state. */
+/**
+ * The export's state: the exports read model is its snapshot (updated in the same transaction as
+ * every append, with the stream version it reflects), and any events after that version are
+ * folded on top. A long export therefore costs one row read per command, not a replay of
+ * thousands of events.
+ */
 export async function loadExport(store: EventStore, exportId: string): Promise<{ state: ExportState; version: number }> {
-  const recorded = await store.readStream(exportStreamId(exportId));
-  let state = initialState();
-  for (const e of recorded) state = evolve(state, parseExportEvent(e.type, e.data));
-  return { state, version: recorded.length === 0 ? 0 : recorded[recorded.length - 1]!.streamVersion };
+  const [row] = await store.db.select().from(exports).where(eq(exports.id, exportId));
+  let state: ExportState = row ? snapshotOf(row) : initialState();
+  let version = row?.streamVersion ?? 0;
+  for (const e of await store.readStream(exportStreamId(exportId), version + 1)) {
+    state = evolve(state, parseExportEvent(e.type, e.data));
+    version = e.streamVersion;
+  }
+  return { state, version };
+}
+
+function snapshotOf(row: typeof exports.$inferSelect): ExportState {
+  return {
+    status: row.status,
+    exportId: row.id,
+    connectionId: row.connectionId,
+    formats: row.formats as ExportFormat[],
+    outDir: row.outDir,
+    options: { ...DEFAULT_EXPORT_OPTIONS, ...row.options },
+    attempt: row.attempt,
+    failed: row.pagesFailed,
+  };
+}
+
+/** Why a paused export paused (the last ExportPaused of its stream). */
+export async function pauseCauseOf(store: EventStore, exportId: string): Promise<'user' | 'auth' | 'disk' | undefined> {
+  const event = await store.lastOfType(exportStreamId(exportId), 'ExportPaused');
+  return event ? (parseExportEvent(event.type, event.data) as ExportEventOf<'ExportPaused'>).data.cause : undefined;
 }
 
 /**
