@@ -52,7 +52,63 @@ function ConnectionItem({ connection: c }: { connection: ConnectionView }) {
         <dt className="text-slate-400">API</dt>
         <dd className="truncate font-mono text-xs leading-5">{c.baseUrl ?? 'https://api.notion.com (default)'}</dd>
       </dl>
+      <UpdateTokenForm connection={c} />
     </li>
+  );
+}
+
+/** Replaces a revoked or rotated token; exports paused by a refused token resume. */
+function UpdateTokenForm({ connection }: { connection: ConnectionView }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [token, setToken] = useState('');
+  const update = useMutation(
+    trpc.connections.updateToken.mutationOptions({
+      onSuccess: async () => {
+        setToken('');
+        setOpen(false);
+        await queryClient.invalidateQueries(trpc.connections.pathFilter());
+        await queryClient.invalidateQueries(trpc.exports.pathFilter());
+      },
+    }),
+  );
+  if (!open) {
+    return (
+      <button type="button" className="mt-2 text-xs font-medium text-slate-600 underline hover:text-slate-900" onClick={() => setOpen(true)}>
+        Update token
+      </button>
+    );
+  }
+  return (
+    <form
+      className="mt-2 flex flex-wrap items-end gap-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        update.mutate({ id: connection.id, token });
+      }}
+    >
+      <label className="text-xs text-slate-600">
+        New integration token
+        <input
+          type="password"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          className="mt-1 block h-8 w-64 rounded-md bg-white px-2 text-sm ring-1 ring-inset ring-slate-300"
+        />
+      </label>
+      <Button type="submit" variant="secondary" disabled={update.isPending || token.trim() === ''}>
+        {update.isPending ? 'Checking…' : 'Save token'}
+      </Button>
+      {update.data && update.data.resumed.length > 0 && (
+        <p className="w-full text-xs text-emerald-700">Resumed {update.data.resumed.length} paused export(s).</p>
+      )}
+      {update.error && (
+        <p role="alert" className="w-full text-xs text-red-700">
+          {update.error.message}
+        </p>
+      )}
+    </form>
   );
 }
 
