@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '@/server/testing/fake-clock';
 import { CircuitBreaker, getSharedBreaker } from './circuit-breaker';
 import { NotionGatewayError, toGatewayError } from './errors';
 import { createNotionGateway, type NotionGatewayOptions } from './notion-gateway';
@@ -16,20 +17,6 @@ const apiError = (status: number, code: string, headers: Record<string, string> 
 const emptyList = () => json(200, { object: 'list', results: [], next_cursor: null, has_more: false });
 const user = () => json(200, { object: 'user', id: 'u1', type: 'bot', name: 'bot', bot: {} });
 
-/** Virtual time for the limiter, the breaker and the retry loop: sleeping moves it forward. */
-function fakeClock() {
-  let t = 0;
-  return {
-    now: () => t,
-    sleep: (ms: number) =>
-      new Promise<void>((resolve) =>
-        setImmediate(() => {
-          t += ms;
-          resolve();
-        }),
-      ),
-  };
-}
 
 type Route = (method: string, path: string, n: number) => Response;
 

@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '@/server/testing/fake-clock';
 import { getSharedLimiter, RateLimiter } from './rate-limiter';
 
-/** Virtual time: sleeping advances the clock after pending continuations have run. */
-function fakeClock(start = 0) {
-  let t = start;
-  return {
-    now: () => t,
-    sleep: (ms: number) =>
-      new Promise<void>((resolve) =>
-        setImmediate(() => {
-          t += ms;
-          resolve();
-        }),
-      ),
-    advance: (ms: number) => {
-      t += ms;
-    },
-  };
-}
 
 async function acquireTimes(limiter: RateLimiter, clock: { now: () => number }, count: number) {
   const times: number[] = [];

@@ -1,5 +1,6 @@
 import { RequestTimeoutError } from '@notionhq/client';
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '@/server/testing/fake-clock';
 import { CircuitBreaker } from './circuit-breaker';
 import { NotionGatewayError } from './errors';
 import { RateLimiter } from './rate-limiter';
@@ -24,20 +25,6 @@ const html = (status: number) => new Response('<html><body>Bad gateway</body></h
 const networkError = (code = 'ECONNRESET') =>
   new TypeError('fetch failed', { cause: Object.assign(new Error(`read ${code}`), { code }) });
 
-/** Virtual time shared by the limiter and the retry sleeps. */
-function fakeClock() {
-  let t = 0;
-  return {
-    now: () => t,
-    sleep: (ms: number) =>
-      new Promise<void>((resolve) =>
-        setImmediate(() => {
-          t += ms;
-          resolve();
-        }),
-      ),
-  };
-}
 
 function setup(steps: Step[], options: Partial<RetryingFetchOptions> = {}, clock = fakeClock()) {
   const limiter = new RateLimiter({ requestsPerSecond: 1000, burst: 10, ...clock });
