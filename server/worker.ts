@@ -12,9 +12,13 @@ async function main(): Promise<void> {
     onOutcome: (id, outcome) => console.error(`export ${id}: ${outcome}`),
   });
   runner.start();
+  // The runner's poll timer does not hold the process open (it must not in the server or the
+  // CLI); a standalone worker has to stay up with nothing queued.
+  const keepAlive = setInterval(() => undefined, 60_000);
   console.error(`notion-sync worker ${runner.owner} running on ${config.databaseUrl}`);
   const shutdown = () => {
     console.error('notion-sync worker: stopping, releasing exports in flight');
+    clearInterval(keepAlive);
     runner.stop().finally(() => {
       ctx.database.close();
       process.exit(0);

@@ -14,8 +14,11 @@ type Property = PageObjectResponse['properties'][string];
 /** The properties of `page` whose value the page object does not hold in full. */
 export function truncatedProperties(page: PageObjectResponse): { name: string; id: string }[] {
   const out: { name: string; id: string }[] = [];
-  for (const [name, prop] of Object.entries(page.properties)) {
-    if (isTruncated(prop)) out.push({ name, id: prop.id });
+  const props = Object.entries(page.properties);
+  // A rollup over a cut relation was computed from the first 25 references only.
+  const relationCut = props.some(([, prop]) => prop.type === 'relation' && isTruncated(prop));
+  for (const [name, prop] of props) {
+    if (isTruncated(prop) || (relationCut && prop.type === 'rollup')) out.push({ name, id: prop.id });
   }
   return out;
 }
@@ -23,8 +26,12 @@ export function truncatedProperties(page: PageObjectResponse): { name: string; i
 function isTruncated(prop: Property): boolean {
   switch (prop.type) {
     case 'relation':
-      // The API marks a cut relation with has_more (not in the SDK's type); 25 refs means "maybe cut".
-      return (prop as { has_more?: boolean }).has_more === true || prop.relation.length >= REFERENCE_LIMIT;
+      // The API marks a cut relation with has_more (not in the SDK's type); without the flag, 25
+      // refs means "maybe cut". A completed relation has has_more false and is not fetched again.
+      {
+        const more = (prop as { has_more?: boolean }).has_more;
+        return more === true || (more === undefined && prop.relation.length >= REFERENCE_LIMIT);
+      }
     case 'people':
       return prop.people.length >= REFERENCE_LIMIT;
     case 'title':
