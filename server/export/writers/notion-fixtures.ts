@@ -7,6 +7,7 @@ import type {
   RichTextItemResponse,
 } from '@notionhq/client/build/src/api-endpoints';
 import type { BlockNode } from '../types';
+import { NO_ANNOTATIONS } from './rich-text';
 
 // Builders of Notion objects for the writers' tests: small hand-made blocks typed as the SDK's,
 // and the recorded samples in ../shared/notion-samples.
@@ -19,12 +20,7 @@ export const sample = <T>(file: string): T => JSON.parse(readFileSync(path.join(
 type Annotations = Partial<RichTextItemResponse['annotations']>;
 
 const annotationsOf = (annotations: Annotations): RichTextItemResponse['annotations'] => ({
-  bold: false,
-  italic: false,
-  strikethrough: false,
-  underline: false,
-  code: false,
-  color: 'default',
+  ...NO_ANNOTATIONS,
   ...annotations,
 });
 

@@ -56,7 +56,8 @@ interface Run {
   leaf: { type: 'text' | 'code' | 'math'; value: string } | Icon;
 }
 
-const NO_ANNOTATIONS: RichTextItemResponse['annotations'] = {
+/** Rich text with no annotation at all (Notion's defaults). */
+export const NO_ANNOTATIONS: RichTextItemResponse['annotations'] = {
   bold: false,
   italic: false,
   strikethrough: false,
