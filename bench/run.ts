@@ -107,7 +107,7 @@ interface OursResult extends RequestCounts {
   pagesFailed: number;
   /** What the exporter itself counted (its gateway's counters, saved on the export). */
   exporterCounted: { requests: number; rateLimited: number; retries: number };
-  /** Worker start to its first API request (tsx compile, migrations, claim). */
+  /** Worker start to its first API request (start-up, migrations, claim). */
   bootSec: number;
   /** Export started → finished, as recorded by the export (the basis of pages/s). */
   exportSec: number;
@@ -128,9 +128,6 @@ interface GcSummary {
   maxHeapBeforeGcMb: number;
 }
 
-/** How the worker process is started: as `npm run worker` does (tsx), or precompiled with esbuild and run by plain node (diagnostic). */
-type WorkerVariant = 'tsx' | 'bundled';
-
 interface BaselineRunResult extends RequestCounts {
   tool: 'baseline';
   pagesExported: number;
@@ -149,8 +146,6 @@ interface RunResult {
   workspace: WorkspaceOptions & { totalPages: number; rows: number; databases: number; dataSources: number; blocks: number };
   minimum: WorkspaceMinimum;
   ours?: OursResult;
-  /** Diagnostic (--bundled-worker): the same export by the worker precompiled with esbuild, run by plain node. */
-  oursBundled?: OursResult;
   baseline?: BaselineRunResult;
 }
 
@@ -226,23 +221,28 @@ async function closeBenchTwin(t: BenchTwin): Promise<void> {
 
 // ---- the worker process -----------------------------------------------------------------------------
 
-const BUNDLE = path.join(OUT, 'worker-bundle.cjs');
 /** Extra node flags for the worker (`--worker-flags=--max-old-space-size=96`, space-separated for several: a what-if); none by default. */
 const WORKER_NODE_FLAGS: string[] = [];
 
-function workerEntry(variant: WorkerVariant, idle = false): string[] {
-  if (variant === 'tsx') return ['--import', 'tsx', idle ? 'bench/idle-worker.ts' : 'server/worker.ts'];
-  return [idle ? path.join(OUT, 'idle-worker-bundle.cjs') : BUNDLE];
+/** A package.json script's node arguments (`node --flag file` → [`--flag`, `file`]). */
+function nodeArgsOfScript(name: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [command, ...args] = (pkg.scripts[name] ?? '').split(/\s+/).filter(Boolean);
+  if (command !== 'node') throw new Error(`package.json script "${name}" is not a plain node command: ${pkg.scripts[name]}`);
+  return args;
 }
 
-/** Precompiles server/worker.ts with esbuild (tsx's own) into one CommonJS file; packages stay in node_modules. */
-async function buildBundle(): Promise<void> {
-  const esbuild = path.join(ROOT, 'node_modules', '.bin', 'esbuild');
-  const args = ['server/worker.ts', '--bundle', '--platform=node', '--format=cjs', '--target=node20', '--packages=external', `--outfile=${BUNDLE}`, '--log-level=warning'];
-  const child = spawn(esbuild, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+/** The worker exactly as `npm run worker` starts it (node flags and bundle from package.json), plus the bench's flags. */
+function workerArgs(): string[] {
+  const args = nodeArgsOfScript('worker');
+  return [...args.slice(0, -1), ...WORKER_NODE_FLAGS, args.at(-1)!];
+}
+
+/** What `npm run worker` does first (its `preworker` script): compile the worker bundle. */
+async function buildWorker(): Promise<void> {
+  const child = spawn(process.execPath, nodeArgsOfScript('preworker'), { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`esbuild exited with ${code}`);
-  await writeFile(path.join(OUT, 'idle-worker-bundle.cjs'), "setInterval(() => {}, 1 << 30);\nrequire('./worker-bundle.cjs');\n");
+  if (code !== 0) throw new Error(`building the worker exited with ${code}`);
 }
 
 /** V8's --trace-gc lines: `… Mark-Compact 250.1 (262.4) -> 120.3 (140.0) MB, …`. */
@@ -259,10 +259,10 @@ function parseGcTrace(log: string): GcSummary {
 }
 
 /** RSS of a worker that started and has nothing to do: the floor every export starts from. */
-async function idleFloor(variant: WorkerVariant): Promise<{ rssMb: number; peakRssMb: number }> {
-  const dir = await freshDir(path.join(OUT, `idle-${variant}`));
+async function idleFloor(): Promise<{ rssMb: number; peakRssMb: number }> {
+  const dir = await freshDir(path.join(OUT, 'idle-worker'));
   const env = { DATABASE_URL: `file:${path.join(dir, 'state.db')}`, EXPORTS_DIR: path.join(dir, 'exports'), NOTION_SYNC_SECRET: 'bench-secret-bench-secret' };
-  const child = spawn(process.execPath, workerEntry(variant, true), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, workerArgs(), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   if (child.pid === undefined) throw new Error('could not start the idle worker');
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -282,8 +282,8 @@ async function idleFloor(variant: WorkerVariant): Promise<{ rssMb: number; peakR
 
 const TERMINAL = new Set(['completed', 'completed_with_errors', 'failed', 'paused', 'cancelled']);
 
-async function runOurs(scenario: Scenario, t: BenchTwin, minimum: WorkspaceMinimum, variant: WorkerVariant = 'tsx'): Promise<OursResult> {
-  const dir = await freshDir(path.join(OUT, `${scenario.name}-ours${variant === 'tsx' ? '' : `-${variant}`}`));
+async function runOurs(scenario: Scenario, t: BenchTwin, minimum: WorkspaceMinimum): Promise<OursResult> {
+  const dir = await freshDir(path.join(OUT, `${scenario.name}-ours`));
   const env = {
     DATABASE_URL: `file:${path.join(dir, 'state.db')}`,
     EXPORTS_DIR: path.join(dir, 'exports'),
@@ -307,7 +307,7 @@ async function runOurs(scenario: Scenario, t: BenchTwin, minimum: WorkspaceMinim
 
     const logFd = openSync(path.join(dir, 'worker.log'), 'w');
     const spawnedAt = Date.now();
-    const worker = spawn(process.execPath, ['--trace-gc', ...WORKER_NODE_FLAGS, ...workerEntry(variant)], {
+    const worker = spawn(process.execPath, ['--trace-gc', ...workerArgs()], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', logFd, logFd],
@@ -401,7 +401,7 @@ async function runBaseline(scenario: Scenario, t: BenchTwin, minimum: WorkspaceM
 
 // ---- a scenario -----------------------------------------------------------------------------------
 
-async function runScenario(scenario: Scenario, withBaseline: boolean, bundled: boolean): Promise<RunResult> {
+async function runScenario(scenario: Scenario, withBaseline: boolean): Promise<RunResult> {
   log(`${scenario.name}: ${scenario.description}`);
   const ours = await startBenchTwin(scenario.workspace, scenario.throttled);
   const minimum = workspaceMinimum(ours.twin.workspace);
@@ -440,15 +440,6 @@ async function runScenario(scenario: Scenario, withBaseline: boolean, bundled: b
   } finally {
     await closeBenchTwin(ours);
   }
-  if (bundled && !scenario.throttled) {
-    const again = await startBenchTwin(scenario.workspace, false);
-    try {
-      result.oursBundled = await runOurs(scenario, again, minimum, 'bundled');
-      log(`${scenario.name}: ours (bundled worker) ${result.oursBundled.status} in ${result.oursBundled.exportSec} s`);
-    } finally {
-      await closeBenchTwin(again);
-    }
-  }
   if (withBaseline) {
     // A fresh twin, so the baseline starts from the same cold state as ours did.
     const base = await startBenchTwin(scenario.workspace, scenario.throttled);
@@ -475,15 +466,13 @@ function table(runs: RunResult[]): string {
   const out = [line(head), '-'.repeat(widths.reduce((a, b) => a + b + 1, 0))];
   for (const r of runs) {
     const pct = (u: Utilisation) => (r.twin.rateLimit ? `${Math.round(u.utilisation * 1000) / 10}%` : '–');
-    for (const [tool, o] of [['ours', r.ours], ['ours*', r.oursBundled]] as const) {
-      if (o) out.push(line([r.name, tool, r.workspace.totalPages, o.exportSec, o.pagesPerSec, o.requests, o.minimum, o.ratio.toFixed(3), pct(o.utilisation), o.rateLimited, o.memory.peakRssMb]));
-    }
+    const o = r.ours;
+    if (o) out.push(line([r.name, 'ours', r.workspace.totalPages, o.exportSec, o.pagesPerSec, o.requests, o.minimum, o.ratio.toFixed(3), pct(o.utilisation), o.rateLimited, o.memory.peakRssMb]));
     if (r.baseline) {
       const b = r.baseline;
       out.push(line([r.name, 'baseline', b.pagesExported, b.wallSec, b.pagesPerSec, b.requests, b.minimum, b.ratio.toFixed(3), pct(b.utilisation), b.rateLimited, b.memory.peakRssMb]));
     }
   }
-  if (runs.some((r) => r.oursBundled)) out.push('ours* = the same worker precompiled with esbuild and run by plain node (no tsx in the process)');
   return out.join('\n');
 }
 
@@ -493,7 +482,7 @@ interface Verdict {
   pass: boolean | null;
 }
 
-function verdicts(runs: RunResult[], floors: Record<string, { rssMb: number }>): Verdict[] {
+function verdicts(runs: RunResult[], idle: { rssMb: number }): Verdict[] {
   const v: Verdict[] = [];
   const throttled = runs.find((r) => r.name === 'throttled')?.ours;
   if (throttled) {
@@ -513,18 +502,15 @@ function verdicts(runs: RunResult[], floors: Record<string, { rssMb: number }>):
     const growth = round(large.memory.peakRssMb - small.memory.peakRssMb, 1);
     v.push({ target: 'peak RSS grows < 20 MB from the small to the large export', measured: `${small.memory.peakRssMb} → ${large.memory.peakRssMb} MB (+${growth})`, pass: growth < 20 });
   }
-  for (const [variant, f] of Object.entries(floors)) {
-    v.push({ target: `worker RSS after start-up, nothing to do (${variant})`, measured: `${f.rssMb} MB`, pass: null });
-  }
+  v.push({ target: 'worker RSS after start-up, nothing to do', measured: `${idle.rssMb} MB`, pass: null });
   for (const r of runs) {
-    for (const o of [r.ours, r.oursBundled]) {
-      if (o && !r.twin.rateLimit) {
-        v.push({
-          target: `live V8 heap after full GC, max (${r.name}${o === r.oursBundled ? ', bundled' : ''})`,
-          measured: `${o.gc.maxLiveHeapMb} MB (heap before GC up to ${o.gc.maxHeapBeforeGcMb} MB; peak RSS ${o.memory.peakRssMb} MB)`,
-          pass: null,
-        });
-      }
+    const o = r.ours;
+    if (o && !r.twin.rateLimit) {
+      v.push({
+        target: `live V8 heap after full GC, max (${r.name})`,
+        measured: `${o.gc.maxLiveHeapMb} MB (heap before GC up to ${o.gc.maxHeapBeforeGcMb} MB; peak RSS ${o.memory.peakRssMb} MB)`,
+        pass: null,
+      });
     }
   }
   for (const r of runs) {
@@ -569,7 +555,6 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       runs: { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
-      'bundled-worker': { type: 'boolean', default: false },
       'worker-flags': { type: 'string' },
     },
   });
@@ -581,21 +566,19 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   const gitAtStart = gitState();
-  const bundled = values['bundled-worker'] ?? false;
   if (values['worker-flags']) WORKER_NODE_FLAGS.push(...values['worker-flags'].split(/\s+/).filter(Boolean));
   const whatIf = WORKER_NODE_FLAGS.length > 0;
-  if (bundled) await buildBundle();
-  const floors: Record<string, { rssMb: number; peakRssMb: number }> = { tsx: await idleFloor('tsx') };
-  if (bundled) floors.bundled = await idleFloor('bundled');
-  log(`idle worker RSS: ${Object.entries(floors).map(([k, f]) => `${k} ${f.rssMb} MB`).join(', ')}`);
+  await buildWorker();
+  const idle = await idleFloor();
+  log(`idle worker RSS: ${idle.rssMb} MB (node ${workerArgs().join(' ')})`);
   const runs: RunResult[] = [];
   for (const s of scenarios) {
-    runs.push(await runScenario(s, s.baseline && !values['no-baseline'], bundled));
+    runs.push(await runScenario(s, s.baseline && !values['no-baseline']));
     process.stderr.write(`\n${table(runs.slice(-1))}\n\n`);
   }
   const complete = !values.quick && !wanted && !values['no-baseline'] && !whatIf;
   const file = complete ? path.join(ROOT, 'bench', 'results.json') : path.join(OUT, `results-${values.quick ? 'quick' : 'partial'}.json`);
-  const checks = verdicts(runs, floors);
+  const checks = verdicts(runs, idle);
   const doc = {
     date: new Date().toISOString(),
     mode: values.quick ? 'quick' : complete ? 'full' : 'partial',
@@ -604,8 +587,8 @@ async function main(): Promise<void> {
     git: { atStart: gitAtStart, atEnd: gitState() },
     method: 'see bench/README.md',
     formats: FORMATS,
-    workerFlags: WORKER_NODE_FLAGS,
-    idleWorker: floors,
+    worker: `node ${workerArgs().join(' ')}`,
+    idleWorker: idle,
     verdicts: checks,
     runs,
   };

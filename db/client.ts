@@ -4,6 +4,7 @@ import { type Client, createClient } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import * as schema from './schema';
 import { type SerializeClientOptions, serializeClient } from './serialized-client';
+import { installStatementCache } from './statement-cache';
 
 export type DB = LibSQLDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<DB['transaction']>[0]>[0];
@@ -51,6 +52,7 @@ export function openDatabase(url: string, authToken?: string, options: OpenDatab
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   const slice = Math.max(1, Math.min(options.busyWaitSliceMs ?? BUSY_WAIT_SLICE_MS, busyTimeoutMs));
+  if (url.startsWith('file:')) installStatementCache();
   const raw = createClient({ url, authToken, timeout: slice, concurrency: 1 });
   const client = serializeClient(raw, {
     prepareConnection: url.startsWith('file:') ? (c) => applyConnectionPragmas(c, isLocalFile(url)) : undefined,

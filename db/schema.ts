@@ -104,7 +104,7 @@ export const exportFiles = sqliteTable(
     sha256: text().notNull(),
     sourceId: text().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.exportId, t.path] })],
+  (t) => [primaryKey({ columns: [t.exportId, t.path] }), index('export_files_source_idx').on(t.exportId, t.sourceId)],
 );
 
 /** Read model of what an export could not carry over (for report.json and the dashboard). */

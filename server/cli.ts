@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { desc, eq } from 'drizzle-orm';
 import { exports } from '@/db/schema';
 import { ConfigError, loadConfig } from './config';
+import { applyMemoryFlags } from './memory-flags';
 import { ensureConnection } from './connections/connections';
 import { createAppContext } from './context';
 import { DomainError } from './errors';
@@ -241,6 +242,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+applyMemoryFlags();
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

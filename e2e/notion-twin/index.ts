@@ -8,11 +8,14 @@ export {
   type FaultOptions,
   NOTION_VERSION,
   type RateLimit,
+  type RateLimitReason,
   startTwin,
+  type TokenBucketLimit,
   type Twin,
   type TwinFault,
   type TwinOptions,
   type TwinStats,
+  type WindowLimit,
 } from './server';
 export {
   DEFAULT_WORKSPACE_OPTIONS,

@@ -1,11 +1,12 @@
 /**
  * CLI: `npm run twin -- [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3]
  * [--blocks 12] [--large 1] [--unshared 0] [--linked 1] [--multi-source 1] [--mentions 30]
- * [--file-ttl 3600000] [--rate 3] [--burst 3] [--token secret_twin] [--latency 100-500]`.
+ * [--file-ttl 3600000] [--rate 3] [--burst 3] [--window-budget 150] [--window-seconds 60]
+ * [--workspace-budget 1000] [--workspace-seconds 60] [--token secret_twin] [--latency 100-500]`.
  * Every flag also reads an environment variable (TWIN_PORT, TWIN_SEED, …, TWIN_TOKEN, TWIN_LATENCY).
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_TOKEN, startTwin } from './server';
+import { DEFAULT_TOKEN, type RateLimit, startTwin, type WindowLimit } from './server';
 
 const FLAGS = {
   port: 'TWIN_PORT',
@@ -23,6 +24,10 @@ const FLAGS = {
   'file-ttl': 'TWIN_FILE_TTL',
   rate: 'TWIN_RATE',
   burst: 'TWIN_BURST',
+  'window-budget': 'TWIN_WINDOW_BUDGET',
+  'window-seconds': 'TWIN_WINDOW_SECONDS',
+  'workspace-budget': 'TWIN_WORKSPACE_BUDGET',
+  'workspace-seconds': 'TWIN_WORKSPACE_SECONDS',
   token: 'TWIN_TOKEN',
   latency: 'TWIN_LATENCY',
   host: 'TWIN_HOST',
@@ -43,7 +48,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: tsx e2e/notion-twin/main.ts [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3] [--blocks 12] [--large 1] [--unshared 0] [--linked 1] [--multi-source 1] [--mentions 30] [--file-ttl 3600000] [--rate 3] [--burst 3] [--token secret_twin]… [--latency 100-500] [--host 127.0.0.1]',
+    'usage: tsx e2e/notion-twin/main.ts [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3] [--blocks 12] [--large 1] [--unshared 0] [--linked 1] [--multi-source 1] [--mentions 30] [--file-ttl 3600000] [--rate 3] [--burst 3] [--window-budget 150] [--window-seconds 60] [--workspace-budget 1000] [--workspace-seconds 60] [--token secret_twin]… [--latency 100-500] [--host 127.0.0.1]',
   );
   process.exit(0);
 }
@@ -82,12 +87,38 @@ const tokenFlag = values.token;
 const tokens = Array.isArray(tokenFlag) && tokenFlag.length > 0 ? tokenFlag.filter((t): t is string => typeof t === 'string') : process.env.TWIN_TOKEN ? process.env.TWIN_TOKEN.split(',') : [DEFAULT_TOKEN];
 const rate = num('rate');
 
+/** A fixed-window limit from `--<prefix>-budget` (requests, ≥ 1) and `--<prefix>-seconds` (default 60). */
+function windowLimit(prefix: 'window' | 'workspace'): WindowLimit | null {
+  const budget = int(`${prefix}-budget`);
+  const seconds = num(`${prefix}-seconds`);
+  if (budget === undefined) {
+    if (seconds !== undefined) fail(`--${prefix}-seconds needs --${prefix}-budget`);
+    return null;
+  }
+  if (budget < 1) fail(`--${prefix}-budget must be ≥ 1, got ${budget}`);
+  return { windowMs: (seconds ?? 60) * 1000, budget };
+}
+
+const connectionWindow = windowLimit('window');
+const workspaceWindow = windowLimit('workspace');
+if (rate && connectionWindow) fail('--rate (token bucket) and --window-budget (fixed window) are alternatives; give one');
+const rateLimit: RateLimit | null = connectionWindow ?? (rate ? { requestsPerSecond: rate, burst: int('burst') } : null);
+
+function describeLimits(): string {
+  const parts: string[] = [];
+  if (rate) parts.push(`rate: ${rate}/s`);
+  if (connectionWindow) parts.push(`per token: ${connectionWindow.budget}/${connectionWindow.windowMs / 1000} s`);
+  if (workspaceWindow) parts.push(`workspace: ${workspaceWindow.budget}/${workspaceWindow.windowMs / 1000} s`);
+  return parts.map((p) => `, ${p}`).join('');
+}
+
 async function main(): Promise<void> {
 const twin = await startTwin({
   port: int('port') ?? 4100,
   host: raw('host'),
   tokens,
-  rateLimit: rate ? { requestsPerSecond: rate, burst: int('burst') } : null,
+  rateLimit,
+  workspaceRateLimit: workspaceWindow,
   latencyMs,
   fileUrlTtlMs: int('file-ttl'),
   workspace: {
@@ -107,7 +138,7 @@ const twin = await startTwin({
 
 const s = twin.workspace.summary();
 console.log(
-  `Notion twin listening on ${twin.url} (token: ${tokens.join(', ')}, pages: ${s.pages + s.rows}, databases: ${s.databases} (${s.dataSources} data sources, ${s.linkedDatabases} linked views), unshared: ${s.unshared}${rate ? `, rate: ${rate}/s` : ''}${latencyMs ? `, latency: ${latencyMs[0]}-${latencyMs[1]} ms` : ''})`,
+  `Notion twin listening on ${twin.url} (token: ${tokens.join(', ')}, pages: ${s.pages + s.rows}, databases: ${s.databases} (${s.dataSources} data sources, ${s.linkedDatabases} linked views), unshared: ${s.unshared}${describeLimits()}${latencyMs ? `, latency: ${latencyMs[0]}-${latencyMs[1]} ms` : ''})`,
 );
 
 const shutdown = (signal: string) => {

@@ -1,19 +1,25 @@
 /**
- * The Notion twin's HTTP server (plain node:http): auth, Notion-Version check, per-token rate
- * limiting, optional latency and fault injection, request counters, hosted files and a small
- * control API under `/__twin/`.
+ * The Notion twin's HTTP server (plain node:http): auth, Notion-Version check, per-token and
+ * workspace rate limiting, optional latency and fault injection, request counters, hosted files
+ * and a small control API under `/__twin/`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { customEmojiImage, s3Error, serveFile } from './files';
 import { type LinkedDatabaseError, matchRoute } from './handlers';
 import { compactId, dashedId, hashInts, Rng } from './ids';
-import { type Admission, type RateLimit, RateLimiter } from './rate-limiter';
+import { createLimiter, type Limiter, type RateLimit, type WindowLimit, WindowLimiter } from './rate-limiter';
 import type { RenderContext } from './render-context';
 import { apiError, type Reply } from './replies';
 import { Workspace, type WorkspaceOptions } from './workspace';
 
-export type { RateLimit } from './rate-limiter';
+export type { RateLimit, TokenBucketLimit, WindowLimit } from './rate-limiter';
+
+/**
+ * `additional_data.rate_limit_reason` of the twin's 429s. Notion documents the field but the stored
+ * copy of its docs lost the list of values, so these names are the twin's own.
+ */
+export type RateLimitReason = 'connection_limit' | 'workspace_limit';
 
 type RouteMatch = ReturnType<typeof matchRoute>;
 
@@ -49,8 +55,15 @@ export interface TwinOptions {
   workspace?: WorkspaceOptions | Workspace;
   /** Valid integration tokens. Default `['secret_twin']`. */
   tokens?: string[];
-  /** Per-token token bucket; null (default) = unlimited. */
+  /**
+   * Per-token (per-connection) limit: a token bucket `{ requestsPerSecond, burst? }` or a fixed window
+   * `{ windowMs, budget }`; 429 reason `connection_limit`. null (default) = unlimited.
+   */
   rateLimit?: RateLimit | null;
+  /** One fixed window shared by all tokens, like Notion's per-workspace limit; 429 reason `workspace_limit`. Default none. */
+  workspaceRateLimit?: WindowLimit | null;
+  /** Milliseconds clock the rate limits read (default `Date.now`), so tests can move time by hand. */
+  rateLimitClock?: () => number;
   /** Uniform random delay [min, max] ms before every API answer. Default none. */
   latencyMs?: [number, number] | null;
   /**
@@ -105,7 +118,10 @@ export interface Twin {
   tokens: readonly string[];
   stats(): TwinStats;
   resetStats(): void;
+  /** Replaces the per-token limit (its counters start afresh); null removes it. */
   setRateLimit(limit: RateLimit | null): void;
+  /** Replaces the workspace-wide limit (its counter starts afresh); null removes it. */
+  setWorkspaceRateLimit(limit: WindowLimit | null): void;
   setLatency(range: [number, number] | null): void;
   /** Queues a fault for the next matching request(s). */
   injectFault(fault: TwinFault, opts?: FaultOptions): void;
@@ -164,7 +180,9 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
   const fileNow = () => Date.now() + fileClockOffsetMs;
   const queryResultLimit = opts.queryResultLimit ?? 10_000;
   const host = opts.host ?? '127.0.0.1';
-  let limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit) : null;
+  let limiter = opts.rateLimit ? createLimiter(opts.rateLimit) : null;
+  let workspaceLimiter = opts.workspaceRateLimit ? new WindowLimiter(opts.workspaceRateLimit, 'workspaceRateLimit') : null;
+  const rateLimitNow = opts.rateLimitClock ?? Date.now;
   let latency = parseLatency(opts.latencyMs);
   const chaos = opts.chaos && opts.chaos.probability > 0 ? { ...opts.chaos, rng: new Rng(hashInts(opts.chaos.seed ?? ws.options.seed, 0xc4a05)) } : null;
   const faults: Array<{ fault: TwinFault; remaining: number; endpoint?: string }> = [];
@@ -217,6 +235,30 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     }
   };
 
+  /**
+   * Applies the token's and the workspace's limits: a request either spends from both or, refused,
+   * from neither. When both refuse, the answer names the one with the longer wait.
+   */
+  const admit = (token: string): Reply | null => {
+    const now = rateLimitNow();
+    const checks: Array<{ limiter: Limiter; key: string; reason: RateLimitReason }> = [];
+    if (limiter) checks.push({ limiter, key: token, reason: 'connection_limit' });
+    if (workspaceLimiter) checks.push({ limiter: workspaceLimiter, key: 'workspace', reason: 'workspace_limit' });
+    let worst: { retryAfterSeconds: number; reason: RateLimitReason } | null = null;
+    for (const c of checks) {
+      const a = c.limiter.check(c.key, now);
+      if (!a.ok && (!worst || a.retryAfterSeconds > worst.retryAfterSeconds)) worst = { retryAfterSeconds: a.retryAfterSeconds, reason: c.reason };
+    }
+    if (worst) {
+      return apiError(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', {
+        additional_data: { rate_limit_reason: worst.reason },
+        headers: { 'Retry-After': String(worst.retryAfterSeconds) },
+      });
+    }
+    for (const c of checks) c.limiter.spend(c.key, now);
+    return null;
+  };
+
   /** Decides the answer to an API request (everything except latency and writing). */
   const answer = async (req: IncomingMessage, url: URL, match: RouteMatch, bodyText: string): Promise<Reply> => {
     const endpoint = match.route ? match.route.name : 'unknown';
@@ -224,14 +266,8 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
     const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : '';
     if (!tokens.has(token)) return apiError(401, 'unauthorized', 'API token is invalid.');
 
-    if (limiter) {
-      const admission: Admission = limiter.take(token, Date.now());
-      if (!admission.ok) {
-        return apiError(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', {
-          headers: { 'Retry-After': String(admission.retryAfterSeconds) },
-        });
-      }
-    }
+    const refused = admit(token);
+    if (refused) return refused;
 
     const version = req.headers['notion-version'];
     if (version === undefined || version === '') {
@@ -347,6 +383,16 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       return;
     }
     const json = (status: number, value: object) => send(res, { type: 'json', status, body: value });
+    /** A limit the constructors refuse (RangeError) is the caller's mistake: 400, not 500. */
+    const applyLimit = (set: () => void) => {
+      try {
+        set();
+      } catch (err) {
+        if (err instanceof RangeError) return json(400, { error: err.message });
+        throw err;
+      }
+      return json(200, { ok: true });
+    };
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
       case 'GET /__twin/health':
@@ -366,10 +412,19 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
           databases: ws.allDatabases(),
           linkedDatabases: ws.linkedDatabases(),
         });
-      case 'POST /__twin/rate-limit':
-        if (body !== null && !(isRecord(body) && typeof body.requestsPerSecond === 'number')) return json(400, { error: 'expected {requestsPerSecond, burst?} or null' });
-        twin.setRateLimit(isRecord(body) ? { requestsPerSecond: Number(body.requestsPerSecond), burst: typeof body.burst === 'number' ? body.burst : undefined } : null);
-        return json(200, { ok: true });
+      case 'POST /__twin/rate-limit': {
+        let limit: RateLimit | null;
+        if (body === null) limit = null;
+        else if (isRecord(body) && typeof body.windowMs === 'number' && typeof body.budget === 'number') limit = { windowMs: body.windowMs, budget: body.budget };
+        else if (isRecord(body) && typeof body.requestsPerSecond === 'number') limit = { requestsPerSecond: body.requestsPerSecond, burst: typeof body.burst === 'number' ? body.burst : undefined };
+        else return json(400, { error: 'expected {requestsPerSecond, burst?}, {windowMs, budget} or null' });
+        return applyLimit(() => twin.setRateLimit(limit));
+      }
+      case 'POST /__twin/workspace-rate-limit': {
+        if (body !== null && !(isRecord(body) && typeof body.windowMs === 'number' && typeof body.budget === 'number')) return json(400, { error: 'expected {windowMs, budget} or null' });
+        const limit = isRecord(body) ? { windowMs: Number(body.windowMs), budget: Number(body.budget) } : null;
+        return applyLimit(() => twin.setWorkspaceRateLimit(limit));
+      }
       case 'POST /__twin/latency':
         if (body !== null && !(Array.isArray(body) && body.length === 2 && body.every((n) => typeof n === 'number'))) return json(400, { error: 'expected [min, max] or null' });
         twin.setLatency(Array.isArray(body) ? [Number(body[0]), Number(body[1])] : null);
@@ -449,7 +504,10 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
       stats = emptyStats();
     },
     setRateLimit: (limit) => {
-      limiter = limit ? new RateLimiter(limit) : null;
+      limiter = limit ? createLimiter(limit) : null;
+    },
+    setWorkspaceRateLimit: (limit) => {
+      workspaceLimiter = limit ? new WindowLimiter(limit, 'workspaceRateLimit') : null;
     },
     setLatency: (range) => {
       latency = parseLatency(range);

@@ -244,6 +244,117 @@ describe('notion twin over HTTP with the real SDK', () => {
     }
   });
 
+  it('window limit: a fixed budget per token per window, then 429 with the seconds until the window resets and the reason', async () => {
+    let now = 1_000_000; // the limits read this clock, so no assertion below depends on timing
+    const limited = await startTwin({ workspace: { pages: 3, databases: 0 }, tokens: ['a', 'b'], rateLimit: { windowMs: 1000, budget: 5 }, rateLimitClock: () => now });
+    try {
+      const get = (token: string) => fetch(`${limited.url}/v1/users/me`, { headers: { authorization: `Bearer ${token}`, 'Notion-Version': '2025-09-03' } });
+      const start = now;
+      for (let i = 0; i < 5; i++) {
+        expect((await get('a')).status).toBe(200);
+        now += 150; // any pace: spread out here, all at once below
+      }
+      const refused = await get('a');
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await refused.json()).toMatchObject({ object: 'error', status: 429, code: 'rate_limited', additional_data: { rate_limit_reason: 'connection_limit' } });
+      expect((await get('b')).status).toBe(200); // budgets are per token
+      now = start + 999;
+      expect((await get('a')).status).toBe(429);
+      now = start + 1000; // the window opened by the first request has closed
+      for (let i = 0; i < 5; i++) expect((await get('a')).status).toBe(200);
+      const sdk = new Client({ auth: 'a', baseUrl: limited.url, retry: false, logLevel: LogLevel.ERROR });
+      const err = await apiError(sdk.users.me({}));
+      expect(err.code).toBe('rate_limited');
+      expect(err.additional_data).toEqual({ rate_limit_reason: 'connection_limit' });
+      expect(limited.stats().rateLimited).toBe(3);
+
+      // Retry-After counts whole seconds up to the end of the window: ≤ 60 for a minute's window.
+      limited.setRateLimit({ windowMs: 60_000, budget: 1 });
+      const opened = now;
+      expect((await get('a')).status).toBe(200);
+      now = opened + 100;
+      expect((await get('a')).headers.get('retry-after')).toBe('60');
+      now = opened + 59_050;
+      expect((await get('a')).headers.get('retry-after')).toBe('1');
+
+      // Switching back to the token bucket at run time.
+      limited.setRateLimit({ requestsPerSecond: 1, burst: 1 });
+      expect((await get('a')).status).toBe(200);
+      expect((await get('a')).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('workspace limit: one window shared by all tokens, with Retry-After beyond a minute', async () => {
+    let now = 5_000_000;
+    const limited = await startTwin({
+      workspace: { pages: 3, databases: 0 },
+      tokens: ['a', 'b'],
+      rateLimit: { windowMs: 60_000, budget: 2 },
+      workspaceRateLimit: { windowMs: 120_000, budget: 3 },
+      rateLimitClock: () => now,
+    });
+    try {
+      const get = (token: string) => fetch(`${limited.url}/v1/users/me`, { headers: { authorization: `Bearer ${token}`, 'Notion-Version': '2025-09-03' } });
+      const reason = async (res: Response) => ((await res.json()) as { additional_data?: { rate_limit_reason?: string } }).additional_data?.rate_limit_reason;
+      const start = now;
+      expect((await get('a')).status).toBe(200);
+      expect((await get('a')).status).toBe(200);
+      const byToken = await get('a'); // refused by its token's budget, so it spends nothing of the workspace's
+      expect([byToken.status, byToken.headers.get('retry-after'), await reason(byToken)]).toEqual([429, '60', 'connection_limit']);
+      expect((await get('b')).status).toBe(200); // the workspace's third request
+      const byWorkspace = await get('b'); // b is within its own budget
+      expect([byWorkspace.status, byWorkspace.headers.get('retry-after'), await reason(byWorkspace)]).toEqual([429, '120', 'workspace_limit']);
+      const both = await get('a'); // both limits refuse: the answer names the longer wait
+      expect([both.status, both.headers.get('retry-after'), await reason(both)]).toEqual([429, '120', 'workspace_limit']);
+      now = start + 60_000; // a's window has reset, the workspace's has not
+      const stillWorkspace = await get('a');
+      expect([stillWorkspace.status, stillWorkspace.headers.get('retry-after'), await reason(stillWorkspace)]).toEqual([429, '60', 'workspace_limit']);
+      now = start + 120_000;
+      expect((await get('a')).status).toBe(200);
+      expect(limited.stats().rateLimited).toBe(4);
+
+      // The control API changes both at run time.
+      const control = (path: string, body: unknown) => fetch(`${limited.url}/__twin/${path}`, { method: 'POST', body: JSON.stringify(body) });
+      expect((await control('workspace-rate-limit', null)).status).toBe(200);
+      expect((await control('rate-limit', { windowMs: 60_000, budget: 1 })).status).toBe(200);
+      expect((await get('b')).status).toBe(200);
+      expect((await get('b')).status).toBe(429);
+      expect((await control('workspace-rate-limit', { windowMs: 60_000, budget: 1 })).status).toBe(200);
+      expect((await control('rate-limit', null)).status).toBe(200);
+      expect((await get('b')).status).toBe(200);
+      expect(await reason(await get('a'))).toBe('workspace_limit');
+      expect((await control('rate-limit', { windowMs: 0, budget: 1 })).status).toBe(400);
+      expect((await control('workspace-rate-limit', { windowMs: 1000, budget: 0.5 })).status).toBe(400);
+      expect((await control('workspace-rate-limit', { requestsPerSecond: 3 })).status).toBe(400);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('window limit on the real clock: after a 429, waiting one window lets requests through again', async () => {
+    const windowMs = 300;
+    const limited = await startTwin({ workspace: { pages: 3, databases: 0 }, tokens: ['a'], rateLimit: { windowMs, budget: 1 } });
+    try {
+      const get = () => fetch(`${limited.url}/v1/users/me`, { headers: { authorization: 'Bearer a', 'Notion-Version': '2025-09-03' } });
+      // One request per window: the second normally lands in the first's window, but a slow machine may
+      // need a few tries. Whatever the timing, a 429 means the window closes within windowMs from now.
+      let refused: Response | null = null;
+      for (let i = 0; i < 10 && !refused; i++) {
+        const res = await get();
+        if (res.status === 429) refused = res;
+        else expect(res.status).toBe(200);
+      }
+      expect(refused?.headers.get('retry-after')).toBe('1');
+      await new Promise((resolve) => setTimeout(resolve, windowMs + 50));
+      expect((await get()).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('walks to every shared page exactly once from the search roots, and every hosted file is listed by allAttachments', async () => {
     const found = new Map<string, number>();
     const refused: string[] = [];
@@ -340,6 +451,10 @@ describe('notion twin over HTTP with the real SDK', () => {
     twin.injectFault({ kind: 'error', status: 503 }, { endpoint: 'pages.retrieve' });
     expect((await apiError(notion.pages.retrieve({ page_id: page.id }))).code).toBe('service_unavailable');
     expect(isFullPage(await notion.pages.retrieve({ page_id: page.id }))).toBe(true);
+    twin.injectFault({ kind: 'error', status: 529, retryAfterSeconds: 7 });
+    const overload = await apiError(notion.users.me({}));
+    const overloadRetryAfter = overload.headers instanceof Headers ? overload.headers.get('retry-after') : null; // typed unknown by the SDK
+    expect([overload.status, overload.code, overloadRetryAfter]).toEqual([529, 'service_overload', '7']);
     twin.injectFault({ kind: 'html', status: 502 });
     const html = await notion.users.me({}).catch((e: unknown) => e);
     expect(UnknownHTTPResponseError.isUnknownHTTPResponseError(html)).toBe(true);

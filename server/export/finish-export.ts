@@ -8,7 +8,7 @@ import { writeFileAtomic } from './atomic-write';
 import type { ExportFormat } from './export';
 import { lookupItems } from './item-lookup';
 import { relativeLink } from './layout';
-import { buildManifest, writeManifest } from './manifest';
+import { writeManifest } from './manifest';
 import { resolvePlaceholders } from './page-links';
 import { buildReport } from './report';
 import type { WrittenFile } from './types';
@@ -79,23 +79,24 @@ export async function writeReportAndManifest(
     beforeRename: fence,
   });
   await recordReport({ path: REPORT_FILE, ...written, sourceId: exportId });
-  const files: WrittenFile[] = [];
-  let after = '';
-  for (;;) {
-    const page = await db
-      .select({ path: exportFiles.path, bytes: exportFiles.bytes, sha256: exportFiles.sha256, sourceId: exportFiles.sourceId })
-      .from(exportFiles)
-      .where(and(eq(exportFiles.exportId, exportId), gt(exportFiles.path, after)))
-      .orderBy(asc(exportFiles.path))
-      .limit(2000);
-    if (page.length === 0) break;
-    files.push(...page);
-    after = page[page.length - 1]!.path;
+  async function* pages(): AsyncGenerator<WrittenFile[]> {
+    let after = '';
+    for (;;) {
+      const page = await db
+        .select({ path: exportFiles.path, bytes: exportFiles.bytes, sha256: exportFiles.sha256, sourceId: exportFiles.sourceId })
+        .from(exportFiles)
+        .where(and(eq(exportFiles.exportId, exportId), gt(exportFiles.path, after)))
+        .orderBy(asc(exportFiles.path))
+        .limit(1000);
+      if (page.length === 0) return;
+      yield page;
+      after = page[page.length - 1]!.path;
+    }
   }
   failpoint('before-manifest');
-  await writeManifest(root, buildManifest({ exportId, files, createdAt: new Date().toISOString() }), { beforeRename: fence });
+  const manifest = await writeManifest(root, { exportId, createdAt: new Date().toISOString() }, pages(), { beforeRename: fence });
   failpoint('after-manifest');
-  return { files: files.length, bytes: files.reduce((n, f) => n + f.bytes, 0) };
+  return { files: manifest.files, bytes: manifest.fileBytes };
 }
 
 export const docFormats = (formats: readonly ExportFormat[]) => formats.filter((f) => f === 'markdown' || f === 'html');

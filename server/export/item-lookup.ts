@@ -1,7 +1,7 @@
 import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import { and, eq, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
 import type { DB } from '@/db/client';
-import { exportIssues, exportItems, exportPageObjects } from '@/db/schema';
+import { exportItems, exportPageObjects } from '@/db/schema';
 import type { KnownItem } from './item-exporter';
 import { normalizeId } from './notion-text';
 
@@ -17,26 +17,13 @@ export async function lookupItems(db: DB, exportId: string, ids: readonly string
         status: exportItems.status,
         dir: exportItems.dir,
         stem: exportItems.stem,
+        // A linked database is "done" but has no files of its own: links to it go to Notion.
+        linked: sql<number>`exists (select 1 from export_issues i where i.export_id = "export_items"."export_id" and i.item_id = "export_items"."item_id" and i.kind = 'linked_database')`,
       })
       .from(exportItems)
       .where(and(eq(exportItems.exportId, exportId), inArray(exportItems.itemId, ids.slice(i, i + 500))));
-    // A linked database is "done" but has no files of its own: links to it go to Notion.
-    const skipped = new Set(
-      (
-        await db
-          .select({ id: exportIssues.itemId })
-          .from(exportIssues)
-          .where(
-            and(
-              eq(exportIssues.exportId, exportId),
-              eq(exportIssues.kind, 'linked_database'),
-              inArray(exportIssues.itemId, ids.slice(i, i + 500)),
-            ),
-          )
-      ).map((r) => r.id),
-    );
     for (const r of rows) {
-      const status = skipped.has(r.id) ? 'failed' : r.status;
+      const status = r.linked ? 'failed' : r.status;
       out.set(r.id, { title: r.title, kind: r.kind, status, dir: r.dir, stem: r.stem });
     }
   }

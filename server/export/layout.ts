@@ -25,13 +25,15 @@ const RESERVED_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0
 const STEM_PARTS = /^(.*?)((?: \(\d+\))?(?: [0-9a-f]{32})?)$/;
 
 const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Created on first use: the grapheme data costs memory and few titles need cutting. */
+let segmenter: Intl.Segmenter | undefined;
 
 /** Cuts `text` at a grapheme boundary so that `measure` of the result stays within `max`. */
 function truncateBy(text: string, max: number, measure: (segment: string) => number): string {
   if (measure(text) <= max) return text;
   let out = '';
   let used = 0;
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   for (const { segment } of segmenter.segment(text)) {
     const size = measure(segment);
     if (used + size > max) break;

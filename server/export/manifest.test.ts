@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from './atomic-write';
-import { buildManifest, hashFile, MANIFEST_FILE, readManifest, verifyManifest, writeManifest } from './manifest';
+import { hashFile, MANIFEST_FILE, readManifest, verifyManifest, writeManifest } from './manifest';
 import type { WrittenFile } from './types';
 
 const sha = (data: string) => createHash('sha256').update(data).digest('hex');
@@ -24,35 +24,46 @@ async function put(rel: string, data: string, sourceId = 'src'): Promise<Written
   return { path: rel, bytes, sha256, sourceId };
 }
 
-describe('buildManifest', () => {
-  it('lists every file once, sorted by path, with only the manifest fields', () => {
-    const files = [
-      { path: 'b/z.md', bytes: 1, sha256: sha('z'), sourceId: 'p2', exportId: 'ignored' },
+const sorted = (files: WrittenFile[]) => [...files].sort((x, y) => Buffer.compare(Buffer.from(x.path), Buffer.from(y.path)));
+
+describe('writeManifest', () => {
+  it('streams pages of entries into the same text as JSON.stringify(manifest, null, 2)', async () => {
+    const files = sorted([
+      { path: 'b/z.md', bytes: 1, sha256: sha('z'), sourceId: 'p2' },
       { path: 'a.md', bytes: 2, sha256: sha('a'), sourceId: 'p1' },
-      { path: 'b/z.md', bytes: 3, sha256: sha('z2'), sourceId: 'p2' },
       { path: 'B.md', bytes: 4, sha256: sha('B'), sourceId: 'p3' },
-    ];
-    const manifest = buildManifest({ exportId: 'exp-1', files, createdAt: '2026-01-01T00:00:00.000Z' });
-    expect(manifest).toEqual({
-      version: 1,
-      exportId: 'exp-1',
-      createdAt: '2026-01-01T00:00:00.000Z',
-      files: [
-        { path: 'B.md', bytes: 4, sha256: sha('B'), sourceId: 'p3' },
-        { path: 'a.md', bytes: 2, sha256: sha('a'), sourceId: 'p1' },
-        { path: 'b/z.md', bytes: 3, sha256: sha('z2'), sourceId: 'p2' },
-      ],
-    });
+      { path: 'é.md', bytes: 5, sha256: sha('e'), sourceId: 'p4' },
+      { path: '😀.md', bytes: 6, sha256: sha('s'), sourceId: 'p5' },
+      { path: '\uffff.md', bytes: 7, sha256: sha('f'), sourceId: 'p6' },
+    ]);
+    const extra = { ...files[0]!, exportId: 'ignored' } as WrittenFile;
+    async function* pages() {
+      yield [extra, files[1]!];
+      yield [];
+      yield files.slice(2);
+    }
+    const result = await writeManifest(root, { exportId: 'exp-1', createdAt: '2026-01-01T00:00:00.000Z' }, pages());
+    const text = await readFile(path.join(root, MANIFEST_FILE), 'utf8');
+    const manifest = { version: 1, exportId: 'exp-1', createdAt: '2026-01-01T00:00:00.000Z', files };
+    expect(text).toBe(`${JSON.stringify(manifest, null, 2)}\n`);
+    expect(result).toEqual({ bytes: Buffer.byteLength(text), sha256: sha(text), files: 6, fileBytes: 25 });
   });
 
-  it('refuses paths that leave the export, and the manifest itself', () => {
+  it('writes an empty list the way JSON.stringify does', async () => {
+    await writeManifest(root, { exportId: 'e', createdAt: 'now' }, []);
+    const text = await readFile(path.join(root, MANIFEST_FILE), 'utf8');
+    expect(text).toBe(`${JSON.stringify({ version: 1, exportId: 'e', createdAt: 'now', files: [] }, null, 2)}\n`);
+  });
+
+  it('refuses paths that leave the export, the manifest itself, duplicates and disorder, and writes nothing then', async () => {
     const entry = { bytes: 0, sha256: sha(''), sourceId: 'x' };
     for (const bad of ['../x.md', '/abs.md', 'a\\b.md', '']) {
-      expect(() => buildManifest({ exportId: 'e', createdAt: 'now', files: [{ ...entry, path: bad }] })).toThrow();
+      await expect(writeManifest(root, { exportId: 'e', createdAt: 'now' }, [[{ ...entry, path: bad }]])).rejects.toThrow();
     }
-    expect(() => buildManifest({ exportId: 'e', createdAt: 'now', files: [{ ...entry, path: MANIFEST_FILE }] })).toThrow(
-      /cannot list itself/,
-    );
+    await expect(writeManifest(root, { exportId: 'e', createdAt: 'now' }, [[{ ...entry, path: MANIFEST_FILE }]])).rejects.toThrow(/cannot list itself/);
+    await expect(writeManifest(root, { exportId: 'e', createdAt: 'now' }, [[{ ...entry, path: 'b.md' }], [{ ...entry, path: 'a.md' }]])).rejects.toThrow(/out of order: a.md after b.md/);
+    await expect(writeManifest(root, { exportId: 'e', createdAt: 'now' }, [[{ ...entry, path: 'a.md' }, { ...entry, path: 'a.md' }]])).rejects.toThrow(/out of order/);
+    expect(await readdir(root)).toEqual([]);
   });
 });
 
@@ -63,10 +74,10 @@ describe('writeManifest / verifyManifest', () => {
       await put('Home 393abc1eedcd81f5ae94ec2d55fe98ed/Child é.md', '# Child\n', 'child'),
       await put('empty.json', '', 'e'),
     ];
-    const manifest = buildManifest({ exportId: 'exp', files, createdAt: '2026-01-01T00:00:00Z' });
-    const written = await writeManifest(root, manifest);
+    const manifest = { version: 1, exportId: 'exp', createdAt: '2026-01-01T00:00:00Z', files: sorted(files) };
+    const written = await writeManifest(root, manifest, [manifest.files]);
     const text = await readFile(path.join(root, MANIFEST_FILE), 'utf8');
-    expect(written).toEqual({ bytes: Buffer.byteLength(text), sha256: sha(text) });
+    expect(written).toMatchObject({ bytes: Buffer.byteLength(text), sha256: sha(text), files: 3 });
     expect(text.endsWith('}\n')).toBe(true);
     expect(JSON.parse(text)).toEqual(manifest);
     expect(await readManifest(root)).toEqual(manifest);
@@ -81,7 +92,7 @@ describe('writeManifest / verifyManifest', () => {
       await put('d.md', 'delta'),
       await put('e.md', 'echo'),
     ];
-    await writeManifest(root, buildManifest({ exportId: 'exp', files, createdAt: 'now' }));
+    await writeManifest(root, { exportId: 'exp', createdAt: 'now' }, [sorted(files)]);
     await rm(path.join(root, 'a.md'));
     await writeFile(path.join(root, 'dir', 'b.md'), 'BRAVO'); // same size, other content
     await writeFile(path.join(root, 'dir', 'c.md'), 'charlie!'); // other size
@@ -106,7 +117,7 @@ describe('writeManifest / verifyManifest', () => {
 
   it('propagates unexpected file system errors', async () => {
     const file = await put('a.md', 'alpha');
-    await writeManifest(root, buildManifest({ exportId: 'e', files: [file], createdAt: 'now' }));
+    await writeManifest(root, { exportId: 'e', createdAt: 'now' }, [[file]]);
     const long = { ...file, path: `${'x'.repeat(300)}.md` };
     await writeFile(
       path.join(root, MANIFEST_FILE),

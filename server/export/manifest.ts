@@ -4,8 +4,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { type AtomicWriteResult, writeFileAtomic } from './atomic-write';
+import type { AtomicWriteResult } from './atomic-write';
 import { fromPosixRelative, toPosixRelative } from './layout';
+import { StreamedFile } from './streamed-file';
 import type { WrittenFile } from './types';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -34,34 +35,52 @@ export interface ManifestCheck {
   extra: string[];
 }
 
-const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-
-/**
- * The manifest for an export: every file once (a later entry for the same path wins, as after a
- * re-run), sorted by path. Throws on paths that could point outside the export.
- */
-export function buildManifest(input: { exportId: string; files: readonly WrittenFile[]; createdAt: string }): Manifest {
-  const unique = new Map<string, WrittenFile>();
-  for (const file of input.files) {
-    fromPosixRelative('/', file.path); // validates: relative, forward slashes, no '..'
-    if (file.path === MANIFEST_FILE) throw new Error(`${MANIFEST_FILE} cannot list itself`);
-    unique.set(file.path, { path: file.path, bytes: file.bytes, sha256: file.sha256, sourceId: file.sourceId });
-  }
-  return {
-    version: 1,
-    exportId: input.exportId,
-    createdAt: input.createdAt,
-    files: [...unique.values()].sort(byPath),
-  };
+/** An entry as `JSON.stringify(manifest, null, 2)` lays it out inside `files`. */
+function entryText(file: WrittenFile): string {
+  const entry = { path: file.path, bytes: file.bytes, sha256: file.sha256, sourceId: file.sourceId };
+  return JSON.stringify(entry, null, 2).replace(/^/gm, '    ');
 }
 
-/** Writes `manifest.json` at the export root (atomically; write it last). */
-export function writeManifest(
+/**
+ * Writes `manifest.json` at the export root (atomically; write it last) without holding the file
+ * list in memory: `files` comes in pages, sorted by path (in UTF-8 byte order, as SQLite sorts),
+ * each path once; the text is the same as `JSON.stringify(manifest, null, 2)`. Throws on paths
+ * out of order or that could point outside the export (nothing is written then).
+ */
+export async function writeManifest(
   root: string,
-  manifest: Manifest,
+  header: { exportId: string; createdAt: string },
+  files: AsyncIterable<readonly WrittenFile[]> | Iterable<readonly WrittenFile[]>,
   options: { beforeRename?: () => Promise<void> } = {},
-): Promise<AtomicWriteResult> {
-  return writeFileAtomic(path.join(root, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, options);
+): Promise<AtomicWriteResult & { files: number; fileBytes: number }> {
+  const out = new StreamedFile(path.join(root, MANIFEST_FILE));
+  const head = JSON.stringify({ version: 1, exportId: header.exportId, createdAt: header.createdAt }, null, 2).slice(0, -2);
+  let count = 0;
+  let fileBytes = 0;
+  let previous: Buffer | undefined;
+  try {
+    await out.write(`${head},\n  "files": [`);
+    for await (const page of files) {
+      const chunk: string[] = [];
+      for (const file of page) {
+        fromPosixRelative('/', file.path); // validates: relative, forward slashes, no '..'
+        if (file.path === MANIFEST_FILE) throw new Error(`${MANIFEST_FILE} cannot list itself`);
+        const key = Buffer.from(file.path, 'utf8');
+        if (previous && Buffer.compare(previous, key) >= 0) throw new Error(`Manifest entries out of order: ${file.path} after ${previous.toString('utf8')}`);
+        previous = key;
+        chunk.push(`${count === 0 ? '' : ','}\n${entryText(file)}`);
+        count++;
+        fileBytes += file.bytes;
+      }
+      if (chunk.length > 0) await out.write(chunk.join(''));
+    }
+    await out.write(count === 0 ? ']\n}\n' : '\n  ]\n}\n');
+    const written = await out.finish(options.beforeRename);
+    return { ...written, files: count, fileBytes };
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
 }
 
 export async function readManifest(root: string): Promise<Manifest> {

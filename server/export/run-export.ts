@@ -2,7 +2,7 @@ import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
 import { exportItems, exports } from '@/db/schema';
 import type { Tx } from '@/db/client';
 import { connectionSecrets } from '@/server/connections/connections';
-import { assertLease, LeaseLostError } from '@/server/runner/job-queue';
+import { assertLease, LeaseLostError, leaseFence } from '@/server/runner/job-queue';
 import { readSettings } from '@/server/settings';
 import { failpoint } from '@/server/failpoints';
 import type { AppContext } from '@/server/context';
@@ -99,7 +99,9 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
   if (!row || (row.status !== 'queued' && row.status !== 'running')) return 'skipped';
   const meta = { runner: runOptions.runner, attempt: runOptions.attempt };
   const claim = { exportId, attempt: runOptions.attempt, owner: runOptions.runner };
-  const guard = (tx: Tx) => assertLease(tx, claim);
+  const guard = async (tx: Tx) => {
+    await assertLease(tx, claim);
+  };
   await handle(
     ctx.store,
     exportId,
@@ -155,7 +157,7 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       }),
       lookup: (ids) => lookupItems(db, exportId, ids),
       stemsIn: (dir, except) => stemsInDir(db, exportId, dir, except),
-      fence: () => assertLease(db, claim),
+      fence: leaseFence(db, claim),
       pages: pageObjectStore(db, exportId),
       synced: new BoundedCache(500),
       dataSources: new BoundedCache(200),

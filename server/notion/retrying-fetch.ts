@@ -1,6 +1,7 @@
 import { RequestTimeoutError } from '@notionhq/client';
 import { ATTEMPTS_HEADER, classifyHttpStatus, findNetworkCause, isUnfixableFetchError, parseRetryAfter } from './errors';
 import type { BreakerPermit } from './circuit-breaker';
+import { linkSignals } from './linked-signal';
 import type { RateLimiter } from './rate-limiter';
 
 /** The subset of `fetch` the Notion SDK uses (it always passes a string URL). */
@@ -84,12 +85,6 @@ function isTransientNetworkError(error: unknown): boolean {
   return code !== undefined && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code);
 }
 
-/** The caller's signal and the gateway's, as one (undefined when neither is set). */
-function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (!a || !b) return a ?? b;
-  return AbortSignal.any([a, b]);
-}
-
 /** A copy of a (buffered) answer carrying the attempt count for the error message. */
 function withAttempts(response: Response, attempts: number): Response {
   const headers = new Headers(response.headers);
@@ -146,9 +141,9 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
   } = options;
 
   async function attempt(url: string, init: RequestInit): Promise<AttemptOutcome> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('attempt timed out', 'TimeoutError')), timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException('attempt timed out', 'TimeoutError')), timeoutMs);
+    const { signal, dispose } = linkSignals(init.signal, timeout.signal);
     try {
       const response = await fetchImpl(url, { ...init, signal });
       const contentType = response.headers.get('content-type') ?? '';
@@ -164,10 +159,11 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
         ? { kind: 'response', response: buffered }
         : { kind: 'response', response: buffered, bodyText: new TextDecoder().decode(body) };
     } catch (error) {
-      const timedOut = controller.signal.aborted && !init.signal?.aborted;
+      const timedOut = timeout.signal.aborted && !init.signal?.aborted;
       return { kind: 'error', error, timedOut };
     } finally {
       clearTimeout(timer);
+      dispose();
     }
   }
 
@@ -193,10 +189,22 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
   }
 
   return async function retryingFetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const method = (init.method ?? 'GET').toUpperCase();
+    if (!init.signal || !options.signal) {
+      const signal = init.signal ?? options.signal;
+      return send(url, signal === init.signal ? init : { ...init, signal }, signal);
+    }
+    // The caller's signal and the gateway's, as one, detached once the request is over.
+    const linked = linkSignals(init.signal, options.signal);
+    try {
+      return await send(url, { ...init, signal: linked.signal }, linked.signal);
+    } finally {
+      linked.dispose();
+    }
+  };
+
+  async function send(url: string, requestInit: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
+    const method = (requestInit.method ?? 'GET').toUpperCase();
     const idempotent = isReadRequest(method, url);
-    const signal = combineSignals(init.signal ?? undefined, options.signal);
-    const requestInit: RequestInit = signal === init.signal ? init : { ...init, signal };
     let failures = 0;
     let attempts = 0;
     let rateLimitRetries = 0;
@@ -261,5 +269,5 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
       await sleep(delay);
       if (signal?.aborted) throw signal.reason;
     }
-  };
+  }
 }

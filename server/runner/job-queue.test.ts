@@ -2,7 +2,7 @@ import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/export';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { handle } from '@/server/export/handle';
-import { claimNext, holdsLease, releaseLease, renewLease } from './job-queue';
+import { claimNext, holdsLease, LeaseLostError, leaseFence, releaseLease, renewLease } from './job-queue';
 
 let ctx: TestContext;
 beforeEach(async () => {
@@ -79,5 +79,33 @@ describe('job queue', () => {
     await request('e1');
     await handle(ctx.store, 'e1', { type: 'CancelExport', data: { reason: 'test' } });
     expect(await claimNext(ctx.database.db, { owner: 'A', leaseMs: 1000, now: Date.now() + 10 })).toBeUndefined();
+  });
+
+  it('lets file writes share a lease check for a short while, and notices a lost lease after it', async () => {
+    await request('e1');
+    const t0 = Date.now() + 10;
+    const claim = (await claimNext(ctx.database.db, { owner: 'A', leaseMs: 10_000, now: t0 }))!;
+    let now = t0 + 100;
+    const fence = leaseFence(ctx.database.db, claim, { maxAgeMs: 250, now: () => now });
+    await Promise.all([fence(), fence(), fence()]);
+    // Paused from the dashboard: the job is no longer running.
+    await ctx.database.client.execute({ sql: "update export_jobs set status = 'queued' where export_id = 'e1'" });
+    now += 200;
+    await fence(); // the check of 200 ms ago stands
+    now += 100;
+    await expect(fence()).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(fence()).rejects.toBeInstanceOf(LeaseLostError); // a failed check is never reused
+  });
+
+  it('checks again when the lease it saw is about to expire', async () => {
+    await request('e1');
+    const t0 = Date.now() + 10;
+    const claim = (await claimNext(ctx.database.db, { owner: 'A', leaseMs: 1000, now: t0 }))!;
+    let now = t0 + 700;
+    const fence = leaseFence(ctx.database.db, claim, { maxAgeMs: 250, now: () => now });
+    await fence();
+    now += 100; // 200 ms of lease left: less than maxAgeMs
+    await ctx.database.client.execute({ sql: "update export_jobs set lease_owner = 'B' where export_id = 'e1'" });
+    await expect(fence()).rejects.toBeInstanceOf(LeaseLostError);
   });
 });

@@ -95,7 +95,8 @@ export class LeaseLostError extends Error {
 }
 
 /** Throws LeaseLostError unless `claim` still holds its export (for use inside a transaction). */
-export async function assertLease(db: DbOrTx, claim: Pick<Claim, 'exportId' | 'attempt' | 'owner'>, now = Date.now()) {
+/** Throws LeaseLostError unless `claim` still holds a live lease; returns when that lease expires. */
+export async function assertLease(db: DbOrTx, claim: Pick<Claim, 'exportId' | 'attempt' | 'owner'>, now = Date.now()): Promise<number> {
   const [row] = await db
     .select({ expires: exportJobs.leaseExpiresAt })
     .from(exportJobs)
@@ -108,6 +109,38 @@ export async function assertLease(db: DbOrTx, claim: Pick<Claim, 'exportId' | 'a
       ),
     );
   if (!row || (row.expires ?? 0) < now) throw new LeaseLostError(claim.exportId);
+  return row.expires ?? 0;
+}
+
+/**
+ * The lease check run right before a file becomes visible, shared by the writes of a short
+ * while: a check that passed less than `maxAgeMs` ago stands, as long as the lease it saw runs
+ * for more than `maxAgeMs` yet (a lease is only lost by expiring, or by a pause or cancel from
+ * the dashboard, which this notices within `maxAgeMs`). Concurrent writes wait for one query.
+ * Appends keep their own check inside their transaction.
+ */
+export function leaseFence(
+  db: DB,
+  claim: Pick<Claim, 'exportId' | 'attempt' | 'owner'>,
+  options: { maxAgeMs?: number; now?: () => number } = {},
+): () => Promise<void> {
+  const { maxAgeMs = 250, now = Date.now } = options;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  let expires = 0;
+  let pending: Promise<void> | undefined;
+  return async () => {
+    const at = now();
+    if (at - checkedAt < maxAgeMs && expires - at > maxAgeMs) return;
+    pending ??= assertLease(db, claim, at)
+      .then((until) => {
+        checkedAt = at;
+        expires = until;
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    await pending;
+  };
 }
 
 export async function holdsLease(db: DB, claim: Claim, now = Date.now()): Promise<boolean> {

@@ -1,0 +1,1 @@
+CREATE INDEX `export_files_source_idx` ON `export_files` (`export_id`,`source_id`);
