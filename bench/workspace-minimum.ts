@@ -65,8 +65,20 @@ export interface WorkspaceMinimum {
     syncedReferencesSkipped: number;
     /** Properties (or rollups) that need their own calls. */
     truncatedProperties: number;
+    /** Blocks the page-markdown endpoint leaves out as `<unknown>` (bookmark, embed, link_preview). */
+    unknownToMarkdown: number;
   };
+  /**
+   * The same export, Markdown only, if page bodies came from `GET /v1/pages/{id}/markdown`: one
+   * call per page instead of its listings, plus one `blocks.retrieve` per block that endpoint
+   * leaves out; search, data sources and property items as above (titles and properties are not
+   * in its output). Not exported that way (see bench/README.md); measured to decide.
+   */
+  markdownEndpoint: { total: number; pageMarkdown: number; unknownBlocks: number; savedVsListings: number };
 }
+
+/** Block types the page-markdown endpoint renders as `<unknown>` (NOTION-API.md §6). */
+const UNKNOWN_TO_MARKDOWN = new Set(['bookmark', 'embed', 'link_preview']);
 
 const calls = (items: number, atLeastOne = false) => Math.max(atLeastOne ? 1 : 0, Math.ceil(items / PAGE_SIZE));
 
@@ -76,6 +88,7 @@ function nestedListings(ws: Workspace, page: PageSpec, body: PageBody, counts: W
   const visit = (p: PageSpec, b: PageBody, idx: number): void => {
     counts.blocks++;
     const node = b.nodes[idx];
+    if (UNKNOWN_TO_MARKDOWN.has(node.type)) counts.unknownToMarkdown++;
     if (node.type === 'child_page' || node.type === 'child_database') return;
     const list = childrenOf(ws, p, b, idx);
     if (list.items.length === 0) return;
@@ -138,6 +151,7 @@ export function workspaceMinimum(ws: Workspace): WorkspaceMinimum {
     containers: 0,
     syncedReferencesSkipped: 0,
     truncatedProperties: 0,
+    unknownToMarkdown: 0,
   };
   const b: WorkspaceMinimum['breakdown'] = {
     search: calls(ws.searchItems().length, true),
@@ -175,7 +189,10 @@ export function workspaceMinimum(ws: Workspace): WorkspaceMinimum {
     'dataSources.query': b.dataSourceQueries,
     'pages.properties.retrieve': b.propertyItems + b.rollupItems,
   };
-  return { total, breakdown: b, byEndpoint, counts };
+  const pageMarkdown = counts.pages;
+  const markdownTotal = total - b.pageListings - b.nestedListings + pageMarkdown + counts.unknownToMarkdown;
+  const markdownEndpoint = { total: markdownTotal, pageMarkdown, unknownBlocks: counts.unknownToMarkdown, savedVsListings: total - markdownTotal };
+  return { total, breakdown: b, byEndpoint, counts, markdownEndpoint };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

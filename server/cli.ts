@@ -1,9 +1,10 @@
+// First: V8 settings that must be in place before the rest of the program loads.
+import './memory-flags';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { desc, eq } from 'drizzle-orm';
 import { exports } from '@/db/schema';
 import { ConfigError, loadConfig } from './config';
-import { applyMemoryFlags } from './memory-flags';
 import { ensureConnection } from './connections/connections';
 import { createAppContext } from './context';
 import { DomainError } from './errors';
@@ -242,7 +243,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-applyMemoryFlags();
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -1,11 +1,11 @@
+// First: V8 settings that must be in place before the rest of the program loads.
+import './memory-flags';
 import { ConfigError, loadConfig } from './config';
-import { applyMemoryFlags } from './memory-flags';
 import { createAppContext } from './context';
 import { Runner } from './runner/runner';
 
 /** A standalone runner process (`npm run worker`): the same runner as in the server. */
 async function main(): Promise<void> {
-  applyMemoryFlags();
   const config = loadConfig();
   const ctx = await createAppContext(config);
   const runner = new Runner(ctx, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '@/server/testing/fake-clock';
-import { getSharedLimiter, RateLimiter } from './rate-limiter';
+import { getSharedLimiter, RATE_WINDOW_MS, RateLimiter } from './rate-limiter';
 
 
 async function acquireTimes(limiter: RateLimiter, clock: { now: () => number }, count: number) {
@@ -13,6 +13,86 @@ async function acquireTimes(limiter: RateLimiter, clock: { now: () => number }, 
   );
   return times;
 }
+
+/** Sends `count` requests one after another, as fast as the limiter lets them go; returns the last send time. */
+async function send(limiter: RateLimiter, clock: { now: () => number }, count: number): Promise<number> {
+  for (let i = 0; i < count; i++) await limiter.acquire();
+  return clock.now();
+}
+
+describe('RateLimiter learning from 429/529', () => {
+  it('learns a 60-second window budget from a long Retry-After and paces just under it', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 3, ...clock });
+    // A budget of 120 per window runs out 40 s into the window at 3 requests/s.
+    await send(limiter, clock, 120);
+    expect(clock.now()).toBeLessThan(40_000);
+    limiter.rateLimited(20_000);
+    limiter.rateLimited(20_000); // the other requests in flight: same episode
+    const learned = limiter.learned();
+    expect(learned.windowEstimate).toBe(119); // sent, less the one refused
+    expect(learned.effective).toBeCloseTo((0.95 * 119) / 60, 5);
+    expect(learned.configured).toBe(3);
+    expect(limiter.stats()).toMatchObject({ rateLimited: 2, slowdowns: 1 });
+    // The pause is honoured, then the next window gets fewer requests than the budget.
+    const pausedUntil = clock.now() + 20_000;
+    await limiter.acquire();
+    expect(clock.now()).toBeGreaterThanOrEqual(pausedUntil);
+    const windowStart = clock.now();
+    let inWindow = 1;
+    while (clock.now() < windowStart + RATE_WINDOW_MS) {
+      await limiter.acquire();
+      inWindow++;
+    }
+    expect(inWindow).toBeLessThanOrEqual(120);
+    expect(inWindow).toBeGreaterThan(110);
+  });
+
+  it('never paces above the configured budget, and a lower budget set at run time wins', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 3, ...clock });
+    await send(limiter, clock, 50);
+    limiter.rateLimited(30_000); // 49 accepted in the window: 0.78/s
+    expect(limiter.learned().effective).toBeCloseTo(0.776, 2);
+    limiter.setRate(0.5);
+    expect(limiter.learned()).toMatchObject({ effective: 0.5, configured: 0.5 });
+    limiter.setRate(3); // raising the budget again: the learned pace still holds
+    expect(limiter.learned().effective).toBeCloseTo(0.776, 2);
+    expect(limiter.requestsPerSecond).toBe(3);
+  });
+
+  it('shrugs off one short Retry-After, slows by a fifth when they keep coming', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 3, ...clock });
+    await send(limiter, clock, 10);
+    limiter.rateLimited(1000);
+    expect(limiter.learned().effective).toBe(3);
+    clock.advance(10_000);
+    limiter.rateLimited(1000);
+    expect(limiter.learned().effective).toBeCloseTo(2.4, 5);
+    clock.advance(40_000); // 40 s after the last short one: a new, lone answer
+    limiter.rateLimited(1000);
+    expect(limiter.learned().effective).toBeCloseTo(2.4, 5);
+  });
+
+  it('climbs back to the configured rate after quiet minutes', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 2, ...clock });
+    await send(limiter, clock, 30);
+    limiter.rateLimited(45_000);
+    const low = limiter.learned().effective;
+    expect(low).toBeLessThan(1);
+    clock.advance(299_000);
+    expect(limiter.learned().effective).toBe(low);
+    clock.advance(2000);
+    expect(limiter.learned().effective).toBeCloseTo(low + 0.1, 5);
+    for (let step = 0; step < 40; step++) {
+      clock.advance(301_000);
+      limiter.learned();
+    }
+    expect(limiter.learned().effective).toBe(2);
+  });
+});
 
 describe('RateLimiter', () => {
   it('spaces requests at the configured rate once the burst is spent', async () => {
@@ -117,7 +197,7 @@ describe('RateLimiter', () => {
     const clock = fakeClock();
     const limiter = new RateLimiter({ requestsPerSecond: 4, burst: 1, ...clock });
     await acquireTimes(limiter, clock, 3);
-    expect(limiter.stats()).toEqual({ acquired: 3, waitedMs: 250 + 500, pausedMs: 0, pauses: 0 });
+    expect(limiter.stats()).toEqual({ acquired: 3, waitedMs: 250 + 500, pausedMs: 0, pauses: 0, rateLimited: 0, slowdowns: 0 });
   });
 
   it('rejects an acquire whose signal aborts, and the queue moves on', async () => {

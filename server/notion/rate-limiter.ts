@@ -9,6 +9,8 @@ export interface RateLimiterOptions {
   now?: () => number;
   /** Waits `ms` milliseconds (injectable for tests). */
   sleep?: (ms: number) => Promise<void>;
+  /** Length of the API's rate-limit window, which learning scales with. Default 60 s (Notion's). */
+  windowMs?: number;
 }
 
 export interface RateLimiterStats {
@@ -20,6 +22,22 @@ export interface RateLimiterStats {
   pausedMs: number;
   /** Number of `pauseFor` calls that extended the pause. */
   pauses: number;
+  /** 429/529 answers reported with `rateLimited`. */
+  rateLimited: number;
+  /** Times the rate was lowered after them. */
+  slowdowns: number;
+}
+
+/** What the limiter has learned from Notion's 429/529 answers. */
+export interface LearnedRate {
+  /** The rate currently paced at: the configured rate, or lower after rate-limit answers. */
+  effective: number;
+  /** The configured budget (the ceiling). */
+  configured: number;
+  /** Requests Notion accepted in the window before the last answer that lowered the rate. */
+  windowEstimate?: number;
+  /** When the rate was last lowered (ms since epoch). */
+  loweredAt?: number;
 }
 
 interface Waiter {
@@ -31,6 +49,21 @@ interface Waiter {
 }
 
 const MAX_NAP_MS = 1000;
+/** Notion's rate-limit window (per connection; the workspace limit is shared by all connections). */
+export const RATE_WINDOW_MS = 60_000;
+/** A Retry-After longer than this share of the window (2 s of 60) means a window budget ran out, not a burst. */
+const WINDOW_SIGNAL = 1 / 30;
+/** Paced this far under a learned window budget, so that the next window is not exceeded. */
+const UNDER_BUDGET = 0.95;
+/** Lowered at most once per throttling episode (5 s of 60): answers to requests already in flight repeat the news. */
+const EPISODE = 1 / 12;
+/** After five windows without a rate-limit answer the rate creeps back up towards the configured one… */
+const RECOVER_AFTER_WINDOWS = 5;
+/** …by this share of the configured rate per quiet interval. */
+const RECOVER_STEP = 0.05;
+const MIN_RATE = 0.05;
+/** Send times kept to count a window's requests (enough for 60 s at 100 requests/s). */
+const SENT_HISTORY = 6000;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -55,11 +88,28 @@ export class RateLimiter {
   private pumping = false;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly counters: RateLimiterStats = { acquired: 0, waitedMs: 0, pausedMs: 0, pauses: 0 };
+  private readonly windowMs: number;
+  private readonly counters: RateLimiterStats = { acquired: 0, waitedMs: 0, pausedMs: 0, pauses: 0, rateLimited: 0, slowdowns: 0 };
+  /** The configured budget; `rate` is the paced rate: this, or the learned ceiling when lower. */
+  private configured: number;
+  /** The rate learned from rate-limit answers (undefined: none, or climbed back to the budget). */
+  private ceiling?: number;
+  /** When each of the last requests went out (ring buffer), to count a window's requests. */
+  private readonly sent: number[] = [];
+  private sentNext = 0;
+  /** When the last rate-limit answers came. */
+  private readonly refused: number[] = [];
+  private lastRateLimitAt = Number.NEGATIVE_INFINITY;
+  private lastShortRateLimitAt = Number.NEGATIVE_INFINITY;
+  private lastChangeAt = Number.NEGATIVE_INFINITY;
+  private windowEstimate?: number;
+  private loweredAt?: number;
 
   constructor(options: RateLimiterOptions) {
     assertRate(options.requestsPerSecond);
     this.rate = options.requestsPerSecond;
+    this.configured = options.requestsPerSecond;
+    this.windowMs = options.windowMs ?? RATE_WINDOW_MS;
     this.burstIsDefault = options.burst === undefined;
     this.burst = Math.max(1, options.burst ?? Math.ceil(options.requestsPerSecond));
     this.now = options.now ?? Date.now;
@@ -100,20 +150,100 @@ export class RateLimiter {
     this.lastRefill = until;
   }
 
-  /** Changes the average rate at run time (the default burst follows it). */
+  /**
+   * Changes the configured rate at run time (the dashboard's budget). A rate learned from
+   * rate-limit answers stays in force while it is lower; the default burst follows the paced rate.
+   */
   setRate(requestsPerSecond: number): void {
     assertRate(requestsPerSecond);
+    if (requestsPerSecond === this.configured) return;
+    this.configured = requestsPerSecond;
+    this.pace(Math.min(requestsPerSecond, this.ceiling ?? Number.POSITIVE_INFINITY));
+  }
+
+  /**
+   * A 429/529 answer with its Retry-After: holds every request for that long and learns from it.
+   * A long wait means a window budget (per connection, or the workspace's shared one) ran out:
+   * the requests sent in the last window are about what the budget allows, so the pace drops to
+   * just under that. Short waits that keep coming mean the rate itself is too high: 20 % less each
+   * time. One short answer alone changes nothing (bursts are allowed). Answers that arrive within
+   * a few seconds of each other are one episode and lower the rate once. After five quiet windows
+   * the rate climbs back towards the configured one, by 5 % of it every five windows (a budget
+   * that was only briefly lower, e.g. shared with other integrations, is used again).
+   */
+  rateLimited(retryAfterMs: number): void {
+    const now = this.now();
+    this.counters.rateLimited += 1;
+    this.refused.push(now);
+    if (this.refused.length > SENT_HISTORY) this.refused.shift();
+    this.pauseFor(retryAfterMs);
+    const sameEpisode = now - this.lastRateLimitAt < EPISODE * this.windowMs;
+    this.lastRateLimitAt = now;
+    if (sameEpisode) return;
+    let next: number | undefined;
+    if (retryAfterMs > WINDOW_SIGNAL * this.windowMs) {
+      // What the API accepted in the window that just ran out: sent, less the answers that
+      // refused. Retry-After says when it resets, in whole seconds rounded up, hence when it
+      // began: at the earliest one second before what it says.
+      const since = Math.max(now - this.windowMs, now + retryAfterMs - 1000 - this.windowMs);
+      const inWindow = Math.max(1, this.sentSince(since) - this.refused.filter((at) => at >= since).length);
+      this.windowEstimate = inWindow;
+      next = Math.min(this.rate, (UNDER_BUDGET * inWindow * 1000) / this.windowMs);
+    } else {
+      if (now - this.lastShortRateLimitAt < this.windowMs / 2) next = this.rate * 0.8;
+      this.lastShortRateLimitAt = now;
+    }
+    if (next === undefined || next >= this.rate) return;
+    this.counters.slowdowns += 1;
+    this.loweredAt = now;
+    this.lastChangeAt = now;
+    this.ceiling = Math.max(MIN_RATE, next);
+    this.pace(this.ceiling);
+  }
+
+  /** The paced rate against the configured one, and what it was learned from. */
+  learned(): LearnedRate {
+    this.recover();
+    return { effective: this.rate, configured: this.configured, windowEstimate: this.windowEstimate, loweredAt: this.loweredAt };
+  }
+
+  /** The configured rate (see `learned()` for the rate actually paced). */
+  get requestsPerSecond(): number {
+    return this.configured;
+  }
+
+  private pace(rate: number): void {
     this.refill();
-    this.rate = requestsPerSecond;
+    this.rate = rate;
     if (this.burstIsDefault) {
-      this.burst = Math.max(1, Math.ceil(requestsPerSecond));
+      this.burst = Math.max(1, Math.ceil(rate));
       this.tokens = Math.min(this.tokens, this.burst);
     }
     void this.pump();
   }
 
-  get requestsPerSecond(): number {
-    return this.rate;
+  /** Climbs back towards the configured rate after quiet minutes. */
+  private recover(): void {
+    if (this.ceiling === undefined) return;
+    const now = this.now();
+    const quietSince = Math.max(this.lastRateLimitAt, this.lastChangeAt);
+    if (now - quietSince < RECOVER_AFTER_WINDOWS * this.windowMs) return;
+    this.lastChangeAt = now;
+    const next = this.ceiling + RECOVER_STEP * this.configured;
+    this.ceiling = next >= this.configured ? undefined : next;
+    this.pace(Math.min(this.configured, next));
+  }
+
+  private sentSince(since: number): number {
+    let count = 0;
+    for (const at of this.sent) if (at >= since) count++;
+    return count;
+  }
+
+  private recordSent(at: number): void {
+    if (this.sent.length < SENT_HISTORY) this.sent.push(at);
+    else this.sent[this.sentNext] = at;
+    this.sentNext = (this.sentNext + 1) % SENT_HISTORY;
   }
 
   stats(): RateLimiterStats {
@@ -141,6 +271,7 @@ export class RateLimiter {
     this.pumping = true;
     try {
       while (this.queue.length > 0) {
+        this.recover();
         const delay = this.delayUntilReady();
         if (delay > 0) {
           // Short naps so that setRate() takes effect quickly even at very low rates.
@@ -149,6 +280,7 @@ export class RateLimiter {
         }
         const waiter = this.queue.shift()!;
         this.tokens -= 1;
+        this.recordSent(this.now());
         this.counters.acquired += 1;
         this.counters.waitedMs += this.now() - waiter.requestedAt;
         if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);

@@ -21,7 +21,7 @@ export interface RetryEvent {
 }
 
 export interface RetryingFetchOptions {
-  limiter: Pick<RateLimiter, 'acquire' | 'pauseFor'>;
+  limiter: Pick<RateLimiter, 'acquire' | 'rateLimited'>;
   /** Every attempt asks it first; while it is open, attempts wait (see CircuitBreaker). */
   breaker?: { acquire(signal?: AbortSignal): Promise<BreakerPermit> };
   /** Aborts every wait and attempt of this fetch (e.g. the export was cancelled). */
@@ -234,7 +234,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
           rateLimitRetries += 1;
           const retryAfter = parseRetryAfter(response.headers.get('retry-after'), now());
           const waitMs = Math.min(retryAfter ?? DEFAULT_RETRY_AFTER_MS, maxRetryAfterMs);
-          limiter.pauseFor(waitMs);
+          limiter.rateLimited(waitMs);
           onEvent?.({ type: 'rate_limited', status, waitMs });
           continue;
         }
