@@ -2,6 +2,6 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   outputFileTracingIncludes: { '/**': ['./db/migrations/**/*'] },
-  serverExternalPackages: ['@libsql/client', 'libsql', 'archiver'],
+  serverExternalPackages: ['@libsql/client', 'libsql', 'yazl', 'buffer-crc32'],
 };
 module.exports = nextConfig;

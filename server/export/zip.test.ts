@@ -1,10 +1,13 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { appendFile, chmod, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
-import { createZipStream, zipToWebStream } from './zip';
+import { createRequire } from 'node:module';
+import { createZipStream, isStoredInZip, STORED_EXTENSIONS, nativeCrc32ForYazl, zipToWebStream } from './zip';
 
 let root: string;
 
@@ -22,28 +25,37 @@ async function collect(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Reads a zip back into { name → content } (directories map to null). */
-function unzip(buffer: Buffer): Promise<Map<string, string | null>> {
+interface UnzippedEntry {
+  /** 0 stored, 8 deflated. */
+  compressionMethod: number;
+  data: Buffer;
+  /** Unix mode (type and permissions) from the external attributes. */
+  mode: number;
+  mtime: Date;
+}
+
+/** Reads a zip back with yauzl into { name → entry } (directories end with `/`), in zip order. */
+function unzipEntries(buffer: Buffer): Promise<Map<string, UnzippedEntry>> {
   return new Promise((resolve, reject) => {
     yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
       if (err) return reject(err);
-      const files = new Map<string, string | null>();
+      const entries = new Map<string, UnzippedEntry>();
       zip.on('error', reject);
-      zip.on('end', () => resolve(files));
+      zip.on('end', () => resolve(entries));
       zip.on('entry', (entry: yauzl.Entry) => {
-        if (entry.fileName.endsWith('/')) {
-          files.set(entry.fileName, null);
+        const add = (data: Buffer) => {
+          entries.set(entry.fileName, {
+            compressionMethod: entry.compressionMethod,
+            data,
+            mode: entry.externalFileAttributes >>> 16,
+            mtime: entry.getLastModDate({ timezone: 'UTC' }),
+          });
           zip.readEntry();
-          return;
-        }
+        };
+        if (entry.fileName.endsWith('/')) return add(Buffer.alloc(0));
         zip.openReadStream(entry, (streamErr, stream) => {
           if (streamErr) return reject(streamErr);
-          collect(stream)
-            .then((data) => {
-              files.set(entry.fileName, data.toString('utf8'));
-              zip.readEntry();
-            })
-            .catch(reject);
+          collect(stream).then(add).catch(reject);
         });
       });
       zip.readEntry();
@@ -51,7 +63,24 @@ function unzip(buffer: Buffer): Promise<Map<string, string | null>> {
   });
 }
 
-async function seed(files: Record<string, string>) {
+/** Reads a zip back into { name → file } (directories map to null). */
+async function unzipFiles(buffer: Buffer): Promise<Map<string, UnzippedEntry | null>> {
+  const entries = await unzipEntries(buffer);
+  return new Map([...entries].map(([name, entry]) => [name, name.endsWith('/') ? null : entry]));
+}
+
+/** Reads the rest of a stream, for the tests where it must fail. */
+async function drain(chunks: AsyncIterator<unknown>): Promise<void> {
+  for (let next = await chunks.next(); !next.done; next = await chunks.next());
+}
+
+/** Reads a zip back into { name → content as UTF-8 } (directories map to null). */
+async function unzip(buffer: Buffer): Promise<Map<string, string | null>> {
+  const files = await unzipFiles(buffer);
+  return new Map([...files].map(([name, file]) => [name, file ? file.data.toString('utf8') : null]));
+}
+
+async function seed(files: Record<string, string | Buffer>) {
   for (const [rel, content] of Object.entries(files)) {
     const abs = path.join(root, ...rel.split('/'));
     await mkdir(path.dirname(abs), { recursive: true });
@@ -86,18 +115,152 @@ describe('createZipStream', () => {
     expect((await unzip(stored)).get('a.txt')).toBe('a'.repeat(10_000));
   });
 
+  it('stores attachments that are compressed already and deflates text', async () => {
+    const media = {
+      'attachments/0123456789abcdef/photo.png': randomBytes(50_000),
+      'attachments/0123456789abcdef/Holiday.JPG': randomBytes(20_000),
+      'attachments/fedcba9876543210/clip.mp4': randomBytes(70_000),
+      'attachments/fedcba9876543210/movie.MOV': randomBytes(700_000), // streamed, not read whole
+      'attachments/fedcba9876543210/report.pdf': randomBytes(10_000),
+      'attachments/fedcba9876543210/archive.zip': randomBytes(5_000),
+    };
+    const text = {
+      'Home 393abc1eedcd81f5ae94ec2d55fe98ed.md': '# Home\n\nSome text that repeats. '.repeat(500),
+      'Home 393abc1eedcd81f5ae94ec2d55fe98ed.html': '<p>Some text that repeats.</p>\n'.repeat(500),
+      'Home 393abc1eedcd81f5ae94ec2d55fe98ed.json': JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ id: i, type: 'paragraph' }))),
+      'rows.csv': 'id,name\n'.repeat(500),
+      'Big page 393abc1eedcd81f5ae94ec2d55fe98ed.md': '# Big\n\nA long page, streamed rather than read whole. '.repeat(20_000),
+    };
+    await seed({ ...media, ...text });
+    const files = await unzipFiles(await collect(createZipStream(root)));
+    for (const [name, data] of Object.entries(media)) {
+      const file = files.get(name);
+      expect(file?.compressionMethod, name).toBe(0);
+      expect(file?.data.equals(data), name).toBe(true); // not toEqual: it compares large buffers byte by byte, slowly
+    }
+    for (const [name, content] of Object.entries(text)) {
+      const file = files.get(name);
+      expect(file?.compressionMethod, name).toBe(8);
+      expect(file?.data.toString('utf8')).toBe(content);
+      expect(file?.data.length).toBe(Buffer.byteLength(content));
+    }
+  });
+
+  it('writes ZIP64 records when asked, and they unzip to the same files', async () => {
+    // Past 4 GB or 65,535 entries yazl switches to ZIP64 by itself; forcing it is the cheap way to read its records back.
+    const files = { 'a.md': '# A\n'.repeat(100_000), 'b.png': Buffer.alloc(300_000, 7), 'c/d.json': '{}' };
+    await seed(files);
+    const zip = await collect(createZipStream(root, { forceZip64: true }));
+    const unzipped = await unzipFiles(zip);
+    for (const [name, content] of Object.entries(files)) {
+      expect(unzipped.get(name)?.data.equals(Buffer.from(content)), name).toBe(true);
+    }
+    const ZIP64_END_LOCATOR = Buffer.from([0x50, 0x4b, 0x06, 0x07]);
+    expect(zip.includes(ZIP64_END_LOCATOR)).toBe(true);
+    expect((await collect(createZipStream(root))).includes(ZIP64_END_LOCATOR)).toBe(false);
+  });
+
+  it('keeps a symbolic link as a link, never what it points to', async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), 'zip-outside-'));
+    try {
+      await writeFile(path.join(outside, 'secret.md'), 'not for the zip');
+      await seed({ 'pages/page.md': '# Page\n' });
+      await symlink(path.join(outside, 'secret.md'), path.join(root, 'pages', 'link.md'));
+      await symlink(outside, path.join(root, 'pages', 'folder-link'));
+      const entries = await unzipEntries(await collect(createZipStream(root)));
+      for (const [name, entry] of entries) expect(entry.data.toString(), name).not.toBe('not for the zip');
+      for (const name of ['pages/link.md', 'pages/folder-link']) {
+        const link = entries.get(name);
+        expect(link?.compressionMethod, name).toBe(0);
+        expect((link?.mode ?? 0) & 0o170000, name).toBe(0o120000); // S_IFLNK: unzip recreates the link
+      }
+      expect(entries.get('pages/link.md')?.data.toString()).toBe(path.relative(path.join(root, 'pages'), path.join(outside, 'secret.md')));
+      expect([...entries.keys()].filter((name) => name.startsWith('pages/folder-link/'))).toEqual([]);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps folders (empty ones too), sorted order, modes and modification times', async () => {
+    await seed({ 'b/two.md': '2', 'a/one.md': '1', 'run.sh': '#!/bin/sh\n', 'c.md': 'c' });
+    await mkdir(path.join(root, 'empty'));
+    await chmod(path.join(root, 'run.sh'), 0o755);
+    await chmod(path.join(root, 'c.md'), 0o600);
+    const mtime = new Date('2024-05-06T07:08:09Z');
+    await utimes(path.join(root, 'a', 'one.md'), mtime, mtime);
+    const entries = await unzipEntries(await collect(createZipStream(root)));
+    expect([...entries.keys()]).toEqual(['a/', 'a/one.md', 'b/', 'b/two.md', 'c.md', 'empty/', 'run.sh']);
+    expect(entries.get('empty/')!.mode & 0o170000).toBe(0o040000);
+    expect(entries.get('run.sh')!.mode).toBe(0o100755);
+    expect(entries.get('c.md')!.mode).toBe(0o100600);
+    expect(entries.get('a/one.md')!.mtime.toISOString()).toBe(mtime.toISOString());
+  });
+
+  it('zips hundreds of small files between large ones, every byte in place', async () => {
+    // More files than are ever handed to yazl at once, small (buffers) and large (streams) mixed.
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 400; i++) {
+      const name = `pages/${String(i).padStart(4, '0')}`;
+      files[`${name}.md`] = Buffer.from(`# Page ${i}\n\n${'Some text. '.repeat(i % 50)}`);
+      if (i % 100 === 0) files[`${name}.png`] = randomBytes(300_000 + i);
+    }
+    await seed(files);
+    const unzipped = await unzipFiles(await collect(createZipStream(root)));
+    expect(unzipped.size).toBe(Object.keys(files).length + 1); // + pages/
+    for (const [name, data] of Object.entries(files)) {
+      const file = unzipped.get(name);
+      expect(file?.compressionMethod, name).toBe(name.endsWith('.png') ? 0 : data.length === 0 ? 0 : 8);
+      expect(file?.data.equals(data), name).toBe(true);
+    }
+  });
+
+  it('decides storing by extension, whatever its case', () => {
+    expect(isStoredInZip('attachments/ab/IMG_0001.HEIC')).toBe(true);
+    expect(isStoredInZip('a.tar.gz')).toBe(true);
+    expect(isStoredInZip('Notes.md')).toBe(false);
+    expect(isStoredInZip('png')).toBe(false);
+    expect(isStoredInZip('attachments/ab/no-extension')).toBe(false);
+    for (const ext of STORED_EXTENSIONS) expect(ext).toMatch(/^\.[a-z0-9]+$/);
+  });
+
   it('refuses a folder that does not exist', async () => {
     expect(() => createZipStream(path.join(root, 'missing'))).toThrow(/export folder does not exist/);
     await writeFile(path.join(root, 'file'), '');
     expect(() => zipToWebStream(path.join(root, 'file'))).toThrow(/export folder does not exist/);
   });
 
-  it('turns archiver warnings (a file vanished mid-zip) into stream errors', async () => {
-    await seed(tree);
+  it('fails the stream when a file vanishes before its turn', async () => {
+    const files = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`a/${String(i).padStart(3, '0')}.png`, randomBytes(64 * 1024)]));
+    await seed(files);
+    const chunks = createZipStream(root)[Symbol.asyncIterator]();
+    await chunks.next(); // the zip has started; backpressure keeps it far from the end of a/
+    await rm(path.join(root, 'a', '399.png'));
+    await expect(drain(chunks)).rejects.toThrow(/ENOENT.*399\.png/);
+  });
+
+  it('fails the stream when a large file vanishes before its turn', async () => {
+    await seed(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`a/${String(i).padStart(2, '0')}.mp4`, randomBytes(300_000)])));
+    const chunks = createZipStream(root)[Symbol.asyncIterator]();
+    await chunks.next();
+    await rm(path.join(root, 'a', '19.mp4'));
+    await expect(drain(chunks)).rejects.toThrow(/ENOENT.*19\.mp4/);
+  });
+
+  it('fails the stream when a large file changes size after it was looked at', async () => {
+    await seed(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`a/${String(i).padStart(2, '0')}.mp4`, randomBytes(300_000)])));
+    const chunks = createZipStream(root)[Symbol.asyncIterator]();
+    await chunks.next(); // 00 is being sent; 01 was stat'ed with the rest of the read-ahead, its turn is to come
+    await appendFile(path.join(root, 'a', '01.mp4'), 'more');
+    await expect(drain(chunks)).rejects.toThrow(/unexpected number of bytes/);
+  });
+
+  it('stops reading the folder when its reader goes away', async () => {
+    await seed(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`a/${i}.mp4`, randomBytes(512 * 1024)])));
     const stream = createZipStream(root);
-    const failed = collect(stream);
-    stream.emit('warning', Object.assign(new Error('ENOENT: file vanished'), { code: 'ENOENT' }));
-    await expect(failed).rejects.toThrow('file vanished');
+    const chunks = stream[Symbol.asyncIterator]();
+    await chunks.next();
+    await chunks.return?.(); // like a cancelled download
+    expect(stream.destroyed).toBe(true);
   });
 });
 
@@ -107,5 +270,40 @@ describe('zipToWebStream', () => {
     const response = new Response(zipToWebStream(root));
     const entries = await unzip(Buffer.from(await response.arrayBuffer()));
     expect(entries.get('Home 393abc1eedcd81f5ae94ec2d55fe98ed.md')).toBe('# Home\n');
+  });
+
+  it('can be cancelled half-way, like a download the browser gives up, and closes its files', async () => {
+    await seed(Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`a/${i}.mp4`, Buffer.alloc(4 * 1024 * 1024, i)])));
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    const reader = zipToWebStream(root).getReader();
+    expect((await reader.read()).done).toBe(false);
+    expect(openFiles()).toBeGreaterThan(before); // a.0.mp4 is being read
+    await reader.cancel();
+    expect((await reader.read()).done).toBe(true);
+    await expect.poll(openFiles).toBe(before);
+  });
+});
+
+describe('nativeCrc32ForYazl', () => {
+  it("gives yazl's checksum module the same CRC-32, native, for whole buffers and continued ones", () => {
+    const fromProject = createRequire(path.join(process.cwd(), 'package.json'));
+    const fromYazl = createRequire(fromProject.resolve('yazl'));
+    const id = fromYazl.resolve('buffer-crc32');
+    type Crc = { unsigned: (buf: unknown, previous?: unknown) => number };
+    // A pristine copy of the JavaScript implementation, next to the instance yazl uses.
+    const shared = fromYazl.cache[id];
+    delete fromYazl.cache[id];
+    const javascript = (fromYazl('buffer-crc32') as Crc).unsigned;
+    if (shared) fromYazl.cache[id] = shared;
+    expect(nativeCrc32ForYazl()).toBe(true);
+    expect(nativeCrc32ForYazl()).toBe(true); // once is enough
+    const crc = fromYazl('buffer-crc32') as Crc;
+    expect(crc.unsigned).not.toBe(javascript);
+    const data = randomBytes(100_000);
+    expect(crc.unsigned(Buffer.from('123456789'))).toBe(0xcbf43926); // the CRC-32 check value
+    expect(crc.unsigned(data)).toBe(javascript(data));
+    expect(crc.unsigned(data.subarray(40_000), crc.unsigned(data.subarray(0, 40_000)))).toBe(javascript(data));
+    expect(crc.unsigned('text', undefined)).toBe(javascript('text')); // anything else: the original
   });
 });
