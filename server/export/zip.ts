@@ -345,6 +345,7 @@ export function createZipStream(root: string, options: ZipOptions = {}): Readabl
 
 /** The same zip as a web stream, for a Next route handler: `new Response(zipToWebStream(dir))`. */
 export function zipToWebStream(root: string, options: ZipOptions = {}): ReadableStream<Uint8Array> {
+  nativeCrc32ForYazl();
   assertFolder(root);
   const chunks = zipChunks(root, options);
   return new ReadableStream<Uint8Array>({
