@@ -23,6 +23,8 @@ import { TEMP_FILE_PATTERN } from './atomic-write';
 
 const NATIVE_CRC = Symbol.for('notion-sync.zip.native-crc32');
 
+let nativeCrc: boolean | undefined;
+
 /**
  * Points yazl's checksum (buffer-crc32's `unsigned`, the only one it calls) at Node's native
  * zlib.crc32 (Node 20.15+): the same CRC-32, about ten times faster, and it was the largest cost
@@ -30,6 +32,11 @@ const NATIVE_CRC = Symbol.for('notion-sync.zip.native-crc32');
  * next.config.js); anything it is not given as expected still goes to the original.
  */
 export function nativeCrc32ForYazl(): boolean {
+  nativeCrc ??= patchYazlCrc32(); // every zip calls this: the module lookups only once
+  return nativeCrc;
+}
+
+function patchYazlCrc32(): boolean {
   if (typeof zlib.crc32 !== 'function') return false;
   const fromProject = createRequire(path.join(process.cwd(), 'package.json'));
   const crc = createRequire(fromProject.resolve('yazl'))('buffer-crc32') as {

@@ -1,16 +1,16 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { useTRPC } from '@/app/_trpc/client';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { TextField } from '@/components/ui/text-field';
 
 /** The Notion request budget, changeable while exports run (they follow it within seconds). */
 export function SettingsPanel() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const inputId = useId();
   const settings = useQuery(trpc.settings.get.queryOptions());
   const [draft, setDraft] = useState<string | null>(null);
   const update = useMutation(
@@ -30,20 +30,15 @@ export function SettingsPanel() {
   return (
     <Card title="Notion budget" description="Requests per second per integration; Notion allows about 3. Running exports follow a change within seconds.">
       <form onSubmit={submit} className="flex items-end gap-3" aria-label="Notion budget">
-        <div>
-          <label htmlFor={inputId} className="block text-sm font-medium text-slate-700">
-            Requests per second
-          </label>
-          <input
-            id={inputId}
-            type="number"
-            min="0.1"
-            step="0.1"
-            value={value}
-            onChange={(e) => setDraft(e.target.value)}
-            className="mt-1 h-10 w-32 rounded-lg bg-white px-3 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-slate-900 focus:outline-none"
-          />
-        </div>
+        <TextField
+          className="w-32"
+          label="Requests per second"
+          type="number"
+          min="0.1"
+          step="0.1"
+          value={value}
+          onChange={(e) => setDraft(e.target.value)}
+        />
         <Button type="submit" variant="secondary" disabled={update.isPending || draft === null}>
           {update.isPending ? 'Saving…' : 'Save'}
         </Button>
