@@ -7,9 +7,9 @@
  *
  * 1. reads every file with fs streams, one after another: the disk baseline;
  * 2. serves the zip from a child process (bench/zip-server.ts: the download route's
- *    `new Response(zipToWebStream(dir))` over node:http), downloads it over loopback into a temp
- *    file (on /dev/shm when there is one) while sampling the child's memory (bench/measure.ts),
- *    and times it;
+ *    `new Response(zipToWebStream(dir))` over node:http), downloads it over loopback from another
+ *    (bench/zip-client.ts, as a browser is a process of its own) into a temp file (on /dev/shm
+ *    when there is one) while sampling the server's memory (bench/measure.ts), and times it;
  * 3. opens the downloaded zip with yauzl: one entry per file, same total size, a sample of
  *    entries read back and compared with their sources.
  *
@@ -26,13 +26,11 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { crc32 as zlibCrc32 } from 'node:zlib';
@@ -296,24 +294,25 @@ function rssMb(pid: number): number {
   return round(Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0) / 1024, 1);
 }
 
-/** GET `url` into `file`; resolves with the bytes received and the seconds from request to last byte. */
-function download(url: string, file: string): Promise<{ bytes: number; sec: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    http
-      .get(url, (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode}`));
-        let bytes = 0;
-        const count = new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            bytes += chunk.length;
-            done(null, chunk);
-          },
-        });
-        pipeline(res, count, createWriteStream(file)).then(() => resolve({ bytes, sec: (performance.now() - started) / 1000 }), reject);
-      })
-      .once('error', reject);
+/**
+ * GET `url` into `file` from a process of its own (bench/zip-client.ts), as a browser downloads:
+ * the bytes received and the seconds from request to last byte, as the client measured them.
+ */
+async function download(url: string, file: string): Promise<{ bytes: number; sec: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', 'zip-client.ts'), url, file], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('exit', resolve);
+    child.once('error', reject);
+  });
+  if (code !== 0) throw new Error(`the zip download failed (client exited with ${code})`);
+  return JSON.parse(out) as { bytes: number; sec: number };
 }
 
 interface ZipCheck {

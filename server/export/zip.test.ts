@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { createRequire } from 'node:module';
-import { createZipStream, isStoredInZip, STORED_EXTENSIONS, nativeCrc32ForYazl, zipToWebStream } from './zip';
+import { assertYazlPatched, createZipStream, isStoredInZip, STORED_EXTENSIONS, nativeCrc32ForYazl, zipToWebStream } from './zip';
 
 let root: string;
 
@@ -305,5 +305,22 @@ describe('nativeCrc32ForYazl', () => {
     expect(crc.unsigned(data)).toBe(javascript(data));
     expect(crc.unsigned(data.subarray(40_000), crc.unsigned(data.subarray(0, 40_000)))).toBe(javascript(data));
     expect(crc.unsigned('text', undefined)).toBe(javascript('text')); // anything else: the original
+  });
+});
+
+describe("yazl with the project's patch (patches/yazl+3.3.1.patch)", () => {
+  it('is what is installed: entries are found from a cursor, and let go of their data once written', async () => {
+    assertYazlPatched();
+    const { ZipFile } = await import('yazl');
+    const zip = new ZipFile() as InstanceType<typeof ZipFile> & { entries: { doFileDataPump: unknown }[]; firstNotDoneEntryIndex: number };
+    expect(zip.firstNotDoneEntryIndex).toBe(0);
+    const data = ['a', 'b', 'c'].map((name) => Buffer.from(name.repeat(10_000)));
+    data.forEach((buffer, i) => zip.addBuffer(buffer, `${i}.txt`, { compressionLevel: i === 1 ? 0 : 6 }));
+    zip.end();
+    const zipped = await collect(zip.outputStream as Readable);
+    expect(zip.firstNotDoneEntryIndex).toBe(3); // the scan resumes here instead of at 0 (thejoshwolfe/yazl#91)
+    expect(zip.entries.map((entry) => entry.doFileDataPump)).toEqual([null, null, null]); // nothing holds the data any more
+    const files = await unzip(zipped);
+    expect([...files.values()]).toEqual(data.map(String));
   });
 });

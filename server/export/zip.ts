@@ -14,11 +14,19 @@ import { TEMP_FILE_PATTERN } from './atomic-write';
  * goes in and in which order, which files are stored rather than deflated, reads ahead, and hands
  * entries over only as fast as the download takes them, so memory stays flat.
  *
+ * yazl runs with `patches/yazl+3.3.1.patch` (applied by patch-package on install): the fix of
+ * thejoshwolfe/yazl#91 (finding the next entry scanned every earlier one, so a zip of n files took
+ * n²/2 steps: a third of a second at 9,000 files, 11 s at 50,000), and an entry lets go of its data
+ * once written (yazl keeps every entry for the central directory, and with it, unpatched, the
+ * compressed data of every `addBuffer`). The cursor that fix adds, `firstNotDoneEntryIndex`, is
+ * also how this module knows how far yazl has got.
+ *
  * Cost, measured with bench/zip.ts (1 GB, 8,900 files, 2 cores): yazl checksums with
  * buffer-crc32 (JavaScript, on the main thread, ~250 MB/s against zlib.crc32's ~3 GB/s; see
- * nativeCrc32ForYazl) and spends about a quarter of a millisecond of main thread per entry (a
- * pipeline of streams and a zlib instance each, and a scan of every earlier entry, which makes
- * many-file zips quadratic: thejoshwolfe/yazl#91).
+ * nativeCrc32ForYazl); a streamed entry costs about a quarter of a millisecond of main thread (a
+ * pipeline of four streams and a zlib stream, deflating one chunk after another), so small files
+ * go in whole with `addBuffer`, which checksums at once and deflates on libuv's threads, many files
+ * at a time, ahead of their turn.
  */
 
 const NATIVE_CRC = Symbol.for('notion-sync.zip.native-crc32');
@@ -91,24 +99,36 @@ const WHOLE_FILE_BYTES = 256 * 1024;
 /** Entries being stat'ed and read ahead (in parallel, on libuv's threads) of the one handed to yazl next. */
 const READ_AHEAD = 32;
 /**
- * Files handed to yazl at a time (read ahead, so held in memory until their turn). Once this many
- * wait in yazl, the next ones are handed over only when yazl has reached the last of them, as a
- * burst rather than one per turn: yazl keeps every entry's name in a small Buffer, which Node cuts
- * from a shared 8 KB slab, and a name cut between the other small buffers of an entry's turn keeps
- * a slab of garbage alive with it. One file at a time that came to ~2.6 KB an entry (72 MB for
- * 28,000 files); in bursts of 32, ~0.7 KB.
+ * Entries handed to yazl ahead of the one it is writing (small files whole, deflated meanwhile, so
+ * held in memory until their turn). Once this many wait, the next ones are handed over only when
+ * yazl is down to `HAND_OVER_LOW` of them, as a burst rather than one per turn: yazl keeps every
+ * entry's name in a small Buffer, which Node cuts from a shared 8 KB slab, and a name cut between
+ * the other small buffers of an entry's turn keeps a slab of garbage alive with it. One entry at a
+ * time that came to ~2.6 KB an entry (72 MB for 28,000 files); in bursts, ~0.7 KB.
  */
-const HAND_OVER_FILES = 32;
-/** Read size for streamed files. */
-const STREAM_CHUNK_BYTES = 1024 * 1024;
+const HAND_OVER_ENTRIES = 32;
+/** See `HAND_OVER_ENTRIES`: enough left to keep yazl busy while the next burst is deflated. */
+const HAND_OVER_LOW = 8;
+/**
+ * Read size for streamed files. Every chunk is garbage once sent, and a server collects it only
+ * every few dozen MB; 256 KB chunks kept the bench download's peak ~15 MB lower than 1 MB ones,
+ * at the same speed.
+ */
+const STREAM_CHUNK_BYTES = 256 * 1024;
 /**
  * How far a streamed file is read ahead of yazl. yazl checksums each chunk on the main thread as it
  * arrives; without this buffer the file stream only asks for its next chunk once that is done, so
  * disk reads and checksumming would take turns instead of overlapping.
  */
-const STREAM_READ_AHEAD_BYTES = 4 * 1024 * 1024;
+const STREAM_READ_AHEAD_BYTES = 2 * 1024 * 1024;
 /** The zip leaves in chunks of at least this size (headers are a few dozen bytes each). */
 const OUTPUT_CHUNK_BYTES = 64 * 1024;
+/**
+ * How much zip the web stream makes ahead of the socket. Without it the zip is made only when the
+ * socket asks for more, so reading files and sending would take turns (8.3 s for the 1 GB bench
+ * download against 7.2 s with it, before `addBuffer`).
+ */
+const WEB_STREAM_AHEAD_BYTES = 2 * 1024 * 1024;
 /** Opening a file never follows a link: one that replaced a file after it was listed fails instead of being zipped. */
 const READ_NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW;
 
@@ -175,6 +195,10 @@ class OutputBuffer {
     return this.#length >= OUTPUT_CHUNK_BYTES;
   }
 
+  get empty(): boolean {
+    return this.#length === 0;
+  }
+
   take(): Buffer {
     const chunk = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#length);
     this.#chunks = [];
@@ -198,33 +222,56 @@ class Signal {
   }
 }
 
+/** yazl's ZipFile with the fields this module reads (see the module comment on the patch). */
+type PatchedZipFile = ZipFile & { entries: unknown[]; firstNotDoneEntryIndex?: number };
+
+function isPatched(zip: PatchedZipFile): zip is PatchedZipFile & { firstNotDoneEntryIndex: number } {
+  return typeof zip.firstNotDoneEntryIndex === 'number' && Array.isArray(zip.entries);
+}
+
+let yazlPatched: boolean | undefined;
+
+/**
+ * Throws unless the installed yazl carries the project's patch (an install that skipped scripts):
+ * without it a zip of many files would crawl and keep every small file's data to the end.
+ */
+export function assertYazlPatched(): void {
+  yazlPatched ??= isPatched(new ZipFile() as PatchedZipFile);
+  if (!yazlPatched) {
+    throw new Error('yazl is installed without patches/yazl+3.3.1.patch: run `npm install`, whose postinstall applies it');
+  }
+}
+
+/** A ZipFile of the patched yazl (`assertYazlPatched` has run). */
+function newZipFile(): PatchedZipFile & { firstNotDoneEntryIndex: number } {
+  return new ZipFile() as PatchedZipFile & { firstNotDoneEntryIndex: number };
+}
+
 /**
  * The zip of `root` made by yazl, in chunks of at least `OUTPUT_CHUNK_BYTES`, produced only as fast
  * as they are taken. Entries are found in sorted order and stat'ed `READ_AHEAD` ahead, small files
- * read whole meanwhile; yazl then checksums and (unless stored) deflates each file in its turn.
+ * read whole meanwhile. Small files go to yazl whole (`addBuffer`: checksummed at once, deflated on
+ * libuv's threads before their turn, written in one piece); large ones as streams opened in their
+ * turn (`addReadStreamLazy`), checksummed and deflated as they are read.
  *
- * Every file goes through `addReadStreamLazy`, none through `addBuffer`: yazl keeps each entry's
- * callback until the zip ends (for the central directory), and `addBuffer`'s holds the compressed
- * data, so 10,000 pages would stay in memory; ours lets go of its buffer when yazl takes the
- * stream. yazl asks for a file's stream exactly when its turn comes, which is how the feeder
- * knows when to hand over more: at most `HAND_OVER_FILES` files wait inside yazl. Memory stays
- * flat but for yazl's list of entries, which it needs for the central directory (~1.4 KB an entry
- * with its name's share of the Buffer pool; see `HAND_OVER_FILES`): a few MB of small files read
- * ahead, a few MB of a large one.
+ * At most `HAND_OVER_ENTRIES` entries wait inside yazl (the patched yazl lets go of an entry's
+ * data once it is written and says how far it is). Memory stays flat but for yazl's list of
+ * entries, which it needs for the central directory (a name and a few numbers each; see
+ * `HAND_OVER_ENTRIES`): a few MB of small files read ahead, a few MB of a large one.
  */
 async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buffer> {
   const level = options.level ?? 1;
   const forceZip64Format = options.forceZip64 === true;
-  const zip = new ZipFile();
+  const zip = newZipFile();
   const output = zip.outputStream as Readable; // a PassThrough: file data is piped in with backpressure
+  output.pause(); // until the first chunk is asked for
   const signal = new Signal();
   const streams = new Set<Readable>();
   let failure: Error | undefined;
   let stopped = false;
   let ended = false;
-  let filesAdded = 0;
-  /** yazl has asked for the stream of this file (counted like `filesAdded`): the ones before are written out. */
-  let filesTurned = 0;
+  /** Entries handed to yazl and not yet written out. */
+  const waiting = () => zip.entries.length - zip.firstNotDoneEntryIndex;
 
   const fail = (error: unknown) => {
     failure ??= error instanceof Error ? error : new Error(String(error));
@@ -232,7 +279,16 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
   };
   zip.on('error', fail);
   output.on('error', fail);
-  output.on('readable', () => signal.notify());
+  // Chunks as yazl wrote them: a file's 1 MB pieces pass through as they are (`read()` would
+  // copy whatever had piled up into one new Buffer), and yazl is paused once enough waits.
+  const arrived: Buffer[] = [];
+  let arrivedBytes = 0;
+  output.on('data', (chunk: Buffer) => {
+    arrived.push(chunk);
+    arrivedBytes += chunk.length;
+    if (arrivedBytes >= OUTPUT_CHUNK_BYTES) output.pause();
+    signal.notify(); // also wakes the feeder, which may be waiting for yazl to get on
+  });
   output.on('end', () => {
     ended = true;
     signal.notify();
@@ -245,18 +301,13 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
     callback(null, stream);
   };
 
-  /** Hands a file to yazl; its data is read (or taken from memory) when yazl asks for it. */
-  const addFile = (entry: PreparedEntry & { kind: 'buffer' | 'stream' }, fileNumber: number) => {
+  /** Hands a file to yazl: a small one whole, a large one to be opened and read in its turn. */
+  const addFile = (entry: PreparedEntry & { kind: 'buffer' | 'stream' }) => {
     const { name, mtime, mode, compressionLevel } = entry;
-    const size = entry.kind === 'buffer' ? entry.data.length : entry.size; // yazl fails the zip if the file no longer has this size
-    let pending: typeof entry | undefined = entry; // dropped once used: yazl keeps this callback until the end
+    if (entry.kind === 'buffer') return zip.addBuffer(entry.data, name, { mtime, mode, compressionLevel, forceZip64Format });
+    const { abs, size } = entry; // yazl fails the zip if the file no longer has this size
     zip.addReadStreamLazy(name, { mtime, mode, compressionLevel, forceZip64Format, size }, (callback) => {
-      const file = pending!;
-      pending = undefined;
-      filesTurned = fileNumber;
-      signal.notify();
-      if (file.kind === 'buffer') return send(Readable.from([file.data], { objectMode: false }), callback);
-      open(file.abs, READ_NO_FOLLOW).then(
+      open(abs, READ_NO_FOLLOW).then(
         (handle) => {
           if (stopped) handle.close().catch(() => {});
           else {
@@ -289,16 +340,12 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
         const next = ahead.shift();
         if (!next) break;
         const entry = await next;
-        if (stopped || failure) return;
-        if (entry.kind === 'directory') {
-          zip.addEmptyDirectory(entry.name, { mtime: entry.mtime, mode: entry.mode });
-        } else {
-          if (filesAdded - filesTurned >= HAND_OVER_FILES) {
-            while (!stopped && !failure && filesTurned < filesAdded) await signal.wait();
-          }
-          if (stopped || failure) return;
-          addFile(entry, ++filesAdded);
+        if (waiting() >= HAND_OVER_ENTRIES) {
+          while (!stopped && !failure && waiting() > HAND_OVER_LOW) await signal.wait();
         }
+        if (stopped || failure) return;
+        if (entry.kind === 'directory') zip.addEmptyDirectory(entry.name, { mtime: entry.mtime, mode: entry.mode });
+        else addFile(entry);
         if (++entries === 2) failpoint('mid-zip');
       }
       zip.end({ forceZip64Format, comment: '' });
@@ -312,17 +359,23 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
   try {
     for (;;) {
       if (failure) throw failure;
-      const chunk = output.read() as Buffer | null;
+      const chunk = arrived.shift();
       if (chunk) {
-        out.push(chunk);
-        if (out.full) yield out.take();
+        arrivedBytes -= chunk.length;
+        if (out.empty && chunk.length >= OUTPUT_CHUNK_BYTES) {
+          yield chunk;
+        } else {
+          out.push(chunk);
+          if (out.full) yield out.take();
+        }
       } else if (ended) {
         break;
       } else {
+        output.resume();
         await signal.wait();
       }
     }
-    yield out.take();
+    if (!out.empty) yield out.take();
   } finally {
     stopped = true;
     signal.notify();
@@ -342,9 +395,11 @@ function assertFolder(root: string): void {
  * memory). Entry names are relative to `root`. Leftover temp files from interrupted atomic writes
  * are skipped; a file that disappears while zipping fails the stream instead of being left out.
  * Already-compressed attachments are stored, everything else is deflated at `options.level`.
- * Symbolic links are zipped as links (never what they point to). Throws at once if `root` is not a folder.
+ * Symbolic links are zipped as links (never what they point to). Throws at once if `root` is not a
+ * folder, or if yazl was installed without the project's patch.
  */
 export function createZipStream(root: string, options: ZipOptions = {}): Readable {
+  assertYazlPatched();
   nativeCrc32ForYazl();
   assertFolder(root);
   return Readable.from(zipChunks(root, options), { objectMode: false });
@@ -352,6 +407,7 @@ export function createZipStream(root: string, options: ZipOptions = {}): Readabl
 
 /** The same zip as a web stream, for a Next route handler: `new Response(zipToWebStream(dir))`. */
 export function zipToWebStream(root: string, options: ZipOptions = {}): ReadableStream<Uint8Array> {
+  assertYazlPatched();
   nativeCrc32ForYazl();
   assertFolder(root);
   const chunks = zipChunks(root, options);
@@ -364,5 +420,5 @@ export function zipToWebStream(root: string, options: ZipOptions = {}): Readable
     async cancel() {
       await chunks.return(undefined);
     },
-  });
+  }, new ByteLengthQueuingStrategy({ highWaterMark: WEB_STREAM_AHEAD_BYTES }));
 }
