@@ -315,7 +315,7 @@ describe("yazl with the project's patch (patches/yazl+3.3.1.patch)", () => {
     const zip = new ZipFile() as InstanceType<typeof ZipFile> & { entries: { doFileDataPump: unknown }[]; firstNotDoneEntryIndex: number };
     expect(zip.firstNotDoneEntryIndex).toBe(0);
     const data = ['a', 'b', 'c'].map((name) => Buffer.from(name.repeat(10_000)));
-    data.forEach((buffer, i) => zip.addBuffer(buffer, `${i}.txt`, { compressionLevel: i === 1 ? 0 : 6 }));
+    for (const [i, buffer] of data.entries()) zip.addBuffer(buffer, `${i}.txt`, { compressionLevel: i === 1 ? 0 : 6 });
     zip.end();
     const zipped = await collect(zip.outputStream as Readable);
     expect(zip.firstNotDoneEntryIndex).toBe(3); // the scan resumes here instead of at 0 (thejoshwolfe/yazl#91)
