@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** The append-only event log: the source of truth for every export. */
 export const events = sqliteTable(
@@ -58,6 +58,8 @@ export const exports = sqliteTable(
     requests: integer().notNull().default(0),
     rateLimited: integer().notNull().default(0),
     retries: integer().notNull().default(0),
+    /** Requests per second the limiter learned from Notion's 429s, below the budget; null at the budget. */
+    pacedRate: real(),
     attempt: integer().notNull().default(0),
     lastError: text(),
     requestedAt: integer({ mode: 'timestamp_ms' }).notNull(),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { compactId, expect, listZipEntries, readZipText, test, TWIN_TOKEN, TWIN_URL, twinPages, twinWorkspace } from './fixtures';
+import { compactId, expect, listZipEntries, readZipText, setTwinRateLimit, test, TWIN_TOKEN, TWIN_URL, twinPages, twinWorkspace } from './fixtures';
 
 /** Records every value the export progress bar shows (installed before the app's scripts run). */
 async function recordProgressValues(page: Page): Promise<void> {
@@ -50,6 +50,10 @@ test('[CONNECTIONS]: a token Notion rejects shows the server’s message', async
   await expect(form.getByRole('status')).toHaveCount(0);
 });
 
+test.afterAll(async () => {
+  await setTwinRateLimit(null);
+});
+
 test('[EXPORTS]: exporting the workspace streams progress until complete and downloads every page', async ({
   page,
 }, testInfo) => {
@@ -69,6 +73,9 @@ test('[EXPORTS]: exporting the workspace streams progress until complete and dow
     `Connected to ${workspace.workspaceName} as ${workspace.integrationName}`,
   );
   await expect(page.getByRole('list', { name: 'Connections' })).toContainText(workspace.workspaceName);
+
+  // Notion allows this token less than the app's budget (10/s): the limiter must learn it from the 429s.
+  await setTwinRateLimit({ requestsPerSecond: 6, burst: 6 });
 
   // Start a Markdown + JSON export of it.
   await page.getByLabel('Connection', { exact: true }).selectOption({ label: `Twin (${workspace.workspaceName})` });
@@ -104,6 +111,10 @@ test('[EXPORTS]: exporting the workspace streams progress until complete and dow
 
   const requests = Number((await page.getByTestId('stat-requests').textContent())?.replace(/\D/g, ''));
   expect(requests).toBeGreaterThan(0);
+  expect(Number(await page.getByTestId('stat-rate-limited').textContent())).toBeGreaterThan(0);
+  const paced = await page.getByTestId('stat-paced-rate').textContent();
+  expect(paced).toMatch(/^[\d.]+\/s, learned from its 429s$/);
+  expect(Number(/([\d.]+)\/s/.exec(paced!)![1])).toBeLessThan(10);
 
   const seen = await progressValues(page);
   expect(seen.at(-1)).toBe(100);

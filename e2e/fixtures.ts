@@ -12,6 +12,12 @@ export const TWIN_URL = 'http://127.0.0.1:4311';
 export const TWIN_TOKEN = 'secret_twin';
 export const TWIN_WORKSPACE: WorkspaceOptions = { seed: 7, pages: 40, databases: 2, rowsPerDatabase: 10 };
 
+/** Sets the twin's per-token limit (`{ requestsPerSecond, burst? }`, `{ windowMs, budget }`) or removes it (null). */
+export async function setTwinRateLimit(limit: { requestsPerSecond: number; burst?: number } | { windowMs: number; budget: number } | null) {
+  const response = await fetch(`${TWIN_URL}/__twin/rate-limit`, { method: 'POST', body: JSON.stringify(limit) });
+  if (!response.ok) throw new Error(`the twin refused the rate limit: ${response.status} ${await response.text()}`);
+}
+
 /** The twin's workspace, regenerated locally (generation is deterministic per seed and options). */
 export const twinWorkspace = () => generateWorkspace(TWIN_WORKSPACE);
 

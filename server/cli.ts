@@ -166,7 +166,7 @@ async function printProgress(db: Awaited<ReturnType<typeof createAppContext>>['d
   if (!row) return;
   const pct = row.pagesDiscovered > 0 ? Math.floor((100 * (row.pagesDone + row.pagesFailed)) / row.pagesDiscovered) : 0;
   p.print(
-    `[${row.phase}] ${row.pagesDone + row.pagesFailed}/${row.pagesDiscovered} (${pct}%) · ${row.requests} requests · ${row.rateLimited} rate-limit waits${row.pagesFailed ? ` · ${row.pagesFailed} failed` : ''}`,
+    `[${row.phase}] ${row.pagesDone + row.pagesFailed}/${row.pagesDiscovered} (${pct}%) · ${row.requests} requests · ${row.rateLimited} rate-limit waits${row.pacedRate !== null ? ` · paced at ${row.pacedRate}/s (Notion's 429s)` : ''}${row.pagesFailed ? ` · ${row.pagesFailed} failed` : ''}`,
   );
 }
 

@@ -44,8 +44,11 @@ export interface Config {
   runnerEnabled: boolean;
   /** How long a runner's claim on an export lasts without a heartbeat (renewed every third of it). */
   leaseMs: number;
-  /** Retry tuning for Notion calls (tests shorten it; not an environment variable). */
-  notionRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; timeoutMs?: number };
+  /**
+   * Retry and rate-limit tuning for Notion calls (tests shorten it; not an environment variable).
+   * `rateWindowMs`: the window of Notion's request budget (60 s), for a token's first limiter.
+   */
+  notionRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; timeoutMs?: number; rateWindowMs?: number };
 }
 
 export class ConfigError extends Error {

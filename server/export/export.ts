@@ -46,6 +46,11 @@ export const RequestStats = z.object({
   requests: z.number().int().nonnegative(),
   rateLimited: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative(),
+  /**
+   * Requests per second the token's limiter paces at when Notion's 429s taught it a lower rate than
+   * the configured budget; null at the budget. Absent in events recorded before it existed.
+   */
+  pacedRate: z.number().positive().nullable().optional(),
 });
 export type RequestStats = z.infer<typeof RequestStats>;
 

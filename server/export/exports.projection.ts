@@ -2,9 +2,15 @@ import { count, eq } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { exportItems, exports } from '@/db/schema';
 import type { Projection, RecordedEvent } from '@/server/events/event-store';
-import { EXPORT_EVENT_TYPES, parseExportEvent } from './export';
+import { EXPORT_EVENT_TYPES, parseExportEvent, type RequestStats } from './export';
 
 /** The exports list the dashboard reads: status, phase, counters, last error. */
+
+/** The learned pace, when the event says (events recorded before it existed leave the column as it is). */
+function pacedRateOf(stats: RequestStats): { pacedRate?: number | null } {
+  return stats.pacedRate === undefined ? {} : { pacedRate: stats.pacedRate };
+}
+
 export const exportsProjection: Projection = {
   name: 'exports',
   canHandle: EXPORT_EVENT_TYPES,
@@ -59,6 +65,7 @@ export const exportsProjection: Projection = {
             requests: Math.max(row.requests, event.data.stats.requests),
             rateLimited: Math.max(row.rateLimited, event.data.stats.rateLimited),
             retries: Math.max(row.retries, event.data.stats.retries),
+            ...pacedRateOf(event.data.stats),
             ...stamp,
           })
           .where(where);
@@ -84,6 +91,7 @@ export const exportsProjection: Projection = {
             requests: event.data.stats.requests,
             rateLimited: event.data.stats.rateLimited,
             retries: event.data.stats.retries,
+            ...pacedRateOf(event.data.stats),
             ...stamp,
           })
           .where(where);

@@ -357,3 +357,36 @@ describe('errors people can act on', () => {
     }
   });
 });
+
+describe('a token whose Notion budget runs out every window', () => {
+  it('learns the pace from the 429s, records it on the export, and finishes every page', { timeout: 60_000 }, async () => {
+    // Notion's model scaled down: 60 requests per 3-second window (20/s) for this token, while the
+    // app's budget is 1,000/s. The limiter's window is scaled the same way. (~280 requests.)
+    const token = 'secret_window_budget';
+    const other = await startTwin({
+      tokens: [token],
+      workspace: { seed: 5, pages: 15, databases: 1, rowsPerDatabase: 4 },
+      rateLimit: { windowMs: 3000, budget: 60 },
+    });
+    const ctx = await createTestContext({ notionRetry: { rateWindowMs: 3000 } });
+    try {
+      const connection = await createConnection(ctx, { token, baseUrl: other.url });
+      const exportId = await requestExport(ctx, { connectionId: connection.id, requestedBy: 'cli' });
+      expect(await new Runner(ctx, { concurrency: 4 }).runOnce()).toMatch(/^completed/);
+      const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
+      const stats = other.stats();
+      expect(row!.rateLimited).toBeGreaterThan(0);
+      expect(row!.rateLimited).toBe(stats.rateLimited);
+      expect(row!.pacedRate).not.toBeNull();
+      expect(row!.pacedRate!).toBeLessThanOrEqual(60 / 3); // what the twin allows, learned from its answers
+      expect(row!.pacedRate!).toBeGreaterThan(5);
+      expect(stats.rateLimited / stats.requests).toBeLessThan(0.05);
+      expect(row!.pagesDone).toBeGreaterThan(0);
+      expect(row!.pagesDone + row!.pagesFailed).toBe(row!.pagesDiscovered);
+      for (const page of other.workspace.allPages()) expect(stats.byId[page.id] ?? 0, page.id).toBeGreaterThanOrEqual(1);
+    } finally {
+      await ctx.cleanup();
+      await other.close();
+    }
+  });
+});

@@ -110,13 +110,14 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
   );
 
   const baseline: RequestStats = { requests: row.requests, rateLimited: row.rateLimited, retries: row.retries };
-  let gatewayStats = () => ({ requests: 0, rateLimited: 0, retries: 0 });
+  let gatewayStats = (): RequestStats => ({ requests: 0, rateLimited: 0, retries: 0, pacedRate: null });
   const stats = (): RequestStats => {
     const s = gatewayStats();
     return {
       requests: baseline.requests + s.requests,
       rateLimited: baseline.rateLimited + s.rateLimited,
       retries: baseline.retries + s.retries,
+      pacedRate: s.pacedRate ?? null,
     };
   };
   const buffer = new ProgressBuffer(async (batch) => {
@@ -137,7 +138,11 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       ...ctx.config.notionRetry,
       signal,
     });
-    gatewayStats = () => gateway.stats();
+    gatewayStats = () => {
+      const { requests, rateLimited, retries } = gateway.stats();
+      const { effective, configured } = gateway.limiter.learned();
+      return { requests, rateLimited, retries, pacedRate: effective < configured ? Math.round(effective * 100) / 100 : null };
+    };
     // The budget can change at run time (dashboard settings): follow it while the export runs.
     const defaults = { requestsPerSecond: ctx.config.requestsPerSecond };
     const followBudget = async () => gateway.limiter.setRate((await readSettings(db, defaults)).requestsPerSecond);

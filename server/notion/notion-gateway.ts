@@ -10,6 +10,8 @@ export interface NotionGatewayOptions {
   baseUrl?: string;
   /** Used when the token has no limiter yet, or to change the shared one. Default 3. */
   requestsPerSecond?: number;
+  /** The window of Notion's budget the token's limiter learns from, when it has none yet. Default 60 s. */
+  rateWindowMs?: number;
   maxAttempts?: number;
   /** Per HTTP attempt (headers and body). Default 60 s. */
   timeoutMs?: number;
@@ -73,7 +75,7 @@ const silentLogger = () => {};
  */
 export function createNotionGateway(options: NotionGatewayOptions): NotionGateway {
   const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const limiter = options.limiter ?? getSharedLimiter(options.token, options.requestsPerSecond ?? 3);
+  const limiter = options.limiter ?? getSharedLimiter(options.token, options.requestsPerSecond ?? 3, options.rateWindowMs);
   const breaker = options.breaker ?? getSharedBreaker(options.token, options.circuitBreaker);
   const counters: NotionGatewayStats = { requests: 0, rateLimited: 0, retries: 0, waitedMs: 0 };
 

@@ -75,6 +75,23 @@ describe('RateLimiter learning from 429/529', () => {
     expect(limiter.learned().effective).toBeCloseTo(2.4, 5);
   });
 
+  it('keeps slowing while short 429s never stop, one step per episode of a few seconds', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ requestsPerSecond: 10, ...clock });
+    const paces: number[] = [];
+    for (let second = 0; second < 20; second++) {
+      limiter.rateLimited(1000); // Notion allows less than 10/s: a 429 every second
+      paces.push(limiter.learned().effective);
+      clock.advance(1000);
+    }
+    // The first is shrugged off; every 5 s after it a new episode lowers the pace by a fifth.
+    expect(paces[4]).toBe(10);
+    expect(paces[5]).toBeCloseTo(8, 5);
+    expect(paces[10]).toBeCloseTo(6.4, 5);
+    expect(paces[19]).toBeCloseTo(5.12, 5);
+    expect(limiter.stats()).toMatchObject({ rateLimited: 20, slowdowns: 3 });
+  });
+
   it('climbs back to the configured rate after quiet minutes', async () => {
     const clock = fakeClock();
     const limiter = new RateLimiter({ requestsPerSecond: 2, ...clock });

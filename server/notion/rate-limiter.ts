@@ -83,6 +83,8 @@ export class RateLimiter {
   private readonly burstIsDefault: boolean;
   private tokens: number;
   private lastRefill: number;
+  /** When the current run of 429/529 answers began (see `rateLimited`). */
+  private episodeStartedAt = Number.NEGATIVE_INFINITY;
   private pausedUntil = 0;
   private readonly queue: Waiter[] = [];
   private pumping = false;
@@ -167,7 +169,7 @@ export class RateLimiter {
    * the requests sent in the last window are about what the budget allows, so the pace drops to
    * just under that. Short waits that keep coming mean the rate itself is too high: 20 % less each
    * time. One short answer alone changes nothing (bursts are allowed). Answers that arrive within
-   * a few seconds of each other are one episode and lower the rate once. After five quiet windows
+   * a few seconds of the first are one episode and lower the rate once. After five quiet windows
    * the rate climbs back towards the configured one, by 5 % of it every five windows (a budget
    * that was only briefly lower, e.g. shared with other integrations, is used again).
    */
@@ -177,9 +179,12 @@ export class RateLimiter {
     this.refused.push(now);
     if (this.refused.length > SENT_HISTORY) this.refused.shift();
     this.pauseFor(retryAfterMs);
-    const sameEpisode = now - this.lastRateLimitAt < EPISODE * this.windowMs;
+    // An episode is timed from its first answer: answers that never stop coming (a rate still
+    // too high) make a new episode every few seconds, and lower the rate again each time.
+    const sameEpisode = now - this.episodeStartedAt < EPISODE * this.windowMs;
     this.lastRateLimitAt = now;
     if (sameEpisode) return;
+    this.episodeStartedAt = now;
     let next: number | undefined;
     if (retryAfterMs > WINDOW_SIGNAL * this.windowMs) {
       // What the API accepted in the window that just ran out: sent, less the answers that
@@ -307,7 +312,7 @@ function registry(): LimiterRegistry {
  * bundles route handlers separately (module-level maps would not be shared). The key is a sha256
  * of the token, never the token itself. Asking again with another rate changes the shared rate.
  */
-export function getSharedLimiter(token: string, requestsPerSecond: number): RateLimiter {
+export function getSharedLimiter(token: string, requestsPerSecond: number, windowMs?: number): RateLimiter {
   const key = createHash('sha256').update(token).digest('hex');
   const limiters = registry();
   const existing = limiters.get(key);
@@ -315,7 +320,7 @@ export function getSharedLimiter(token: string, requestsPerSecond: number): Rate
     if (existing.requestsPerSecond !== requestsPerSecond) existing.setRate(requestsPerSecond);
     return existing;
   }
-  const limiter = new RateLimiter({ requestsPerSecond });
+  const limiter = new RateLimiter({ requestsPerSecond, windowMs });
   limiters.set(key, limiter);
   return limiter;
 }

@@ -186,6 +186,13 @@ export function ExportProgress({ exportId }: { exportId: string }) {
               }
               testId="stat-rate"
             />
+            {row.pacedRate !== null && (
+              <Stat
+                label="Paced by Notion"
+                value={`${row.pacedRate.toFixed(1)}/s, learned from its 429s`}
+                testId="stat-paced-rate"
+              />
+            )}
             <Stat
               label="Time left"
               value={live.etaSeconds === null ? '—' : `about ${formatSeconds(live.etaSeconds)}`}

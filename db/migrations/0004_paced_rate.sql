@@ -1,0 +1,1 @@
+ALTER TABLE `exports` ADD `paced_rate` real;
