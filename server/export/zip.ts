@@ -207,7 +207,7 @@ class OutputBuffer {
   }
 }
 
-/** Something changed (output came, a turn came, a failure, a stop): whoever waits re-checks its condition. */
+/** Something changed (output came, a failure, a stop): whoever waits re-checks its condition. */
 class Signal {
   #waiters: (() => void)[] = [];
 
@@ -223,11 +223,7 @@ class Signal {
 }
 
 /** yazl's ZipFile with the fields this module reads (see the module comment on the patch). */
-type PatchedZipFile = ZipFile & { entries: unknown[]; firstNotDoneEntryIndex?: number };
-
-function isPatched(zip: PatchedZipFile): zip is PatchedZipFile & { firstNotDoneEntryIndex: number } {
-  return typeof zip.firstNotDoneEntryIndex === 'number' && Array.isArray(zip.entries);
-}
+type PatchedZipFile = ZipFile & { entries: unknown[]; firstNotDoneEntryIndex: number };
 
 let yazlPatched: boolean | undefined;
 
@@ -236,15 +232,10 @@ let yazlPatched: boolean | undefined;
  * without it a zip of many files would crawl and keep every small file's data to the end.
  */
 export function assertYazlPatched(): void {
-  yazlPatched ??= isPatched(new ZipFile() as PatchedZipFile);
+  yazlPatched ??= typeof (new ZipFile() as Partial<PatchedZipFile>).firstNotDoneEntryIndex === 'number';
   if (!yazlPatched) {
     throw new Error('yazl is installed without patches/yazl+3.3.1.patch: run `npm install`, whose postinstall applies it');
   }
-}
-
-/** A ZipFile of the patched yazl (`assertYazlPatched` has run). */
-function newZipFile(): PatchedZipFile & { firstNotDoneEntryIndex: number } {
-  return new ZipFile() as PatchedZipFile & { firstNotDoneEntryIndex: number };
 }
 
 /**
@@ -262,7 +253,7 @@ function newZipFile(): PatchedZipFile & { firstNotDoneEntryIndex: number } {
 async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buffer> {
   const level = options.level ?? 1;
   const forceZip64Format = options.forceZip64 === true;
-  const zip = newZipFile();
+  const zip = new ZipFile() as PatchedZipFile; // checked by assertYazlPatched before any zip starts
   const output = zip.outputStream as Readable; // a PassThrough: file data is piped in with backpressure
   output.pause(); // until the first chunk is asked for
   const signal = new Signal();
@@ -279,7 +270,7 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
   };
   zip.on('error', fail);
   output.on('error', fail);
-  // Chunks as yazl wrote them: a file's 1 MB pieces pass through as they are (`read()` would
+  // Chunks as yazl wrote them: a file's read chunks pass through as they are (`read()` would
   // copy whatever had piled up into one new Buffer), and yazl is paused once enough waits.
   const arrived: Buffer[] = [];
   let arrivedBytes = 0;
@@ -294,13 +285,6 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
     signal.notify();
   });
 
-  const send = (stream: Readable, callback: (error: unknown, stream: Readable) => void) => {
-    streams.add(stream);
-    stream.once('close', () => streams.delete(stream));
-    stream.on('error', fail); // yazl does not listen for errors on the streams it is given
-    callback(null, stream);
-  };
-
   /** Hands a file to yazl: a small one whole, a large one to be opened and read in its turn. */
   const addFile = (entry: PreparedEntry & { kind: 'buffer' | 'stream' }) => {
     const { name, mtime, mode, compressionLevel } = entry;
@@ -312,7 +296,11 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
           if (stopped) handle.close().catch(() => {});
           else {
             const source = handle.createReadStream({ highWaterMark: STREAM_CHUNK_BYTES });
-            send(pipeline(source, new PassThrough({ highWaterMark: STREAM_READ_AHEAD_BYTES }), () => {}), callback); // errors reach the PassThrough
+            const stream = pipeline(source, new PassThrough({ highWaterMark: STREAM_READ_AHEAD_BYTES }), () => {}); // errors reach the PassThrough
+            streams.add(stream);
+            stream.once('close', () => streams.delete(stream));
+            stream.on('error', fail); // yazl does not listen for errors on the streams it is given
+            callback(null, stream);
           }
         },
         (error: unknown) => callback(error, null as never), // yazl emits it
@@ -384,7 +372,10 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
   }
 }
 
-function assertFolder(root: string): void {
+/** What every zip needs before it starts: the patched yazl on the native CRC, and a folder to zip. */
+function readyToZip(root: string): void {
+  assertYazlPatched();
+  nativeCrc32ForYazl();
   if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
     throw new Error(`Cannot zip ${root}: the export folder does not exist`);
   }
@@ -399,17 +390,13 @@ function assertFolder(root: string): void {
  * folder, or if yazl was installed without the project's patch.
  */
 export function createZipStream(root: string, options: ZipOptions = {}): Readable {
-  assertYazlPatched();
-  nativeCrc32ForYazl();
-  assertFolder(root);
+  readyToZip(root);
   return Readable.from(zipChunks(root, options), { objectMode: false });
 }
 
 /** The same zip as a web stream, for a Next route handler: `new Response(zipToWebStream(dir))`. */
 export function zipToWebStream(root: string, options: ZipOptions = {}): ReadableStream<Uint8Array> {
-  assertYazlPatched();
-  nativeCrc32ForYazl();
-  assertFolder(root);
+  readyToZip(root);
   const chunks = zipChunks(root, options);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
