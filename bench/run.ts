@@ -23,7 +23,7 @@ import { startTwin, type Twin, type TwinStats, Workspace, type WorkspaceOptions 
 import { loadConfig } from '@/server/config';
 import { ensureConnection } from '@/server/connections/connections';
 import { createAppContext } from '@/server/context';
-import { requestExport } from '@/server/export/request-export';
+import { requestExport } from '@/server/export/control/request-export';
 import type { BaselineResult } from './baseline';
 import { ProcessSampler, type ProcessUsage, RequestRecorder, round, type Utilisation, utilisation } from './measure';
 import { type WorkspaceMinimum, workspaceMinimum } from './workspace-minimum';

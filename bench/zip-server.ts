@@ -6,7 +6,7 @@
  * Prints `{"port":N}` on stdout once it listens; serves `GET /zip` until killed.
  */
 import http from 'node:http';
-import { zipToWebStream } from '@/server/export/zip';
+import { zipToWebStream } from '@/server/export/delivery/zip';
 
 async function send(response: Response, res: http.ServerResponse): Promise<void> {
   res.writeHead(response.status, Object.fromEntries(response.headers));

@@ -35,8 +35,8 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import yauzl from 'yauzl';
-import { ATTACHMENTS_DIR } from '@/server/export/attachments';
-import { isStoredInZip } from '@/server/export/zip';
+import { ATTACHMENTS_DIR } from '@/server/export/files/attachments';
+import { isStoredInZip } from '@/server/export/delivery/zip';
 import { mulberry32 } from '@/e2e/notion-twin/ids';
 import { ProcessSampler, type ProcessUsage, round } from './measure';
 

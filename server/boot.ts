@@ -1,6 +1,5 @@
 import { getAppContext } from './context';
 import { Runner } from './runner/runner';
-import { setProcessRunner } from './runner/runner-registry';
 
 const g = globalThis as typeof globalThis & { __notionSyncBooted?: Promise<void> };
 
@@ -10,7 +9,6 @@ export function boot(): Promise<void> {
     const ctx = await getAppContext();
     if (!ctx.config.runnerEnabled) return;
     const runner = new Runner(ctx, { log: (m) => console.error(m), leaseMs: ctx.config.leaseMs });
-    setProcessRunner(runner);
     runner.start();
     const shutdown = (signal: NodeJS.Signals) => {
       console.error(`notion-sync: ${signal}, releasing exports in flight`);

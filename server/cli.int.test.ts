@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
-import { verifyManifest } from './export/manifest';
+import { verifyManifest } from '@/server/export/files/manifest';
 
 let twin: Twin;
 let dir: string;

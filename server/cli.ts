@@ -8,10 +8,10 @@ import { ConfigError, loadConfig } from './config';
 import { ensureConnection } from './connections/connections';
 import { createAppContext } from './context';
 import { DomainError } from './errors';
-import { EXPORT_FORMATS, ExportFormat, exportStreamId } from './export/export';
-import { cancelExport, pauseExport, resumeExport, retryFailedPages } from './export/control';
-import { verifyManifest } from './export/manifest';
-import { findUnfinishedExport, requestExport } from './export/request-export';
+import { EXPORT_FORMATS, ExportFormat, exportStreamId } from '@/server/export/domain/export';
+import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control/export-control';
+import { verifyManifest } from '@/server/export/files/manifest';
+import { findUnfinishedExport, requestExport } from '@/server/export/control/request-export';
 import { Runner } from './runner/runner';
 
 const USAGE = `Usage: npm run notion-sync -- export --out <dir> [--format ${EXPORT_FORMATS.join(',')}] [--naming notion|clean] [--download-external]

@@ -1,21 +1,16 @@
-import { type Database, openDatabase } from '@/db/client';
+import type { AppContext } from './app-context';
+import { openDatabase } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { TokenCipher } from './auth/token-cipher';
 import { type Config, loadConfig } from './config';
+import { RunnerPort } from './export/domain/runner-port';
 import { EventStore } from './events/event-store';
 import { getLiveFeed, type LiveFeed } from './events/live-feed';
-import { exportItemsProjection } from './export/export-items.projection';
+import { exportItemsProjection } from '@/server/export/domain/export-items.projection';
 import { exportJobsProjection } from './runner/export-jobs.projection';
-import { exportsProjection } from './export/exports.projection';
+import { exportsProjection } from '@/server/export/domain/exports.projection';
 
-/** Everything a request handler, the runner or the CLI needs, built once per process. */
-export interface AppContext {
-  config: Config;
-  database: Database;
-  store: EventStore;
-  feed: LiveFeed;
-  cipher: TokenCipher;
-}
+export type { AppContext };
 
 export const PROJECTIONS = [exportItemsProjection, exportsProjection, exportJobsProjection];
 
@@ -25,7 +20,7 @@ export async function createAppContext(config: Config, feed: LiveFeed = getLiveF
   await migrateDatabase(database);
   const store = new EventStore(database.db, { projections: PROJECTIONS, feed });
   const cipher = config.secret ? TokenCipher.fromSecret(config.secret) : TokenCipher.fromKeyFile(config.dataDir);
-  return { config, database, store, feed, cipher };
+  return { config, database, store, feed, cipher, runners: new RunnerPort() };
 }
 
 const g = globalThis as typeof globalThis & { __notionSyncContext?: Promise<AppContext> };

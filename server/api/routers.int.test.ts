@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
 import { createCaller } from '@/server/api/root';
 import { Runner } from '@/server/runner/runner';
-import { getProcessRunner, setProcessRunner } from '@/server/runner/runner-registry';
+import { exportRow } from '@/server/testing/export-row';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 
 let twin: Twin;
@@ -13,7 +13,6 @@ beforeAll(async () => {
   ctx = await createTestContext({ notionRetry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } });
 });
 afterAll(async () => {
-  setProcessRunner(undefined);
   await ctx.cleanup();
   await twin.close();
 });
@@ -40,17 +39,13 @@ describe('tRPC routers', () => {
 
   it('starts an export that the local runner performs, then shows it with its failures', async () => {
     const [connection] = await caller().connections.list();
-    const runner = new Runner(ctx, { pollMs: 50 });
-    setProcessRunner(runner);
-    expect(getProcessRunner()).toBe(runner);
+    // The runner would not look for work for an hour by itself: the request wakes it.
+    const runner = new Runner(ctx, { pollMs: 3_600_000 });
     runner.start();
     const { id } = await caller().exports.start({ connectionId: connection!.id, formats: ['markdown'] });
-    let row = await caller().exports.get({ id });
-    for (let i = 0; i < 200 && !['completed', 'completed_with_errors', 'failed'].includes(row.status); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      row = await caller().exports.get({ id });
-    }
+    await exportRow(ctx, id, (r) => r.status !== 'queued' && r.status !== 'running');
     await runner.stop();
+    const row = await caller().exports.get({ id });
     expect(row).toMatchObject({ status: 'completed', formats: ['markdown'], failures: [] });
     expect(row.pagesDone).toBe(
       twin.workspace.allPages().length + twin.workspace.allDatabases().length + twin.workspace.linkedDatabases().length,

@@ -6,7 +6,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError, z } from 'zod';
 import { type AppContext, getAppContext } from '@/server/context';
 import { DomainError, type DomainErrorCode } from '@/server/errors';
-import { InvalidStateError } from '@/server/export/decide';
+import { InvalidStateError } from '@/server/export/domain/decide';
 
 export interface TrpcContext {
   app: AppContext;

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { connections } from '@/db/schema';
-import type { AppContext } from '@/server/context';
+import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
 import { checkConnection, createNotionGateway } from '@/server/notion/notion-gateway';
-import { resumeAuthPausedExports } from '@/server/export/control';
 import { tokenHash } from '../auth/token-cipher';
 
 export interface ConnectionView {
@@ -96,15 +95,12 @@ export async function connectionSecrets(ctx: AppContext, id: string): Promise<{ 
   return { token: ctx.cipher.decrypt(row.tokenCiphertext), baseUrl: row.baseUrl ?? ctx.config.notionBaseUrl };
 }
 
-/**
- * Replaces a connection's token (a revoked or rotated one) after checking it, then resumes the
- * exports that paused because Notion refused the old token.
- */
+/** Replaces a connection's token (a revoked or rotated one) after checking it. */
 export async function updateConnectionToken(
   ctx: AppContext,
   id: string,
   token: string,
-): Promise<{ connection: ConnectionView; resumed: string[] }> {
+): Promise<ConnectionView> {
   const [row] = await ctx.database.db.select().from(connections).where(eq(connections.id, id));
   if (!row) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
   const clean = token.trim();
@@ -130,6 +126,5 @@ export async function updateConnectionToken(
     })
     .where(eq(connections.id, id))
     .returning();
-  const resumed = await resumeAuthPausedExports(ctx, id);
-  return { connection: view(updated!), resumed };
+  return view(updated!);
 }

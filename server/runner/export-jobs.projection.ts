@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { exportJobs } from '@/db/schema';
 import type { Projection, RecordedEvent } from '@/server/events/event-store';
-import { parseExportEvent } from '@/server/export/export';
+import { parseExportEvent } from '@/server/export/domain/export';
 
 /** Queues an export for the runner when it is requested, in the same transaction. */
 export const exportJobsProjection: Projection = {

@@ -1,8 +1,9 @@
-import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/export';
+import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/domain/export';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
-import { handle } from '@/server/export/handle';
-import { claimNext, holdsLease, LeaseLostError, leaseFence, releaseLease, renewLease } from './job-queue';
+import { handle } from '@/server/export/domain/handle';
+import { LeaseLostError } from '@/server/export/domain/export-lease';
+import { claimNext, holdsLease, leaseFence, releaseLease, renewLease } from './job-queue';
 
 let ctx: TestContext;
 beforeEach(async () => {

@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { DB, DbOrTx } from '@/db/client';
 import { exportJobs } from '@/db/schema';
+import { LeaseLostError } from '@/server/export/domain/export-lease';
 
 export interface Claim {
   exportId: string;
@@ -86,15 +87,6 @@ export async function releaseLease(db: DB, claim: Claim): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** A runner whose lease was taken over, expired, or ended by a pause or cancel: it must stop. */
-export class LeaseLostError extends Error {
-  constructor(exportId: string) {
-    super(`The lease on export ${exportId} was lost; another runner or a person took it over`);
-    this.name = 'LeaseLostError';
-  }
-}
-
-/** Throws LeaseLostError unless `claim` still holds its export (for use inside a transaction). */
 /** Throws LeaseLostError unless `claim` still holds a live lease; returns when that lease expires. */
 export async function assertLease(db: DbOrTx, claim: Pick<Claim, 'exportId' | 'attempt' | 'owner'>, now = Date.now()): Promise<number> {
   const [row] = await db

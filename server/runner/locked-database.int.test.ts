@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
 import { createCaller } from '@/server/api/root';
 import { createConnection } from '@/server/connections/connections';
-import { requestExport } from '@/server/export/request-export';
-import { verifyManifest } from '@/server/export/manifest';
+import { requestExport } from '@/server/export/control/request-export';
+import { verifyManifest } from '@/server/export/files/manifest';
 import { createTestContext } from '@/server/testing/test-context';
 import { Runner } from './runner';
 

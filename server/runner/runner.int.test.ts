@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJobs, exports } from '@/db/schema';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
 import { createConnection } from '@/server/connections/connections';
-import { requestExport } from '@/server/export/request-export';
+import { requestExport } from '@/server/export/control/request-export';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { ownerProcessGone, Runner } from './runner';
 
@@ -55,7 +55,7 @@ describe('runner', () => {
       const runner = new Runner(ctx);
       const outcome = runner.runOnce();
       await new Promise((r) => setTimeout(r, 100));
-      const { handle } = await import('@/server/export/handle');
+      const { handle } = await import('@/server/export/domain/handle');
       await handle(ctx.store, exportId, { type: 'CancelExport', data: { reason: 'test' } });
       expect(await runner.abortExport(exportId)).toBe(true);
       expect(await runner.abortExport('other')).toBe(false);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { AppContext } from '@/server/context';
-import { type RunOutcome, runExport } from '@/server/export/run-export';
-import { type Claim, claimNext, releaseLease, renewLease } from './job-queue';
+import type { AppContext } from '@/server/app-context';
+import { type RunOutcome, runExport } from '@/server/export/crawl/run-export';
+import type { ExportLease } from '@/server/export/domain/export-lease';
+import { assertLease, type Claim, claimNext, leaseFence, releaseLease, renewLease } from './job-queue';
 
 export interface RunnerOptions {
   owner?: string;
@@ -42,6 +43,7 @@ export class Runner {
   #stopping = false;
   #loop?: Promise<void>;
   #wake?: () => void;
+  readonly #detach: () => void;
   readonly #active = new Map<
     string,
     { claim: Claim; abort: AbortController; drain: AbortController; done: Promise<RunOutcome> }
@@ -55,6 +57,7 @@ export class Runner {
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#heartbeatMs = options.heartbeatMs ?? Math.floor(this.#leaseMs / 3);
     this.#pollMs = options.pollMs ?? 1000;
+    this.#detach = ctx.runners.attach(this);
   }
 
   start(): void {
@@ -110,10 +113,18 @@ export class Runner {
         .catch(() => undefined);
     }, this.#heartbeatMs);
     heartbeat.unref?.();
+    const db = this.ctx.database.db;
+    const lease: ExportLease = {
+      check: async (tx) => {
+        await assertLease(tx, claim);
+      },
+      fence: leaseFence(db, claim),
+    };
     const done = runExport(this.ctx, {
       exportId: claim.exportId,
       attempt: claim.attempt,
       runner: this.owner,
+      lease,
       signal: abort.signal,
       drain: drain.signal,
       concurrency: this.options.concurrency,
@@ -164,5 +175,6 @@ export class Runner {
     }
     clearTimeout(timer);
     await this.#loop;
+    this.#detach();
   }
 }

@@ -9,7 +9,7 @@ import { createClient } from '@libsql/client';
 import { expect } from 'vitest';
 import type { Twin } from '@/e2e/notion-twin';
 import { mulberry32 } from '@/e2e/notion-twin/ids';
-import { verifyManifest } from '@/server/export/manifest';
+import { verifyManifest } from '@/server/export/files/manifest';
 
 export interface Exit {
   code: number | null;

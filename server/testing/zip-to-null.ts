@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createZipStream } from '@/server/export/zip';
+import { createZipStream } from '@/server/export/delivery/zip';
 
 const [root, out] = process.argv.slice(2);
 if (!root) {

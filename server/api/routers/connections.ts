@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createConnection, listConnections, updateConnectionToken } from '@/server/connections/connections';
+import { resumeAuthPausedExports } from '@/server/export/control/export-control';
 import { publicProcedure, router } from '../trpc';
 
 export const CreateConnectionInput = z.object({
@@ -17,5 +18,10 @@ export const connectionsRouter = router({
     .mutation(({ ctx, input }) => createConnection(ctx.app, { ...input, baseUrl: input.baseUrl || undefined })),
   updateToken: publicProcedure
     .input(z.object({ id: z.string().min(1), token: z.string().trim().min(1, 'Enter the integration token') }))
-    .mutation(({ ctx, input }) => updateConnectionToken(ctx.app, input.id, input.token)),
+    .mutation(async ({ ctx, input }) => {
+      const connection = await updateConnectionToken(ctx.app, input.id, input.token);
+      // Exports that paused because Notion refused the old token go on with the new one.
+      const resumed = await resumeAuthPausedExports(ctx.app, input.id);
+      return { connection, resumed };
+    }),
 });

@@ -2,10 +2,9 @@ import { and, asc, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { exportIssues, exportItems, exports } from '@/db/schema';
 import { DomainError } from '@/server/errors';
-import { EXPORT_FORMATS, ExportFormat, ExportOptions } from '@/server/export/export';
-import { requestExport } from '@/server/export/request-export';
-import { pokeRunner } from '@/server/runner/runner-registry';
-import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control';
+import { EXPORT_FORMATS, ExportFormat, ExportOptions } from '@/server/export/domain/export';
+import { requestExport } from '@/server/export/control/request-export';
+import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control/export-control';
 import { publicProcedure, router } from '../trpc';
 
 export const StartExportInput = z.object({
@@ -37,7 +36,6 @@ export const exportsRouter = router({
   }),
   start: publicProcedure.input(StartExportInput).mutation(async ({ ctx, input }) => {
     const id = await requestExport(ctx.app, { ...input, requestedBy: 'dashboard' });
-    pokeRunner();
     return { id };
   }),
   cancel: publicProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {

@@ -1,4 +1,4 @@
-import type { ExportEvent, ExportEventType } from '@/server/export/export';
+import type { ExportEvent, ExportEventType } from '@/server/export/domain/export';
 
 export type ActivityTone = 'neutral' | 'success' | 'warning' | 'danger';
 

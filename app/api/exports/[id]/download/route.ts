@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { exports } from '@/db/schema';
 import { getAppContext } from '@/server/context';
-import { zipToWebStream } from '@/server/export/zip';
+import { zipToWebStream } from '@/server/export/delivery/zip';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,5 +1,5 @@
 import { getAppContext } from '@/server/context';
-import { followExport } from '@/server/export/export-feed';
+import { followExport } from '@/server/export/delivery/export-feed';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The layering of server/ (see server/README.md), checked on the source: every `import … from`,
+ * `export … from` and `import()` of every .ts file, type-only imports included.
+ */
+
+const ROOT = path.resolve(__dirname, '..');
+const SOURCE = /\.(ts|tsx)$/;
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const rel = path.posix.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(rel);
+    return SOURCE.test(entry.name) ? [rel] : [];
+  });
+}
+
+const SPECIFIER = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** The project files `file` imports (relative to the repository root, without extension). */
+function importsOf(file: string, text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(SPECIFIER)) {
+    const spec = m[1] ?? m[2] ?? '';
+    if (spec.startsWith('@/')) out.push(spec.slice(2));
+    else if (spec.startsWith('.')) out.push(path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)));
+  }
+  return out.map((p) => p.replace(/\.(ts|tsx)$/, ''));
+}
+
+/**
+ * A module's place in the layering: a folder of server/ (its subfolders included, as
+ * api/routers in api), each role folder of server/export, db/, or the file itself for server/*.ts.
+ */
+function unitOf(module: string): string {
+  const parts = module.split('/');
+  if (parts[0] !== 'server') return parts[0] ?? module;
+  if (parts.length === 2) return module;
+  return parts.slice(0, parts[1] === 'export' ? 3 : 2).join('/');
+}
+
+/** Strongly connected groups of more than one unit (Tarjan). */
+function cyclesOf(edges: Map<string, Set<string>>): string[][] {
+  let index = 0;
+  const indexOf = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const groups: string[][] = [];
+  const visit = (v: string) => {
+    indexOf.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!indexOf.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) ?? 0, low.get(w) ?? 0));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v) ?? 0, indexOf.get(w) ?? 0));
+    }
+    if (low.get(v) === indexOf.get(v)) {
+      const group: string[] = [];
+      for (let w = stack.pop(); w !== undefined; w = w === v ? undefined : stack.pop()) {
+        onStack.delete(w);
+        group.push(w);
+      }
+      if (group.length > 1) groups.push(group.sort());
+    }
+  };
+  for (const v of edges.keys()) if (!indexOf.has(v)) visit(v);
+  return groups;
+}
+
+const files = [...sourceFiles('server'), ...sourceFiles('db'), ...sourceFiles('app'), ...sourceFiles('components')].filter(
+  (f) => !f.endsWith('.test.ts'),
+);
+const graph = files.map((file) => ({ file, imports: importsOf(file, fs.readFileSync(path.join(ROOT, file), 'utf8')) }));
+
+function violations(from: RegExp, to: RegExp): string[] {
+  return graph.flatMap(({ file, imports }) => (from.test(file) ? imports.filter((i) => to.test(i)).map((i) => `${file} → ${i}`) : []));
+}
+
+describe('architecture', () => {
+  it('finds the cycle in a graph that has one, and none in one that has none', () => {
+    const g = (pairs: [string, string][]) => {
+      const m = new Map<string, Set<string>>();
+      for (const [a, b] of pairs) m.set(a, (m.get(a) ?? new Set()).add(b));
+      return m;
+    };
+    expect(cyclesOf(g([['a', 'b'], ['b', 'c'], ['c', 'a'], ['c', 'd']]))).toEqual([['a', 'b', 'c']]);
+    expect(cyclesOf(g([['a', 'b'], ['b', 'c'], ['a', 'c']]))).toEqual([]);
+    expect(importsOf('server/x/y.ts', "import type { A } from '../z';\nexport { b } from './w';\nconst m = await import('@/db/client');")).toEqual([
+      'server/z',
+      'server/x/w',
+      'db/client',
+    ]);
+    expect([unitOf('server/cli'), unitOf('server/api/routers/exports'), unitOf('server/export/render/writers/html')]).toEqual([
+      'server/cli',
+      'server/api',
+      'server/export/render',
+    ]);
+  });
+
+  it('has no import cycle between the folders of server/ and db/', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const { file, imports } of graph) {
+      if (!file.startsWith('server/') && !file.startsWith('db/')) continue;
+      const from = unitOf(file.replace(/\.(ts|tsx)$/, ''));
+      for (const target of imports) {
+        const to = unitOf(target);
+        if (to !== from && (to.startsWith('server') || to.startsWith('db'))) edges.set(from, (edges.get(from) ?? new Set()).add(to));
+      }
+    }
+    expect(cyclesOf(edges)).toEqual([]);
+  });
+
+  it('keeps the export domain free of infrastructure and the layers above it', () => {
+    expect(violations(/^server\/export\/domain\//, /^server\/(export\/(?!domain)|runner|api|notion|connections)/)).toEqual([]);
+    expect(violations(/^server\/export\//, /^server\/(runner|api)\//)).toEqual([]);
+    expect(violations(/^db\//, /^server\//)).toEqual([]);
+    // The document tree and its parts serve every writer; no writer is a part of them.
+    expect(violations(/^server\/export\/render\/[^/]+$/, /^server\/export\/render\/writers\//)).toEqual([]);
+  });
+
+  it('lets app/ and components/ reach the server only through the API types', () => {
+    expect(violations(/^components\//, /^(server|db)\//)).toEqual([]);
+  });
+});

@@ -1,0 +1,101 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { DB } from '@/db/client';
+import { failpoint } from '@/server/failpoints';
+import { exportFiles, exportItems } from '@/db/schema';
+import { writeFileAtomic } from '@/server/export/files/atomic-write';
+import type { ExportFormat } from '@/server/export/domain/export';
+import { lookupItems } from './item-lookup';
+import { REPORT_FILE, relativeLink } from '@/server/export/files/layout';
+import { writeManifest } from '@/server/export/files/manifest';
+import { resolvePlaceholders } from './page-links';
+import { buildReport } from './report';
+import type { WrittenFile } from '@/server/export/domain/export';
+
+
+/**
+ * Rewrites the files whose links pointed at pages not placed when they were written, now that
+ * every page has its place. Pages that are not in the export link to Notion. Idempotent: a
+ * file without placeholders is left alone. Records the new checksums in batches.
+ */
+export async function resolveLinks(
+  db: DB,
+  exportId: string,
+  root: string,
+  record: (files: WrittenFile[]) => Promise<void>,
+  fence: () => Promise<void> = async () => {},
+): Promise<number> {
+  let count = 0;
+  let after = '';
+  for (;;) {
+    const items = await db
+      .select({ id: exportItems.itemId })
+      .from(exportItems)
+      .where(and(eq(exportItems.exportId, exportId), eq(exportItems.unresolvedLinks, true), gt(exportItems.itemId, after)))
+      .orderBy(asc(exportItems.itemId))
+      .limit(100);
+    if (items.length === 0) return count;
+    after = items[items.length - 1]!.id;
+    const rewritten: WrittenFile[] = [];
+    for (const { id } of items) {
+      const files = await db
+        .select()
+        .from(exportFiles)
+        .where(and(eq(exportFiles.exportId, exportId), eq(exportFiles.sourceId, id)));
+      const docs = files.filter((f) => f.path.endsWith('.md') || f.path.endsWith('.html') || f.path.endsWith('.csv'));
+      for (const file of docs) {
+        const abs = path.join(root, ...file.path.split('/'));
+        const text = await fs.readFile(abs, 'utf8');
+        const ids = [...text.matchAll(/#notion-sync-page-([0-9a-f-]{36})/g)].map((m) => m[1]!);
+        const known = await lookupItems(db, exportId, [...new Set(ids)]);
+        const fromDir = path.posix.dirname(file.path);
+        const ext = file.path.endsWith('.html') ? '.html' : '.md';
+        const { text: next } = resolvePlaceholders(text, (target) => {
+          const item = known.get(target);
+          if (item?.status === 'done' && item.dir != null && item.stem) return relativeLink(fromDir === '.' ? '' : fromDir, path.posix.join(item.dir, `${item.stem}${ext}`));
+          return `https://www.notion.so/${target.replace(/-/g, '')}`;
+        });
+        const { bytes, sha256 } = next === text ? { bytes: file.bytes, sha256: file.sha256 } : await writeFileAtomic(abs, next, { beforeRename: fence });
+        rewritten.push({ path: file.path, bytes, sha256, sourceId: id });
+      }
+    }
+    if (rewritten.length > 0) await record(rewritten);
+    count += rewritten.length;
+  }
+}
+
+/** report.json, then manifest.json last, listing every file with its size and checksum. */
+export async function writeReportAndManifest(
+  db: DB,
+  exportId: string,
+  root: string,
+  recordReport: (file: WrittenFile) => Promise<void>,
+  fence: () => Promise<void> = async () => {},
+): Promise<{ files: number; bytes: number }> {
+  const report = await buildReport(db, exportId, new Date());
+  const written = await writeFileAtomic(path.join(root, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`, {
+    beforeRename: fence,
+  });
+  await recordReport({ path: REPORT_FILE, ...written, sourceId: exportId });
+  async function* pages(): AsyncGenerator<WrittenFile[]> {
+    let after = '';
+    for (;;) {
+      const page = await db
+        .select({ path: exportFiles.path, bytes: exportFiles.bytes, sha256: exportFiles.sha256, sourceId: exportFiles.sourceId })
+        .from(exportFiles)
+        .where(and(eq(exportFiles.exportId, exportId), gt(exportFiles.path, after)))
+        .orderBy(asc(exportFiles.path))
+        .limit(1000);
+      if (page.length === 0) return;
+      yield page;
+      after = page[page.length - 1]!.path;
+    }
+  }
+  failpoint('before-manifest');
+  const manifest = await writeManifest(root, { exportId, createdAt: new Date().toISOString() }, pages(), { beforeRename: fence });
+  failpoint('after-manifest');
+  return { files: manifest.files, bytes: manifest.fileBytes };
+}
+
+export const docFormats = (formats: readonly ExportFormat[]) => formats.filter((f) => f === 'markdown' || f === 'html');

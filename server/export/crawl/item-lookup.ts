@@ -1,0 +1,86 @@
+import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
+import { and, eq, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
+import type { DB } from '@/db/client';
+import { exportItems, exportPageObjects } from '@/db/schema';
+import { normalizeId } from '@/server/export/render/notion-text';
+
+/** What the exporter knows about another item: its title, and its place once it has one. */
+export interface KnownItem {
+  title: string;
+  kind: 'page' | 'database';
+  status: 'candidate' | 'pending' | 'done' | 'failed';
+  dir: string | null;
+  stem: string | null;
+}
+
+/** Items of an export by id, from its read model (titles of all, places of those placed). */
+export async function lookupItems(db: DB, exportId: string, ids: readonly string[]): Promise<Map<string, KnownItem>> {
+  const out = new Map<string, KnownItem>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .select({
+        id: exportItems.itemId,
+        title: exportItems.title,
+        kind: exportItems.kind,
+        status: exportItems.status,
+        dir: exportItems.dir,
+        stem: exportItems.stem,
+        // A linked database is "done" but has no files of its own: links to it go to Notion.
+        linked: sql<number>`exists (select 1 from export_issues i where i.export_id = "export_items"."export_id" and i.item_id = "export_items"."item_id" and i.kind = 'linked_database')`,
+      })
+      .from(exportItems)
+      .where(and(eq(exportItems.exportId, exportId), inArray(exportItems.itemId, ids.slice(i, i + 500))));
+    for (const r of rows) {
+      const status = r.linked ? 'failed' : r.status;
+      out.set(r.id, { title: r.title, kind: r.kind, status, dir: r.dir, stem: r.stem });
+    }
+  }
+  return out;
+}
+
+/** Stems already given to other items in `dir`. */
+export async function stemsInDir(db: DB, exportId: string, dir: string, except: readonly string[]): Promise<string[]> {
+  const rows = await db
+    .select({ stem: exportItems.stem })
+    .from(exportItems)
+    .where(
+      and(
+        eq(exportItems.exportId, exportId),
+        eq(exportItems.dir, dir),
+        isNotNull(exportItems.stem),
+        except.length > 0 && except.length <= 500 ? notInArray(exportItems.itemId, [...except]) : undefined,
+      ),
+    );
+  return rows.map((r) => r.stem!);
+}
+
+/** Page objects already read, kept on disk until their page is exported (flat memory). */
+export interface PageObjectStore {
+  put(pages: readonly PageObjectResponse[]): Promise<void>;
+  take(id: string): Promise<PageObjectResponse | undefined>;
+  clear(): Promise<void>;
+}
+
+export function pageObjectStore(db: DB, exportId: string): PageObjectStore {
+  return {
+    async put(pages) {
+      for (let i = 0; i < pages.length; i += 100) {
+        const rows = pages.slice(i, i + 100).map((p) => ({ exportId, pageId: normalizeId(p.id), data: p as unknown }));
+        await db
+          .insert(exportPageObjects)
+          .values(rows)
+          .onConflictDoUpdate({ target: [exportPageObjects.exportId, exportPageObjects.pageId], set: { data: sql`excluded.data` } });
+      }
+    },
+    async take(id) {
+      const where = and(eq(exportPageObjects.exportId, exportId), eq(exportPageObjects.pageId, id));
+      const [row] = await db.select({ data: exportPageObjects.data }).from(exportPageObjects).where(where);
+      if (!row) return undefined;
+      await db.delete(exportPageObjects).where(where);
+      return row.data as PageObjectResponse;
+    },
+    async clear() {
+      await db.delete(exportPageObjects).where(eq(exportPageObjects.exportId, exportId));
+    },
+  };
+}
