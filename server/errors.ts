@@ -18,3 +18,17 @@ export class DomainError extends Error {
     return new DomainError('UPSTREAM', error instanceof Error ? error.message : String(error));
   }
 }
+
+const HTTP_STATUS: Record<DomainErrorCode, number> = {
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVALID_STATE: 409,
+  UPSTREAM: 502,
+  BAD_INPUT: 400,
+};
+
+/** The answer of a route handler (download, health…) to a DomainError; other errors are rethrown. */
+export function domainErrorResponse(error: unknown): Response {
+  if (!(error instanceof DomainError)) throw error;
+  return Response.json({ error: error.message }, { status: HTTP_STATUS[error.code] });
+}

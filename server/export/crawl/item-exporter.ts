@@ -21,10 +21,7 @@ import { linkPlaceholder, referencedIds } from './page-links';
 import type { WrittenFile } from '@/server/export/domain/export';
 import type { BlockNode } from '@/server/export/render/block-node';
 import { csvColumns, csvHeader, csvRecords } from '@/server/export/render/writers/csv';
-import { renderDatabaseHtml, renderDatabaseMarkdown } from '@/server/export/render/writers/database-index';
-import { renderPageHtml } from '@/server/export/render/writers/html';
-import { renderDatabaseJson, renderPageJson } from '@/server/export/render/writers/json';
-import { renderPageMarkdown } from '@/server/export/render/writers/markdown';
+import { type DocumentWriter, documentWritersFor } from '@/server/export/render/writers/document-writers';
 
 export interface ExportTarget {
   /** Absolute folder the export tree is written to. */
@@ -232,7 +229,7 @@ function unsupportedIssues(blocks: readonly BlockNode[], out: ExportIssue[] = []
 /** Document context for one output file: links relative to `fromDir`, to files of `ext`. */
 function documentContext(
   fromDir: string,
-  ext: '.md' | '.html',
+  ext: DocumentWriter['extension'],
   known: Map<string, KnownItem>,
   saved: Map<string, SavedAttachment>,
   unresolved: { value: boolean },
@@ -288,16 +285,9 @@ export async function exportPage(
   const dataSource = parent.type === 'data_source_id' ? target.dataSources.get(normalizeId(parent.data_source_id)) : undefined;
   const files: WrittenFile[] = [...attachmentFiles];
   const base = join(item.dir, stem);
-  if (target.formats.includes('markdown')) {
-    const md = renderPageMarkdown(page, blocks, { ...documentContext(item.dir, '.md', known, saved, unresolved), dataSource });
-    files.push(await write(target, `${base}.md`, md, item.id));
-  }
-  if (target.formats.includes('html')) {
-    const html = renderPageHtml(page, blocks, { ...documentContext(item.dir, '.html', known, saved, unresolved), dataSource });
-    files.push(await write(target, `${base}.html`, html, item.id));
-  }
-  if (target.formats.includes('json')) {
-    files.push(await write(target, `${base}.json`, renderPageJson(page, blocks), item.id));
+  for (const writer of documentWritersFor(target.formats)) {
+    const context = { ...documentContext(item.dir, writer.extension, known, saved, unresolved), dataSource };
+    files.push(await write(target, `${base}${writer.extension}`, writer.renderPage({ page, blocks, context }), item.id));
   }
   return { files, discovered, issues, unresolvedLinks: unresolved.value };
 }
@@ -419,24 +409,18 @@ export async function exportDatabase(
     sources.push(index);
   }
 
-  const indexFor = (ext: '.md' | '.html') =>
+  const indexFor = (ext: DocumentWriter['extension']) =>
     sources.map((s) => ({
       dataSource: s.dataSource,
       csvLink: s.csvPath ? relativeLink(item.dir, s.csvPath) : undefined,
       rowLinks: s.rows.map((row) => ({ title: row.title, href: relativeLink(item.dir, join(s.dir, `${row.stem}${ext}`)) })),
     }));
   const known = new Map<string, KnownItem>();
-  if (target.formats.includes('markdown')) {
-    const ctx = documentContext(item.dir, '.md', known, saved, unresolved);
-    files.push(await write(target, join(item.dir, `${stem}.md`), renderDatabaseMarkdown(database, indexFor('.md'), ctx), item.id));
-  }
-  if (target.formats.includes('html')) {
-    const ctx = documentContext(item.dir, '.html', known, saved, unresolved);
-    files.push(await write(target, join(item.dir, `${stem}.html`), renderDatabaseHtml(database, indexFor('.html'), ctx), item.id));
-  }
-  if (target.formats.includes('json')) {
-    const json = renderDatabaseJson(database, sources.map((s) => s.dataSource), discovered.map((d) => d.id));
-    files.push(await write(target, join(item.dir, `${stem}.json`), json, item.id));
+  const rowIds = discovered.map((d) => d.id);
+  for (const writer of documentWritersFor(target.formats)) {
+    const context = documentContext(item.dir, writer.extension, known, saved, unresolved);
+    const text = writer.renderDatabase({ database, sources: indexFor(writer.extension), rowIds, context });
+    files.push(await write(target, join(item.dir, `${stem}${writer.extension}`), text, item.id));
   }
   return { files, discovered, issues, unresolvedLinks: unresolved.value };
 }

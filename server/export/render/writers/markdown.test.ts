@@ -12,7 +12,9 @@ import YAML from 'yaml';
 import { blocksToMdast, type DocumentContext } from '@/server/export/render/document-tree';
 import type { BlockNode } from '@/server/export/render/block-node';
 import { lowerForMarkdown } from '@/server/export/render/markdown-lowering';
-import { mdastToMarkdown, pageTitleOf, pageToMdast, propertyPlainValue, renderPageMarkdown } from './markdown';
+import { pageTitleOf, pageToMdast } from '@/server/export/render/document-tree';
+import { propertyPlainValue } from '@/server/export/render/property-format';
+import { mdastToMarkdown, renderPageMarkdown } from './markdown';
 import {
   block,
   equation,

@@ -8,12 +8,6 @@ import { type DocumentContext, pageToMdast } from '@/server/export/render/docume
 import type { BlockNode } from '@/server/export/render/block-node';
 import { lowerForMarkdown } from '@/server/export/render/markdown-lowering';
 
-export { type DocumentContext, pageTitleOf, pageToMdast } from '@/server/export/render/document-tree';
-export { type PlainValue, propertyPlainValue } from '@/server/export/render/property-format';
-
-/** @deprecated The context is shared by all writers now: use `DocumentContext`. */
-export type MarkdownOptions = DocumentContext;
-
 const MARKDOWN_OPTIONS = {
   bullet: '-',
   emphasis: '*',

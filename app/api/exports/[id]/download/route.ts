@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
-import { exports } from '@/db/schema';
 import { getAppContext } from '@/server/context';
+import { domainErrorResponse } from '@/server/errors';
+import { exportDownload } from '@/server/export/delivery/export-download';
 import { zipToWebStream } from '@/server/export/delivery/zip';
 
 export const dynamic = 'force-dynamic';
@@ -9,16 +9,16 @@ export const dynamic = 'force-dynamic';
 export async function GET(_req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const { id } = await params;
   const ctx = await getAppContext();
-  const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, id));
-  if (!row) return Response.json({ error: `Export ${id} does not exist` }, { status: 404 });
-  if (row.status !== 'completed' && row.status !== 'completed_with_errors') {
-    return Response.json({ error: `Export ${id} is ${row.status}; it can be downloaded once it completes` }, { status: 409 });
+  try {
+    const { root, fileName } = await exportDownload(ctx, id);
+    return new Response(zipToWebStream(root), {
+      headers: {
+        'Content-Type': 'application/zip',
+        'Content-Disposition': `attachment; filename="${fileName}"`,
+        'Cache-Control': 'no-store',
+      },
+    });
+  } catch (error) {
+    return domainErrorResponse(error);
   }
-  return new Response(zipToWebStream(row.outDir), {
-    headers: {
-      'Content-Type': 'application/zip',
-      'Content-Disposition': `attachment; filename="notion-export-${id}.zip"`,
-      'Cache-Control': 'no-store',
-    },
-  });
 }
