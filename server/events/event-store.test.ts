@@ -1,4 +1,6 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportItems, exports } from '@/db/schema';
 import { BUSY_WAIT_SLICE_MS } from '@/db/client';
@@ -48,18 +50,20 @@ describe('libSQL event store', () => {
     expect(await ctx.store.readStream('race')).toHaveLength(2);
   });
 
-  it('lets exactly one of two appenders in separate processes win', async () => {
+  it('lets exactly one of three appenders in separate processes win', async () => {
     await ctx.store.append('race', 0, [ev(0)]);
-    const startAt = Date.now() + 1500;
-    const run = () =>
-      new Promise<string>((resolve, reject) => {
-        execFile(
-          process.execPath,
-          ['--import', 'tsx', 'server/testing/append-race.ts', ctx.config.databaseUrl, 'race', '1', String(startAt)],
-          (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
-        );
-      });
-    const outcomes = (await Promise.all([run(), run(), run()])).sort();
+    // Three real processes, released together once all three are ready (a latch, not a clock).
+    const racers = Array.from({ length: 3 }, () =>
+      spawn(process.execPath, ['--import', 'tsx', 'server/testing/append-race.ts', ctx.config.databaseUrl, 'race', '1']),
+    );
+    const lines = racers.map((child) => {
+      const out = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      return async () => String((await out.next()).value ?? '').trim();
+    });
+    expect(await Promise.all(lines.map((next) => next()))).toEqual(['ready', 'ready', 'ready']);
+    for (const child of racers) child.stdin.write('go\n');
+    const outcomes = (await Promise.all(lines.map((next) => next()))).sort();
+    await Promise.all(racers.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
     expect(outcomes).toEqual(['conflict', 'conflict', 'won']);
     expect(await ctx.store.readStream('race')).toHaveLength(2);
   });
