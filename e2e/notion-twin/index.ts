@@ -4,16 +4,20 @@ export { fileContent, fileDigest, LARGE_FILE_BYTES, LARGE_FILE_NAME, signedFileU
 export { type LinkedDatabaseError, MAX_PAGE_SIZE, ROUTES } from './handlers';
 export { SCHEMA as DATA_SOURCE_SCHEMA, INLINE_REFERENCE_LIMIT, MILESTONE_SCHEMA } from './properties';
 export {
+  type ChaosOptions,
   DEFAULT_TOKEN,
   type FaultOptions,
+  type NotionErrorCode,
   NOTION_VERSION,
   type RateLimit,
   type RateLimitReason,
   startTwin,
   type TokenBucketLimit,
   type Twin,
+  type TwinControls,
   type TwinFault,
   type TwinOptions,
+  type TwinRequest,
   type TwinStats,
   type WindowLimit,
 } from './server';

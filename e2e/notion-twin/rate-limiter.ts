@@ -109,3 +109,59 @@ export function isWindowLimit(limit: RateLimit): limit is WindowLimit {
 export function createLimiter(limit: RateLimit, name = 'rateLimit'): Limiter {
   return isWindowLimit(limit) ? new WindowLimiter(limit, name) : new TokenBucketLimiter(limit);
 }
+
+/**
+ * `additional_data.rate_limit_reason` of the twin's 429s. Notion documents the field but the stored
+ * copy of its docs lost the list of values, so these names are the twin's own.
+ */
+export type RateLimitReason = 'connection_limit' | 'workspace_limit';
+
+/** Why and for how long a request was refused. */
+export interface Refusal {
+  retryAfterSeconds: number;
+  reason: RateLimitReason;
+}
+
+/** The per-token limit and the workspace-wide one, read at the clock's time. */
+export class TwinRateLimits {
+  private perToken: Limiter | null = null;
+  private workspace: Limiter | null = null;
+
+  constructor(
+    perToken: RateLimit | null | undefined,
+    workspace: WindowLimit | null | undefined,
+    private readonly now: () => number,
+  ) {
+    this.setPerToken(perToken ?? null);
+    this.setWorkspace(workspace ?? null);
+  }
+
+  /** Replaces the per-token limit (its counters start afresh); null removes it. */
+  setPerToken(limit: RateLimit | null): void {
+    this.perToken = limit ? createLimiter(limit) : null;
+  }
+
+  /** Replaces the workspace-wide limit (its counter starts afresh); null removes it. */
+  setWorkspace(limit: WindowLimit | null): void {
+    this.workspace = limit ? new WindowLimiter(limit, 'workspaceRateLimit') : null;
+  }
+
+  /**
+   * Admits a request of `token` (null) or refuses it. A request either spends from both limits or,
+   * refused, from neither; when both refuse, the refusal names the one with the longer wait.
+   */
+  admit(token: string): Refusal | null {
+    const now = this.now();
+    const checks: Array<{ limiter: Limiter; key: string; reason: RateLimitReason }> = [];
+    if (this.perToken) checks.push({ limiter: this.perToken, key: token, reason: 'connection_limit' });
+    if (this.workspace) checks.push({ limiter: this.workspace, key: 'workspace', reason: 'workspace_limit' });
+    let worst: Refusal | null = null;
+    for (const c of checks) {
+      const a = c.limiter.check(c.key, now);
+      if (!a.ok && (!worst || a.retryAfterSeconds > worst.retryAfterSeconds)) worst = { retryAfterSeconds: a.retryAfterSeconds, reason: c.reason };
+    }
+    if (worst) return worst;
+    for (const c of checks) c.limiter.spend(c.key, now);
+    return null;
+  }
+}

@@ -1,18 +1,15 @@
 /**
- * Checks the twin's answers against real Notion payloads (`../shared/notion-samples/`, recorded
+ * Checks the twin's answers against real Notion payloads (`samples/real-api/`, recorded
  * with Notion-Version 2025-09-03): same keys and value types, compared recursively.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOKEN, startTwin, type Twin } from './index';
-
-const SAMPLES = path.join(process.cwd(), '..', 'shared', 'notion-samples');
+import { readRealApiSample } from './real-api-samples';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 function sample(name: string): Json {
-  return JSON.parse(readFileSync(path.join(SAMPLES, name), 'utf8'));
+  return readRealApiSample<Json>(name);
 }
 
 /** `x[k0][k1]…` of parsed JSON (numbers index arrays); undefined when the path does not exist. */

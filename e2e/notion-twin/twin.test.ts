@@ -463,6 +463,51 @@ describe('notion twin over HTTP with the real SDK', () => {
     expect((await notion.users.me({})).type).toBe('bot');
   });
 
+  it('gives injected errors the code and message Notion sends with their status, and refuses unknown codes', async () => {
+    const page = twin.workspace.allPages()[0];
+    twin.injectFault({ kind: 'error', status: 429, retryAfterSeconds: 2 }, { endpoint: 'pages.retrieve', times: 2 });
+    for (let i = 0; i < 2; i++) {
+      const limited = await apiError(notion.pages.retrieve({ page_id: page.id }));
+      const retryAfter = limited.headers instanceof Headers ? limited.headers.get('retry-after') : null; // typed unknown by the SDK
+      expect([limited.status, limited.code, limited.message, retryAfter]).toEqual([429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', '2']);
+    }
+    expect(isFullPage(await notion.pages.retrieve({ page_id: page.id }))).toBe(true);
+    twin.injectFault({ kind: 'error', status: 404 });
+    expect((await apiError(notion.users.me({}))).code).toBe('object_not_found');
+    twin.injectFault({ kind: 'error', status: 400, code: 'restricted_resource' });
+    expect(await apiError(notion.users.me({}))).toMatchObject({ status: 400, code: 'restricted_resource', message: 'Insufficient permissions for this endpoint.' });
+
+    const refused = await fetch(`${twin.url}/__twin/faults`, { method: 'POST', body: JSON.stringify({ fault: { kind: 'error', status: 500, code: 'teapot' } }) });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error).toMatch(/^unknown error code "teapot"/);
+    const accepted = await fetch(`${twin.url}/__twin/faults`, { method: 'POST', body: JSON.stringify({ fault: { kind: 'error', status: 409, code: 'conflict_error' }, endpoint: 'users.me' }) });
+    expect(accepted.status).toBe(200);
+    expect((await apiError(notion.users.me({}))).code).toBe('conflict_error');
+  });
+
+  it('logs API requests with their Notion-Version, body and status when asked to', async () => {
+    expect(twin.requests()).toEqual([]); // not recorded by default
+    const recording = await startTwin({ workspace: { pages: 3, databases: 0 }, recordRequests: true });
+    try {
+      const client = new Client({ auth: DEFAULT_TOKEN, baseUrl: recording.url, retry: false, logLevel: LogLevel.ERROR });
+      await client.search({ page_size: 2 });
+      recording.injectFault({ kind: 'reset' });
+      await expect(client.users.me({})).rejects.toThrow();
+      await fetch(`${recording.url}/v1/users/me`, { headers: { authorization: `Bearer ${DEFAULT_TOKEN}` } });
+      const expected = [
+        { method: 'POST', path: '/v1/search', endpoint: 'search', notionVersion: '2025-09-03', body: { page_size: 2 }, status: 200 },
+        { method: 'GET', path: '/v1/users/me', endpoint: 'users.me', notionVersion: '2025-09-03', body: null, status: null },
+        { method: 'GET', path: '/v1/users/me', endpoint: 'users.me', notionVersion: null, body: null, status: 400 },
+      ];
+      expect(recording.requests()).toEqual(expected);
+      expect(await (await fetch(`${recording.url}/__twin/requests`)).json()).toEqual(expected);
+      recording.resetStats();
+      expect(recording.requests()).toEqual([]);
+    } finally {
+      await recording.close();
+    }
+  });
+
   it('counts requests per endpoint, status and id', async () => {
     twin.resetStats();
     const page = twin.workspace.allPages()[1];
@@ -880,7 +925,9 @@ describe('hard cases an exporter must survive', () => {
   });
 
   it('hosted file URLs expire (403 AccessDenied XML) and re-reading the block gives a fresh one', async () => {
-    const short = await startTwin({ workspace: { seed: 2, pages: 3, databases: 1, rowsPerDatabase: 2 }, fileUrlTtlMs: 1000 });
+    // The file clock stands still, so a URL with whole seconds in it stays valid however slow the machine is.
+    const now = Date.UTC(2026, 0, 5, 10, 30, 0, 500);
+    const short = await startTwin({ workspace: { seed: 2, pages: 3, databases: 1, rowsPerDatabase: 2 }, fileUrlTtlMs: 1000, fileClock: () => now });
     try {
       const client = new Client({ auth: DEFAULT_TOKEN, baseUrl: short.url, retry: false, logLevel: LogLevel.ERROR });
       const top = await collectPaginatedAPI(client.blocks.children.list, { block_id: short.workspace.allPages()[0].id });
@@ -888,7 +935,7 @@ describe('hard cases an exporter must survive', () => {
       if (!block || !isFullBlock(block) || block.type !== 'image' || block.image.type !== 'file') throw new Error('no hosted image');
       const first = block.image.file;
       expect(new URL(first.url).searchParams.get('X-Amz-Expires')).toBe('1');
-      expect(Date.parse(first.expiry_time) - Date.now()).toBeLessThanOrEqual(1000);
+      expect(first.expiry_time).toBe('2026-01-05T10:30:01.000Z');
       const attachment = short.workspace.allAttachments().find((a) => a.ownerId === block.id)!;
       const ok = await fetch(first.url);
       expect(ok.status).toBe(200);

@@ -246,6 +246,25 @@ export interface SearchItem {
 
 const BASE_MS = Date.UTC(2025, 0, 6, 9, 0);
 
+/** The options with their defaults, checked: non-negative integers, known names, a size ids can encode. */
+function resolveWorkspaceOptions(options: WorkspaceOptions): ResolvedWorkspaceOptions {
+  const o: ResolvedWorkspaceOptions = { ...DEFAULT_WORKSPACE_OPTIONS };
+  for (const [key, value] of Object.entries(options)) {
+    if (!(key in DEFAULT_WORKSPACE_OPTIONS)) throw new RangeError(`unknown WorkspaceOptions.${key}`);
+    if (value !== undefined) Object.assign(o, { [key]: value });
+  }
+  for (const [key, value] of Object.entries(o)) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`WorkspaceOptions.${key} must be a non-negative integer, got ${value}`);
+  }
+  const users = PERSON_NAMES.length + GUEST_NAMES.length;
+  if (o.manyMentionRefs > users) throw new RangeError(`WorkspaceOptions.manyMentionRefs must be at most ${users} (the number of users), got ${o.manyMentionRefs}`);
+  const perDatabase = Math.max(o.rowsPerDatabase, o.manyRelationRefs + 1, 2) * 2;
+  if (o.pages + o.unsharedPages + o.databases * perDatabase >= 0xfffff) {
+    throw new RangeError('workspace too large: at most ~1,000,000 pages');
+  }
+  return o;
+}
+
 interface EditState {
   count: number;
   editedMs: number;
@@ -270,20 +289,7 @@ export class Workspace {
   private searchOrder: SearchItem[] | null = null;
 
   constructor(options: WorkspaceOptions = {}) {
-    const o: ResolvedWorkspaceOptions = { ...DEFAULT_WORKSPACE_OPTIONS };
-    for (const [key, value] of Object.entries(options)) {
-      if (!(key in DEFAULT_WORKSPACE_OPTIONS)) throw new RangeError(`unknown WorkspaceOptions.${key}`);
-      if (value !== undefined) Object.assign(o, { [key]: value });
-    }
-    for (const [key, value] of Object.entries(o)) {
-      if (!Number.isInteger(value) || value < 0) throw new RangeError(`WorkspaceOptions.${key} must be a non-negative integer, got ${value}`);
-    }
-    const users = PERSON_NAMES.length + GUEST_NAMES.length;
-    if (o.manyMentionRefs > users) throw new RangeError(`WorkspaceOptions.manyMentionRefs must be at most ${users} (the number of users), got ${o.manyMentionRefs}`);
-    const perDatabase = Math.max(o.rowsPerDatabase, o.manyRelationRefs + 1, 2) * 2;
-    if (o.pages + o.unsharedPages + o.databases * perDatabase >= 0xfffff) {
-      throw new RangeError('workspace too large: at most ~1,000,000 pages');
-    }
+    const o = resolveWorkspaceOptions(options);
     this.options = o;
     this.codec = new IdCodec(o.seed);
     this.botUserId = this.codec.encode(IdKind.user, 0);
@@ -291,9 +297,25 @@ export class Workspace {
     this.generate();
   }
 
+  /**
+   * Builds the workspace from the seed, one step after another. The steps share one random
+   * sequence, so their order (and the order of draws inside each) is part of the workspace.
+   */
   private generate(): void {
-    const o = this.options;
-    const rng = new Rng(hashInts(o.seed, 0x57a7));
+    const rng = new Rng(hashInts(this.options.seed, 0x57a7));
+    this.addUsers();
+    this.addCustomEmojis();
+    this.addOrdinaryPages(rng);
+    this.showEveryIconAndCover();
+    this.syncSourcePage = this.options.pages > 1 ? 1 : -1;
+    this.markLargePages(rng);
+    this.addUnsharedPages(rng);
+    this.addDatabases(rng);
+    this.addLinkedDatabases();
+  }
+
+  /** People (with and without name, email, avatar) and guests; the bot is user 0. */
+  private addUsers(): void {
     const names: readonly (string | null)[] = [...PERSON_NAMES, ...GUEST_NAMES];
     names.forEach((name, i) => {
       const first = name === null ? null : name.split(' ')[0].toLowerCase().normalize('NFKD').replace(/[^a-z]/g, '');
@@ -305,12 +327,20 @@ export class Workspace {
         avatarUrl: first === null || i % 3 === 2 ? null : `https://avatars.twin.example/${first}.png`,
       });
     });
+  }
+
+  private addCustomEmojis(): void {
     CUSTOM_EMOJI_NAMES.forEach((name, i) => {
       this.customEmojis.push({ index: i, id: this.codec.encode(IdKind.customEmoji, i), name });
     });
+  }
 
-    // Ordinary pages: a few roots, a chain reaching the full depth, the gallery's hostile-titled
-    // children, then random attachment.
+  /**
+   * Ordinary pages: a few roots, a chain reaching the full depth, the gallery's hostile-titled
+   * children, then pages hung under random pages that may still have children.
+   */
+  private addOrdinaryPages(rng: Rng): void {
+    const o = this.options;
     const n = o.pages;
     const roots = n === 0 ? 0 : Math.min(8, Math.max(1, Math.ceil(n / 20)));
     const siblingsFrom = roots + o.depth;
@@ -337,7 +367,10 @@ export class Workspace {
       if (parent.type === 'page_id') this.pages[parent.page].childPages.push(page.index);
       if (depth < o.depth) eligible.push(page.index);
     }
-    // Every icon and cover kind on the first pages after the gallery.
+  }
+
+  /** Every icon and cover kind on the first pages after the gallery. */
+  private showEveryIconAndCover(): void {
     const showcase: Array<[IconType, number, CoverType]> = [
       [IconType.external, 0, CoverType.file],
       [IconType.file, 0, CoverType.external],
@@ -348,19 +381,24 @@ export class Workspace {
       const page = this.pages[k + 1];
       if (page) Object.assign(page, { iconType, icon, coverType });
     });
-    this.syncSourcePage = n > 1 ? 1 : -1;
+  }
 
-    // Large pages: never the gallery unless it is the only page.
+  /** `largePages` ordinary pages picked at random, never the gallery unless it is the only page. */
+  private markLargePages(rng: Rng): void {
+    const n = this.options.pages;
     const candidates: number[] = [];
     for (let i = n > 1 ? 1 : 0; i < n; i++) candidates.push(i);
-    for (let k = 0; k < Math.min(o.largePages, candidates.length); k++) {
+    for (let k = 0; k < Math.min(this.options.largePages, candidates.length); k++) {
       const j = k + Math.floor(rng.float() * (candidates.length - k));
       [candidates[k], candidates[j]] = [candidates[j], candidates[k]];
       this.pages[candidates[k]].large = true;
     }
+  }
 
-    // Unshared pages: listed as child_page blocks of a shared page, 404 when fetched.
-    for (let u = 0; u < o.unsharedPages && n > 0; u++) {
+  /** Unshared pages: listed as child_page blocks of a shared page, 404 when fetched. */
+  private addUnsharedPages(rng: Rng): void {
+    const n = this.options.pages;
+    for (let u = 0; u < this.options.unsharedPages && n > 0; u++) {
       const parentIndex = rng.int(0, n - 1);
       const page = this.newPage(rng, {
         title: `Private ${randomTitle(rng).toLowerCase()}`,
@@ -373,74 +411,98 @@ export class Workspace {
       });
       this.pages[parentIndex].childPages.push(page.index);
     }
+  }
 
-    // Databases, their data sources and rows.
+  /** Databases, each with its data sources and their rows; the last `multiSourceDatabases` get a second source. */
+  private addDatabases(rng: Rng): void {
+    const o = this.options;
     const multiFrom = o.databases - Math.min(o.multiSourceDatabases, o.databases);
     for (let d = 0; d < o.databases; d++) {
-      const parentPage = n > 0 ? rng.int(0, n - 1) : -1;
-      const createdMs = BASE_MS + d * 3 * 24 * 60 * MINUTE + rng.int(0, 59_999);
-      const title = `${DATABASE_TITLES[d % DATABASE_TITLES.length]}${d >= DATABASE_TITLES.length ? ` ${Math.floor(d / DATABASE_TITLES.length) + 1}` : ''}`;
-      const inline = rng.chance(0.5);
-      const emoji = rng.chance(0.6) ? rng.int(0, EMOJIS.length - 1) : -1;
-      const db: DatabaseSpec = {
-        index: d,
-        id: this.codec.encode(IdKind.database, d),
-        dataSourceId: this.codec.encode(IdKind.dataSource, d, 0),
-        title,
-        parentPage,
-        inline,
-        rows: [],
-        dataSources: [],
-        createdMs,
-        editedMs: createdMs + rng.int(0, 30 * 24 * 60) * MINUTE,
-        iconType: d === 0 ? IconType.file : d === 1 ? IconType.external : emoji >= 0 ? IconType.emoji : IconType.none,
-        icon: Math.max(0, emoji),
-        coverType: d === 0 ? CoverType.file : d === 1 ? CoverType.external : CoverType.none,
-      };
-      this.databases.push(db);
-      if (parentPage >= 0) this.pages[parentPage].childDatabases.push(d);
-      const depth = parentPage >= 0 ? this.pages[parentPage].depth + 1 : 0;
+      const db = this.addDatabase(rng, d);
+      const depth = db.parentPage >= 0 ? this.pages[db.parentPage].depth + 1 : 0;
       const sourceCount = d >= multiFrom ? 2 : 1;
-      let created = 0;
-      for (let s = 0; s < sourceCount; s++) {
-        const ds: DataSourceSpec = {
-          database: d,
-          source: s,
-          id: this.codec.encode(IdKind.dataSource, d, s),
-          name: s === 0 ? title : 'Milestones',
-          schema: s === 0 ? 'main' : 'milestones',
-          rows: [],
-        };
-        db.dataSources.push(ds);
-        let rowCount = o.rowsPerDatabase;
-        if (d === 0 && s === 0) {
-          if (o.manyRelationRefs > 0) rowCount = Math.max(rowCount, o.manyRelationRefs + 1);
-          if (o.manyMentionRefs > 0) rowCount = Math.max(rowCount, 2);
-        }
-        for (let r = 0; r < rowCount; r++) {
-          let rowTitle: string;
-          if (d === 0 && s === 0 && r === 1 && o.manyMentionRefs > 0) rowTitle = crowdedTitle(this.users.slice(0, o.manyMentionRefs));
-          else if (r % 9 === 8) rowTitle = TRICKY_TITLES[(r + d) % TRICKY_TITLES.length];
-          else rowTitle = s === 0 ? `${randomTitle(rng)} #${r + 1}` : `Milestone ${r + 1}: ${randomTitle(rng).toLowerCase()}`;
-          const page = this.newPage(rng, {
-            title: rowTitle,
-            kind: 'row',
-            shared: true,
-            parent: { type: 'data_source_id', database: d, source: s },
-            depth,
-            rowNumber: r,
-            createdMs: db.createdMs - (db.createdMs % MINUTE) + (created + 1) * 13 * MINUTE,
-          });
-          created++;
-          ds.rows.push(page.index);
-          db.rows.push(page.index);
-        }
-      }
+      for (let s = 0; s < sourceCount; s++) this.addRows(rng, db, this.addDataSource(db, s), depth);
       db.dataSourceId = db.dataSources[0].id;
     }
+  }
 
-    // Linked database views, in the gallery.
-    for (let l = 0; l < o.linkedDatabases && n > 0; l++) {
+  /** Database `d` (no data sources yet), as a `child_database` block of a random page. */
+  private addDatabase(rng: Rng, d: number): DatabaseSpec {
+    const n = this.options.pages;
+    const parentPage = n > 0 ? rng.int(0, n - 1) : -1;
+    const createdMs = BASE_MS + d * 3 * 24 * 60 * MINUTE + rng.int(0, 59_999);
+    const title = `${DATABASE_TITLES[d % DATABASE_TITLES.length]}${d >= DATABASE_TITLES.length ? ` ${Math.floor(d / DATABASE_TITLES.length) + 1}` : ''}`;
+    const inline = rng.chance(0.5);
+    const emoji = rng.chance(0.6) ? rng.int(0, EMOJIS.length - 1) : -1;
+    const db: DatabaseSpec = {
+      index: d,
+      id: this.codec.encode(IdKind.database, d),
+      dataSourceId: this.codec.encode(IdKind.dataSource, d, 0),
+      title,
+      parentPage,
+      inline,
+      rows: [],
+      dataSources: [],
+      createdMs,
+      editedMs: createdMs + rng.int(0, 30 * 24 * 60) * MINUTE,
+      iconType: d === 0 ? IconType.file : d === 1 ? IconType.external : emoji >= 0 ? IconType.emoji : IconType.none,
+      icon: Math.max(0, emoji),
+      coverType: d === 0 ? CoverType.file : d === 1 ? CoverType.external : CoverType.none,
+    };
+    this.databases.push(db);
+    if (parentPage >= 0) this.pages[parentPage].childDatabases.push(d);
+    return db;
+  }
+
+  /** Data source `s` of a database: the first has the database's title and the common schema, others are "Milestones". */
+  private addDataSource(db: DatabaseSpec, s: number): DataSourceSpec {
+    const ds: DataSourceSpec = {
+      database: db.index,
+      source: s,
+      id: this.codec.encode(IdKind.dataSource, db.index, s),
+      name: s === 0 ? db.title : 'Milestones',
+      schema: s === 0 ? 'main' : 'milestones',
+      rows: [],
+    };
+    db.dataSources.push(ds);
+    return ds;
+  }
+
+  /**
+   * The rows of a data source, created 13 minutes apart after the database's earlier rows. The first
+   * data source gets more rows when `manyRelationRefs` or the crowded row need them.
+   */
+  private addRows(rng: Rng, db: DatabaseSpec, ds: DataSourceSpec, depth: number): void {
+    const o = this.options;
+    const d = db.index;
+    const s = ds.source;
+    let rowCount = o.rowsPerDatabase;
+    if (d === 0 && s === 0) {
+      if (o.manyRelationRefs > 0) rowCount = Math.max(rowCount, o.manyRelationRefs + 1);
+      if (o.manyMentionRefs > 0) rowCount = Math.max(rowCount, 2);
+    }
+    for (let r = 0; r < rowCount; r++) {
+      let rowTitle: string;
+      if (d === 0 && s === 0 && r === 1 && o.manyMentionRefs > 0) rowTitle = crowdedTitle(this.users.slice(0, o.manyMentionRefs));
+      else if (r % 9 === 8) rowTitle = TRICKY_TITLES[(r + d) % TRICKY_TITLES.length];
+      else rowTitle = s === 0 ? `${randomTitle(rng)} #${r + 1}` : `Milestone ${r + 1}: ${randomTitle(rng).toLowerCase()}`;
+      const page = this.newPage(rng, {
+        title: rowTitle,
+        kind: 'row',
+        shared: true,
+        parent: { type: 'data_source_id', database: d, source: s },
+        depth,
+        rowNumber: r,
+        createdMs: db.createdMs - (db.createdMs % MINUTE) + (db.rows.length + 1) * 13 * MINUTE,
+      });
+      ds.rows.push(page.index);
+      db.rows.push(page.index);
+    }
+  }
+
+  /** Linked database views, in the gallery. */
+  private addLinkedDatabases(): void {
+    for (let l = 0; l < this.options.linkedDatabases && this.options.pages > 0; l++) {
       this.linked.push({ index: l, id: this.codec.encode(IdKind.linkedDatabase, l), title: 'Untitled', parentPage: 0 });
     }
   }

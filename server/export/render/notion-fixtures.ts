@@ -8,13 +8,14 @@ import type {
 } from '@notionhq/client/build/src/api-endpoints';
 import type { BlockNode } from './block-node';
 import { NO_ANNOTATIONS } from './rich-text';
+import { REAL_API_SAMPLES } from '@/e2e/notion-twin/real-api-samples';
 
 // Builders of Notion objects for the writers' tests: small hand-made blocks typed as the SDK's,
-// and the recorded samples in ../shared/notion-samples.
+// and the recorded samples in e2e/notion-twin/samples/real-api.
 
-const SAMPLES = path.join(process.cwd(), '..', 'shared', 'notion-samples');
+const SAMPLES = REAL_API_SAMPLES;
 
-/** A recorded payload from `../shared/notion-samples` (see its SOURCES.md). */
+/** A recorded payload from `e2e/notion-twin/samples/real-api` (see its SOURCES.md). */
 export const sample = <T>(file: string): T => JSON.parse(readFileSync(path.join(SAMPLES, file), 'utf8')) as T;
 
 type Annotations = Partial<RichTextItemResponse['annotations']>;

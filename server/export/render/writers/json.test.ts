@@ -8,9 +8,10 @@ import type {
 import { describe, expect, it } from 'vitest';
 import type { BlockNode } from '@/server/export/render/block-node';
 import { renderDatabaseJson, renderPageJson } from './json';
+import { REAL_API_SAMPLES } from '@/e2e/notion-twin/real-api-samples';
 import { everyBlock, pageWithEveryProperty, SPECIAL } from '@/server/export/render/notion-fixtures';
 
-const samples = path.join(process.cwd(), '..', 'shared', 'notion-samples');
+const samples = REAL_API_SAMPLES;
 const sample = <T>(file: string): T => JSON.parse(readFileSync(path.join(samples, file), 'utf8')) as T;
 
 describe('renderPageJson', () => {
