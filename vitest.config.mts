@@ -4,7 +4,15 @@ export default defineConfig({
   resolve: { tsconfigPaths: true },
   test: {
     environment: 'node',
-    include: ['server/**/*.test.ts', 'db/**/*.test.ts', 'e2e/notion-twin/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'server/**/*.test.ts',
+      'db/**/*.test.ts',
+      'e2e/notion-twin/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      // The dashboard's logic (pure functions: node is enough).
+      'app/**/*.test.ts',
+      'components/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

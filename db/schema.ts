@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { EXPORT_STATUSES, type RetriedPages, type RetryingPages } from '@/server/export/domain/export-status';
 
 /** The append-only event log: the source of truth for every export. */
 export const events = sqliteTable(
@@ -34,7 +35,6 @@ export const connections = sqliteTable('connections', {
   checkedAt: integer({ mode: 'timestamp_ms' }),
 });
 
-export type ExportStatus = 'queued' | 'running' | 'paused' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
 export type ExportPhase = 'queued' | 'discovering' | 'exporting' | 'finishing' | 'done';
 
 /** Read model of the export streams (inline projection). */
@@ -45,14 +45,22 @@ export const exports = sqliteTable(
     connectionId: text()
       .notNull()
       .references(() => connections.id),
-    status: text().$type<ExportStatus>().notNull(),
+    status: text({ enum: EXPORT_STATUSES }).notNull(),
+    /** Why it is in its status when a person or the runner chose it (paused, cancelled, interrupted); not an error. */
+    statusReason: text(),
     phase: text().$type<ExportPhase>().notNull(),
     formats: text({ mode: 'json' }).notNull().$type<string[]>(),
     options: text({ mode: 'json' }).notNull().default(sql`'{}'`).$type<{ naming?: 'notion' | 'clean'; downloadExternal?: boolean }>(),
     outDir: text().notNull(),
+    /** Progress, in pages and databases together: found, done (exported or skipped), failed. */
     pagesDiscovered: integer().notNull().default(0),
     pagesDone: integer().notNull().default(0),
     pagesFailed: integer().notNull().default(0),
+    /** The counts people see (ExportCounts in export-status): pages and databases exported, linked databases skipped. */
+    pagesExported: integer().notNull().default(0),
+    databasesExported: integer().notNull().default(0),
+    skipped: integer().notNull().default(0),
+    /** Every file of the export but report.json and manifest.json, and their bytes. */
     filesWritten: integer().notNull().default(0),
     bytesWritten: integer().notNull().default(0),
     requests: integer().notNull().default(0),
@@ -60,11 +68,25 @@ export const exports = sqliteTable(
     retries: integer().notNull().default(0),
     /** Requests per second the limiter learned from Notion's 429s, below the budget; null at the budget. */
     pacedRate: real(),
+    /** The attempt people see (0 before the first run); automatic retries count, pauses and shutdowns do not. */
     attempt: integer().notNull().default(0),
+    /** How many attempts the automatic retries allow, once a retry was scheduled. */
+    maxAttempts: integer(),
+    /** When a retryable failure runs again (null unless a retry is scheduled). */
+    retryAt: integer({ mode: 'timestamp_ms' }),
+    /** The last problem someone may have to act on (a page that failed, a failure, a refused token, a full disk). */
     lastError: text(),
     requestedAt: integer({ mode: 'timestamp_ms' }).notNull(),
     startedAt: integer({ mode: 'timestamp_ms' }),
     finishedAt: integer({ mode: 'timestamp_ms' }),
+    /** Time spent running in the runs that ended; with `runningSince`, the running time without paused or queued time. */
+    activeMs: integer().notNull().default(0),
+    /** Start of the run under way (null when not running). */
+    runningSince: integer({ mode: 'timestamp_ms' }),
+    /** While failed pages are retried: how many were requeued, and how many failures were not. */
+    retryingPages: text({ mode: 'json' }).$type<RetryingPages>(),
+    /** What the last retry of failed pages came to. */
+    retriedPages: text({ mode: 'json' }).$type<RetriedPages>(),
     streamVersion: integer().notNull(),
     lastPosition: integer().notNull(),
   },

@@ -7,6 +7,9 @@ import {
   type Transaction,
   type TransactionMode,
 } from '@libsql/client';
+import { backoffDelay } from '@/server/retry/backoff';
+import { sleep as defaultSleep } from '@/server/retry/sleep';
+import { classifyError } from '@/server/retry/classify';
 
 /** A FIFO async mutex: one holder at a time, in arrival order. */
 export class Mutex {
@@ -74,13 +77,10 @@ export class DatabaseBusyError extends LibsqlError {
   }
 }
 
-/** Whether an error (or one it wraps) is SQLITE_BUSY / SQLITE_LOCKED. */
+/** Whether an error (or one it wraps) is SQLITE_BUSY / SQLITE_LOCKED: the shared classification's transient database failure. */
 export function isBusyError(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const codes = [(e as { code?: unknown }).code, (e as { extendedCode?: unknown }).extendedCode];
-    if (codes.some((c) => typeof c === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(c))) return true;
-  }
-  return false;
+  const failure = classifyError(error);
+  return failure.source === 'database' && failure.class === 'transient';
 }
 
 export interface BusyEvent {
@@ -113,8 +113,6 @@ export interface SerializeClientOptions {
 
 const MAX_RETRY_DELAY_MS = 250;
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Wraps a libSQL client so that one operation or transaction uses the database at a time
  * (single-writer discipline). A transaction holds the lock until it commits, rolls back or
@@ -136,7 +134,7 @@ export function serializeClient(client: Client, options: SerializeClientOptions 
     busyRetryDelayMs = 10,
     onBusy,
     now = Date.now,
-    sleep = realSleep,
+    sleep = defaultSleep,
     random = Math.random,
   } = options;
   const mutex = new Mutex();
@@ -177,8 +175,8 @@ export function serializeClient(client: Client, options: SerializeClientOptions 
         const gaveUp = !retry || waitedMs >= busyTimeoutMs;
         onBusy?.({ operation: name, attempt, waitedMs, gaveUp });
         if (gaveUp) throw new DatabaseBusyError({ operation: name, outcome, waitedMs, attempts: attempt, cause: error });
-        const base = Math.min(MAX_RETRY_DELAY_MS, busyRetryDelayMs * 2 ** (attempt - 1));
-        const delay = Math.round(base * (0.5 + random()));
+        // Centred jitter: never much shorter than the doubling pause, so the lock holder gets its time.
+        const delay = backoffDelay(attempt, { baseMs: busyRetryDelayMs, maxMs: MAX_RETRY_DELAY_MS, jitter: 'centred' }, random);
         await sleep(Math.max(0, Math.min(delay, busyTimeoutMs - waitedMs)));
       }
     }

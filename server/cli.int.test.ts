@@ -67,11 +67,26 @@ describe('notion-sync export (CLI)', () => {
     const out = path.join(dir, 'full');
     const { code, stderr } = await cli(['export', '--out', out]).done;
     expect(stderr).toMatch(/\[exporting\] \d+\/\d+/);
-    expect(stderr).toMatch(/Completed:/);
     expect(code).toBe(0);
     expectEveryPageOnce(out, '.md');
     expectEveryPageOnce(out, '.json');
     expect(await verifyManifest(out)).toMatchObject({ missing: [], changed: [], extra: [] });
+    // The summary counts what report.json counts (report.json and manifest.json not among the files).
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    const counts = `${report.pages.exported} pages, ${report.databases.exported} databases, ${report.files.count} files`;
+    expect(stderr).toContain(`Completed: ${counts}`);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(report.files.count).toBe(manifest.files.length - 1);
+    expect(stderr).toMatch(/running time \d+/);
+    // The list says the same.
+    let stdout = '';
+    const list = cli(['exports']);
+    list.child.stdout!.on('data', (d) => {
+      stdout += String(d);
+    });
+    expect((await list.done).code).toBe(0);
+    expect(stdout).toMatch(/Completed {13}/);
+    expect(stdout).toContain(`${out}\n    ${counts}`);
   });
 
   it('verifies an export against its manifest and names what changed', async () => {

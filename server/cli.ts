@@ -2,7 +2,7 @@
 import './memory-flags';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { desc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { exports } from '@/db/schema';
 import { ConfigError, loadConfig } from './config';
 import { ensureConnection } from './connections/connections';
@@ -10,6 +10,18 @@ import { createAppContext } from './context';
 import { DomainError } from './errors';
 import { EXPORT_FORMATS, ExportFormat, exportStreamId } from '@/server/export/domain/export';
 import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control/export-control';
+import { type ExportDetail, type ExportView, getExport, listExports } from '@/server/export/control/export-queries';
+import {
+  canResume,
+  countsOf,
+  describeCounts,
+  describeDuration,
+  describeQueueWait,
+  describeRetried,
+  exportStatusLabel,
+  isDownloadable,
+  runningTimeMs,
+} from '@/server/export/domain/export-status';
 import { verifyManifest } from '@/server/export/files/manifest';
 import { findUnfinishedExport, requestExport } from '@/server/export/control/request-export';
 import { Runner } from './runner/runner';
@@ -87,8 +99,7 @@ async function exportCommand(args: string[]): Promise<number> {
     let exportId = await findUnfinishedExport(ctx, outDir);
     if (exportId) {
       log(`Resuming export ${exportId} into ${outDir}`);
-      const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
-      if (row?.status === 'paused' || row?.status === 'failed') await resumeExport(ctx, exportId, 'the CLI');
+      if (canResume((await getExport(ctx.database.db, exportId)).status)) await resumeExport(ctx, exportId, 'the CLI');
     } else {
       exportId = await requestExport(ctx, { connectionId: connection.id, formats, outDir, requestedBy: 'cli', options });
       log(`Export ${exportId} of "${connection.workspaceName ?? connection.name}" into ${outDir}`);
@@ -109,38 +120,46 @@ async function exportCommand(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     let outcome = await runner.runOnce();
-    while (outcome === undefined && !stopping) {
-      // Another runner holds this export (or its lease has not expired yet): wait and retry.
+    // Until the export ends: another runner may hold it (or its lease has not expired yet), or a
+    // retryable failure queued it again for later; wait and look again.
+    while ((outcome === undefined || outcome === 'retrying') && !stopping) {
+      if (outcome === 'retrying') {
+        progress.done();
+        const { wait } = await getExport(ctx.database.db, exportId);
+        if (wait) log(`${describeQueueWait(wait)}.`);
+      }
       await new Promise((r) => setTimeout(r, 1000));
       outcome = await runner.runOnce();
     }
     unsubscribe();
-    const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
     progress.done();
-    if (!row) return 1;
-    switch (row.status) {
-      case 'completed':
-        log(`Completed: ${row.pagesDone} pages and databases, ${row.filesWritten} files, ${row.requests} API requests.`);
-        return 0;
-      case 'completed_with_errors': {
-        log(`Completed with errors: ${row.pagesDone} exported, ${row.pagesFailed} could not be exported:`);
-        const { exportItems } = await import('@/db/schema');
-        const failed = await ctx.database.db.select().from(exportItems).where(eq(exportItems.exportId, exportId));
-        for (const item of failed.filter((i) => i.status === 'failed')) log(`  - ${item.title || item.itemId}: ${item.error}`);
-        return 2;
-      }
-      case 'failed':
-        log(`Export failed: ${row.lastError}\nRun the same command again to resume it.`);
-        return 1;
-      case 'paused':
-        log(`Export paused: ${row.lastError}\nRun the same command again to resume it.`);
-        return 1;
-      default:
-        log(`Export ${row.status}; run the same command again to resume.`);
-        return 1;
-    }
+    return summarize(await getExport(ctx.database.db, exportId));
   } finally {
     ctx.database.close();
+  }
+}
+
+/** The end of an export in words (the same counts and running time as the dashboard); returns the exit code. */
+function summarize(row: ExportDetail): number {
+  const done = `${describeCounts(countsOf(row))}; ${row.requests} API requests; running time ${describeDuration(runningTimeMs(row, new Date()))}.`;
+  if (row.retriedPages) log(`${describeRetried(row.retriedPages)}.`);
+  switch (row.status) {
+    case 'completed':
+      log(`Completed: ${done}`);
+      return 0;
+    case 'completed_with_errors':
+      log(`Completed with errors: ${done}\nCould not be exported:`);
+      for (const item of row.failures) log(`  - ${item.title || item.id}: ${item.error}`);
+      return 2;
+    case 'failed':
+      log(`Export failed: ${row.lastError}\nRun the same command again to resume it.`);
+      return 1;
+    case 'paused':
+      log(`Export paused: ${row.statusReason}\nRun the same command again to resume it.`);
+      return 1;
+    default:
+      log(`Export ${exportStatusLabel(row.status).toLowerCase()}${row.wait ? ` (${describeQueueWait(row.wait)})` : ''}; run the same command again to resume.`);
+      return 1;
   }
 }
 
@@ -166,7 +185,7 @@ async function printProgress(db: Awaited<ReturnType<typeof createAppContext>>['d
   if (!row) return;
   const pct = row.pagesDiscovered > 0 ? Math.floor((100 * (row.pagesDone + row.pagesFailed)) / row.pagesDiscovered) : 0;
   p.print(
-    `[${row.phase}] ${row.pagesDone + row.pagesFailed}/${row.pagesDiscovered} (${pct}%) · ${row.requests} requests · ${row.rateLimited} rate-limit waits${row.pacedRate !== null ? ` · paced at ${row.pacedRate}/s (Notion's 429s)` : ''}${row.pagesFailed ? ` · ${row.pagesFailed} failed` : ''}`,
+    `[${row.phase}] ${row.pagesDone + row.pagesFailed}/${row.pagesDiscovered} (${pct}%) · ${describeDuration(runningTimeMs(row, new Date()))} · ${row.requests} requests · ${row.rateLimited} rate-limit waits${row.pacedRate !== null ? ` · paced at ${row.pacedRate}/s (Notion's 429s)` : ''}${row.pagesFailed ? ` · ${row.pagesFailed} failed` : ''}`,
   );
 }
 
@@ -177,12 +196,7 @@ async function controlCommand(command: string, args: string[]): Promise<number> 
   const ctx = await createAppContext({ ...config, runnerEnabled: false });
   try {
     if (command === 'exports') {
-      const rows = await ctx.database.db.select().from(exports).orderBy(desc(exports.requestedAt)).limit(50);
-      for (const r of rows) {
-        process.stdout.write(
-          `${r.id}  ${r.status.padEnd(21)} ${String(r.pagesDone).padStart(6)}/${String(r.pagesDiscovered).padEnd(6)} ${r.outDir}\n`,
-        );
-      }
+      for (const row of await listExports(ctx.database.db, { limit: 50 })) process.stdout.write(exportLine(row));
       return 0;
     }
     const [id, ...pages] = positionals;
@@ -196,6 +210,14 @@ async function controlCommand(command: string, args: string[]): Promise<number> 
   } finally {
     ctx.database.close();
   }
+}
+
+/** One export of the `exports` list: id, status, progress, folder; then what it waits for, came to, or stopped on. */
+function exportLine(row: ExportView): string {
+  const progress = `${String(row.pagesDone + row.pagesFailed).padStart(6)}/${String(row.pagesDiscovered).padEnd(6)}`;
+  const results = [describeCounts(countsOf(row)), row.retriedPages && describeRetried(row.retriedPages)].filter(Boolean).join('; ');
+  const note = row.wait ? describeQueueWait(row.wait) : isDownloadable(row.status) ? results : (row.statusReason ?? row.lastError);
+  return `${row.id}  ${exportStatusLabel(row.status).padEnd(21)} ${progress} ${row.outDir}\n${note ? `    ${note}\n` : ''}`;
 }
 
 async function verifyCommand(args: string[]): Promise<number> {

@@ -10,3 +10,10 @@ export type ExportRow = RouterOutputs['exports']['list'][number];
 export type ExportDetail = RouterOutputs['exports']['get'];
 export type ExportFailure = ExportDetail['failures'][number];
 export type ExportFormat = RouterInputs['exports']['start']['formats'] extends (infer F)[] | undefined ? F : never;
+
+/** What a subscription yields, as the browser receives it. */
+type Yielded<T> = T extends AsyncIterable<infer Value> ? Value : never;
+
+/** One message of `exports.onProgress` (tracked: `id` is its position, `data` the message). */
+export type ExportProgressMessage = Yielded<RouterOutputs['exports']['onProgress']>['data'];
+export type ActivityEntry = ExportProgressMessage['activity'][number];

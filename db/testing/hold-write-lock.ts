@@ -6,6 +6,7 @@
  *
  *   node --import tsx db/testing/hold-write-lock.ts <file: url> <holdMs> [times=1] [gapMs=500]
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@libsql/client';
 
 export interface HoldWriteLockOptions {
@@ -16,8 +17,6 @@ export interface HoldWriteLockOptions {
   /** How long this holder itself waits for the lock. Default 30 s. */
   lockTimeoutMs?: number;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function holdWriteLock(options: HoldWriteLockOptions, report: (line: string) => void): Promise<void> {
   const { url, holdMs, times = 1, gapMs = 500, lockTimeoutMs = 30_000 } = options;

@@ -66,6 +66,6 @@ describe('tRPC routers', () => {
     const [connection] = await caller().connections.list();
     const { id } = await caller().exports.start({ connectionId: connection!.id, formats: ['json'] });
     await caller().exports.cancel({ id });
-    expect(await caller().exports.get({ id })).toMatchObject({ status: 'cancelled', lastError: 'Cancelled from the dashboard' });
+    expect(await caller().exports.get({ id })).toMatchObject({ status: 'cancelled', statusReason: 'Cancelled from the dashboard', lastError: null });
   });
 });

@@ -26,6 +26,17 @@ const t = initTRPC.context<TrpcContext>().create({
       },
     };
   },
+  /**
+   * Subscriptions (exports.onProgress) over server-sent events. A ping every 10 s keeps proxies
+   * from closing a quiet stream, and a client that hears nothing for 30 s reconnects. A stream
+   * ends after 15 minutes so no request lives forever; the client reconnects at once and, with
+   * the id of the last message it received, resumes after it.
+   */
+  sse: {
+    ping: { enabled: true, intervalMs: 10_000 },
+    maxDurationMs: 15 * 60_000,
+    client: { reconnectAfterInactivityMs: 30_000 },
+  },
 });
 
 const CODES: Record<DomainErrorCode, TRPCError['code']> = {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { backoffDelay } from '@/server/retry/backoff';
+import { sleep } from '@/server/retry/sleep';
 import { NotionGatewayError } from './errors';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -93,8 +95,6 @@ const DEFAULTS = {
 /** Longest single timer, so that no real timer outlives the last waiter by more than this. */
 const MAX_NAP_MS = 1000;
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function assertSettings(settings: Required<CircuitBreakerSettings>): void {
   const { failureThreshold, coolDownMs, maxCoolDownMs, maxWaitMs } = settings;
   if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
@@ -124,6 +124,8 @@ export class CircuitBreaker {
   private current: CircuitState = 'closed';
   private consecutiveFailures = 0;
   private coolDown: number;
+  /** Failed probes since the circuit last opened from closed: each doubles the cool-down. */
+  private failedProbes = 0;
   private nextProbeAt: number | null = null;
   private openSince: number | null = null;
   private lastFailure: string | null = null;
@@ -145,7 +147,7 @@ export class CircuitBreaker {
     assertSettings(this.settings);
     this.coolDown = this.settings.coolDownMs;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? realSleep;
+    this.sleep = options.sleep ?? sleep;
     if (options.onStateChange) this.listeners.add(options.onStateChange);
   }
 
@@ -229,7 +231,7 @@ export class CircuitBreaker {
       // Outcomes of attempts sent before the circuit opened say nothing new once it is open.
       if (outcome === 'success') this.consecutiveFailures = 0;
       if (outcome === 'failure' && this.consecutiveFailures >= this.settings.failureThreshold) {
-        this.open(this.settings.coolDownMs);
+        this.open(this.coolDownAfter(0));
       }
     }
   }
@@ -244,9 +246,16 @@ export class CircuitBreaker {
       this.coolDown = this.settings.coolDownMs;
     } else if (outcome === 'failure') {
       this.counters.reopened += 1;
-      this.open(Math.min(this.coolDown * 2, this.settings.maxCoolDownMs));
+      this.failedProbes += 1;
+      this.open(this.coolDownAfter(this.failedProbes));
     }
     this.schedule();
+  }
+
+  /** The cool-down after `failedProbes` failed probes: doubling from `coolDownMs` up to `maxCoolDownMs`, without jitter (one probe per token). */
+  private coolDownAfter(failedProbes: number): number {
+    const { coolDownMs, maxCoolDownMs } = this.settings;
+    return backoffDelay(failedProbes + 1, { baseMs: coolDownMs, maxMs: maxCoolDownMs, jitter: 'none' });
   }
 
   private open(coolDownMs: number): void {
@@ -254,6 +263,7 @@ export class CircuitBreaker {
     if (this.current === 'closed') {
       this.counters.opened += 1;
       this.openSince = now;
+      this.failedProbes = 0;
     }
     this.coolDown = coolDownMs;
     this.nextProbeAt = now + coolDownMs;

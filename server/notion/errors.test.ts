@@ -8,16 +8,11 @@ import {
   UnknownHTTPResponseError,
 } from '@notionhq/client';
 import { describe, expect, it } from 'vitest';
-import {
-  classifyHttpStatus,
-  isUnfixableFetchError,
-  NotionGatewayError,
-  parseRetryAfter,
-  readHeader,
-  toGatewayError,
-} from './errors';
+import { REAL_API_SAMPLES } from '@/e2e/notion-twin/real-api-samples';
+import { classifyError, scopeOf } from '@/server/retry/classify';
+import { NotionGatewayError, toGatewayError } from './errors';
 
-const samples = path.join(process.cwd(), '..', 'shared', 'notion-samples');
+const samples = REAL_API_SAMPLES;
 const sample = (file: string) =>
   JSON.parse(readFileSync(path.join(samples, file), 'utf8')) as {
     status: number;
@@ -47,34 +42,6 @@ function systemError(code: string, message = code) {
 }
 
 const local = { baseUrl: 'http://127.0.0.1:9' };
-
-describe('classifyHttpStatus', () => {
-  it.each([
-    [500, 'retryable'],
-    [502, 'retryable'],
-    [503, 'retryable'],
-    [504, 'retryable'],
-    [409, 'retryable'],
-    [408, 'retryable'],
-    [522, 'retryable'],
-    [429, 'rate_limited'],
-    [529, 'rate_limited'],
-    [400, 'permanent'],
-    [401, 'permanent'],
-    [403, 'permanent'],
-    [404, 'permanent'],
-    [501, 'permanent'],
-    [418, 'permanent'],
-  ] as const)('%i is %s', (status, expected) => {
-    expect(classifyHttpStatus(status)).toBe(expected);
-  });
-
-  it('treats the rate-limit codes as rate limited whatever the status', () => {
-    expect(classifyHttpStatus(503, 'service_overload')).toBe('rate_limited');
-    expect(classifyHttpStatus(400, 'rate_limited')).toBe('rate_limited');
-    expect(classifyHttpStatus(503, 'database_connection_unavailable')).toBe('retryable');
-  });
-});
 
 describe('toGatewayError', () => {
   it('explains a rejected token (recorded 401 body)', () => {
@@ -233,32 +200,20 @@ describe('toGatewayError', () => {
   });
 });
 
-describe('helpers', () => {
-  it('parseRetryAfter reads seconds and HTTP dates', () => {
-    expect(parseRetryAfter('1')).toBe(1000);
-    expect(parseRetryAfter(' 120 ')).toBe(120_000);
-    expect(parseRetryAfter('1.5')).toBe(1500);
-    const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:01:30 GMT', now)).toBe(90_000);
-    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(parseRetryAfter(null)).toBeUndefined();
-    expect(parseRetryAfter(undefined)).toBeUndefined();
-  });
-
-  it('readHeader reads Headers and plain records case-insensitively', () => {
-    expect(readHeader(new Headers({ 'Retry-After': '3' }), 'retry-after')).toBe('3');
-    expect(readHeader({ 'Retry-After': '4' }, 'retry-after')).toBe('4');
-    expect(readHeader({ 'retry-after': ['5', '6'] }, 'Retry-After')).toBe('5');
-    expect(readHeader({}, 'retry-after')).toBeUndefined();
-    expect(readHeader(new Headers(), 'retry-after')).toBeUndefined();
-    expect(readHeader(undefined, 'retry-after')).toBeUndefined();
-  });
-
-  it('isUnfixableFetchError spots errors retrying cannot fix', () => {
-    expect(isUnfixableFetchError(fetchFailed(new Error('bad port')))).toBe(true);
-    expect(isUnfixableFetchError(new TypeError('Invalid URL', { cause: systemError('ERR_INVALID_URL') }))).toBe(true);
-    expect(isUnfixableFetchError(fetchFailed(systemError('ECONNREFUSED')))).toBe(false);
-    expect(isUnfixableFetchError('nope')).toBe(false);
+describe('NotionGatewayError.failureClass', () => {
+  it.each([
+    [apiError(401, APIErrorCode.Unauthorized, 'API token is invalid.'), 'unauthorized', 'run'],
+    [apiError(404, APIErrorCode.ObjectNotFound, 'Not found.'), 'item', 'item'],
+    [apiError(403, APIErrorCode.RestrictedResource, 'No.'), 'item', 'item'],
+    [apiError(400, APIErrorCode.ValidationError, 'Bad.'), 'item', 'item'],
+    [apiError(429, APIErrorCode.RateLimited, 'Slow down.'), 'rate_limited', 'retry'],
+    [apiError(503, APIErrorCode.ServiceUnavailable, 'Down.'), 'transient', 'retry'],
+    [fetchFailed(systemError('ECONNRESET')), 'transient', 'retry'],
+  ] as const)('classifies %s as %s (reaching the %s)', (error, failureClass, scope) => {
+    const err = toGatewayError(error, local);
+    expect(err.failureClass).toBe(failureClass);
+    expect(scopeOf(err.failureClass)).toBe(scope);
+    // The shared classification takes the gateway's word for it, message included.
+    expect(classifyError(err)).toMatchObject({ class: failureClass, message: err.userMessage });
   });
 });

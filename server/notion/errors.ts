@@ -6,29 +6,22 @@ import {
   isNotionClientError,
   UnknownHTTPResponseError,
 } from '@notionhq/client';
-
-export type HttpRetryClass = 'retryable' | 'rate_limited' | 'permanent';
+import {
+  BAD_PORT,
+  type Classified,
+  classifyError,
+  classifyStatus,
+  type FailureClass,
+  isTransient,
+  parseRetryAfter,
+  readHeader,
+} from '@/server/retry/classify';
 
 /**
  * Set by our retrying fetch on the answer it hands back once the retry budget ran out: how many
  * attempts were made. `toGatewayError` puts the number in its message.
  */
 export const ATTEMPTS_HEADER = 'x-notion-sync-attempts';
-
-const RATE_LIMIT_CODES = new Set<string>([APIErrorCode.RateLimited, APIErrorCode.ServiceOverload]);
-
-/**
- * How to react to an HTTP status (and the Notion error `code`, when the body had one).
- * Retryable: 408, 409 (`conflict_error`; the exporter only reads), and 5xx except 501/505 (this covers
- * 500, 502, 503, 504 and Cloudflare's 52x). Rate limited: 429, 529 and the codes `rate_limited` /
- * `service_overload`. Everything else (400, 401, 403, 404, …) is permanent.
- */
-export function classifyHttpStatus(status: number, code?: string): HttpRetryClass {
-  if (status === 429 || status === 529 || (code !== undefined && RATE_LIMIT_CODES.has(code))) return 'rate_limited';
-  if (status === 408 || status === 409) return 'retryable';
-  if (status >= 500 && status !== 501 && status !== 505) return 'retryable';
-  return 'permanent';
-}
 
 export type NotionGatewayErrorKind =
   | 'unauthorized'
@@ -52,8 +45,19 @@ export interface NotionGatewayErrorInit {
   cause?: unknown;
 }
 
+/** The class of each kind (see server/retry/classify.ts). */
+const KIND_CLASS: Record<NotionGatewayErrorKind, FailureClass> = {
+  unauthorized: 'unauthorized',
+  not_found: 'item',
+  forbidden: 'item',
+  bad_request: 'item',
+  rate_limited: 'rate_limited',
+  unavailable: 'transient',
+  network: 'transient',
+};
+
 /** A Notion API failure with a message a person can act on. */
-export class NotionGatewayError extends Error {
+export class NotionGatewayError extends Error implements Classified {
   override readonly name = 'NotionGatewayError';
   readonly kind: NotionGatewayErrorKind;
   readonly status?: number;
@@ -78,9 +82,14 @@ export class NotionGatewayError extends Error {
     this.attempts = init.attempts;
   }
 
+  /** Unauthorized: the run stops; not found, forbidden, bad request: the one object fails; the rest are transient. */
+  get failureClass(): FailureClass {
+    return KIND_CLASS[this.kind];
+  }
+
   /** Whether trying again later can succeed (rate limits, outages, network trouble). */
   get retryable(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'unavailable' || this.kind === 'network';
+    return isTransient(this.failureClass);
   }
 }
 
@@ -89,27 +98,6 @@ export interface GatewayErrorContext {
   objectId?: string;
   /** Names the object in messages, e.g. 'page', 'database', 'data source', 'block'. */
   objectKind?: string;
-}
-
-/** Reads one header from a `Headers` object or a plain record (case-insensitive). */
-export function readHeader(headers: unknown, name: string): string | undefined {
-  if (!headers || typeof headers !== 'object') return undefined;
-  if (headers instanceof Headers) return headers.get(name) ?? undefined;
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted) return Array.isArray(value) ? String(value[0]) : String(value);
-  }
-  return undefined;
-}
-
-/** `Retry-After` in milliseconds: integer seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
 }
 
 function displayUrl(baseUrl: string): string {
@@ -180,8 +168,8 @@ function fromHttpError(err: APIResponseError | UnknownHTTPResponseError, context
       : `Notion's edge proxy refused the request to ${base} (403${err.ray_id ? `, Cloudflare ray ${err.ray_id}` : ''}).`;
     return new NotionGatewayError({ ...common, kind: 'forbidden', userMessage });
   }
-  const retryClass = classifyHttpStatus(status, code);
-  if (retryClass === 'rate_limited') {
+  const failureClass = classifyStatus(status, code);
+  if (failureClass === 'rate_limited') {
     const wait = retryAfterMs === undefined ? '' : ` Notion asked to wait ${Math.ceil(retryAfterMs / 1000)} s.`;
     const what =
       status === 529 || code === APIErrorCode.ServiceOverload ? 'Notion is overloaded' : 'Notion rate limit reached';
@@ -192,7 +180,7 @@ function fromHttpError(err: APIResponseError | UnknownHTTPResponseError, context
       userMessage: `${what} (${label}); requests were retried until the retry budget ran out${attempts === undefined ? '' : ` (${attempts} attempts)`}.${wait}`,
     });
   }
-  if (retryClass === 'retryable') {
+  if (failureClass === 'transient') {
     const userMessage = isApi
       ? withApiMessage(`The Notion API is temporarily unavailable (${label})${gaveUp}. Try again later`, apiMessage)
       : `The Notion API at ${base} answered HTTP ${status} with an unexpected (non-JSON) body${err.ray_id ? ` (Cloudflare ray ${err.ray_id})` : ''}${gaveUp}. Try again later.`;
@@ -204,69 +192,9 @@ function fromHttpError(err: APIResponseError | UnknownHTTPResponseError, context
   return new NotionGatewayError({ ...common, kind: 'bad_request', userMessage });
 }
 
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host name not found (DNS lookup failed)',
-  EAI_AGAIN: 'host name lookup failed temporarily (DNS)',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed while sending',
-  ETIMEDOUT: 'connection timed out',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
-  UND_ERR_BODY_TIMEOUT: 'response body stalled',
-  UND_ERR_SOCKET: 'connection closed by the server',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENETDOWN: 'network is down',
-  CERT_HAS_EXPIRED: 'TLS certificate has expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed',
-  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate chain contains a self-signed certificate',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate could not be verified',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host name',
-};
-
-interface NetworkCause {
-  code?: string;
-  message?: string;
-}
-
-/** Walks `cause` chains and AggregateError lists for the first error carrying a system `code`. */
-export function findNetworkCause(err: unknown, depth = 0): NetworkCause | undefined {
-  if (!err || typeof err !== 'object' || depth > 6) return undefined;
-  const record = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof record.code === 'string' && !record.code.startsWith('notionhq_')) {
-    return { code: record.code, message: typeof record.message === 'string' ? record.message : undefined };
-  }
-  const fromCause = findNetworkCause(record.cause, depth + 1);
-  if (fromCause) return fromCause;
-  if (Array.isArray(record.errors)) {
-    for (const inner of record.errors) {
-      const found = findNetworkCause(inner, depth + 1);
-      if (found) return found;
-    }
-  }
-  if (record.cause && typeof record.cause === 'object' && typeof (record.cause as NetworkCause).message === 'string') {
-    return { message: (record.cause as NetworkCause).message };
-  }
-  return undefined;
-}
-
-/** A fetch failure that retrying cannot fix (a port fetch refuses to use, an invalid URL). */
-export function isUnfixableFetchError(err: unknown): boolean {
-  const cause = findNetworkCause(err);
-  return cause?.message === 'bad port' || cause?.code === 'ERR_INVALID_URL';
-}
-
-function isFetchNetworkError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err.name === 'AbortError' || err.name === 'TimeoutError') return true;
-  if (err instanceof TypeError && err.message === 'fetch failed') return true;
-  return findNetworkCause(err)?.code !== undefined;
-}
-
-function networkReason(err: unknown, baseUrl: string): string {
-  const cause = findNetworkCause(err);
-  if (cause?.message === 'bad port') {
+/** Why a Notion call could not reach the API, in words, from the classified `reason`. */
+function networkReason(err: unknown, reason: string, baseUrl: string): string {
+  if (reason === BAD_PORT) {
     let port = '';
     try {
       port = ` ${new URL(baseUrl).port}`;
@@ -275,12 +203,8 @@ function networkReason(err: unknown, baseUrl: string): string {
     }
     return `port${port} is blocked by fetch ("bad port"); use another port`;
   }
-  if (cause?.code && NETWORK_REASONS[cause.code]) return NETWORK_REASONS[cause.code];
-  if (cause?.code) return `${cause.message ?? 'network error'} (${cause.code})`;
-  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
-    return 'the request was aborted';
-  }
-  return cause?.message ?? (err instanceof Error ? err.message : String(err));
+  if (err instanceof Error && err.name === 'AbortError') return 'the request was aborted';
+  return reason;
 }
 
 /** Turns anything a Notion call can throw into a NotionGatewayError with a clear, human message. */
@@ -309,13 +233,15 @@ export function toGatewayError(err: unknown, context?: GatewayErrorContext): Not
       userMessage: withApiMessage('The request to Notion was refused before it was sent', err.message),
     });
   }
-  if (isFetchNetworkError(err)) {
+  const failure = classifyError(err);
+  const aborted = err instanceof Error && err.name === 'AbortError';
+  if (failure.source === 'network' || aborted) {
     return new NotionGatewayError({
       kind: 'network',
-      code: findNetworkCause(err)?.code,
+      code: failure.code,
       objectId: context?.objectId,
       cause: err,
-      userMessage: `Cannot reach the Notion API at ${base}: ${networkReason(err, baseUrl)}.`,
+      userMessage: `Cannot reach the Notion API at ${base}: ${networkReason(err, failure.reason, baseUrl)}.`,
     });
   }
   const message = err instanceof Error ? err.message : String(err);

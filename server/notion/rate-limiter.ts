@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sleep } from '@/server/retry/sleep';
 
 export interface RateLimiterOptions {
   /** Average rate the bucket refills at. */
@@ -65,8 +66,6 @@ const MIN_RATE = 0.05;
 /** Send times kept to count a window's requests (enough for 60 s at 100 requests/s). */
 const SENT_HISTORY = 6000;
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function assertRate(requestsPerSecond: number): void {
   if (!Number.isFinite(requestsPerSecond) || requestsPerSecond <= 0) {
     throw new RangeError(`requestsPerSecond must be a positive number, got ${requestsPerSecond}`);
@@ -115,7 +114,7 @@ export class RateLimiter {
     this.burstIsDefault = options.burst === undefined;
     this.burst = Math.max(1, options.burst ?? Math.ceil(options.requestsPerSecond));
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? realSleep;
+    this.sleep = options.sleep ?? sleep;
     this.tokens = this.burst;
     this.lastRefill = this.now();
   }

@@ -292,6 +292,23 @@ describe('createRetryingFetch', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('ends a backoff wait at once when the caller aborts (the default sleep)', async () => {
+    const controller = new AbortController();
+    const reason = new Error('export cancelled');
+    // An hour of backoff with the real sleep: the test only ends because the abort ends the wait.
+    const { fetch, calls } = setup([apiError(503, 'service_unavailable'), ok()], {
+      sleep: undefined,
+      baseDelayMs: 3_600_000,
+      maxDelayMs: 3_600_000,
+      random: () => 1,
+      onEvent: (event) => {
+        if (event.type === 'retry') setImmediate(() => controller.abort(reason));
+      },
+    });
+    await expect(fetch(URL_GET, { signal: controller.signal })).rejects.toBe(reason);
+    expect(calls).toHaveLength(1);
+  });
+
   it('keeps bodiless and streaming answers intact', async () => {
     const a = setup([new Response(null, { status: 204 })]);
     const noContent = await a.fetch(URL_GET, { method: 'DELETE' });

@@ -1,5 +1,8 @@
 import { RequestTimeoutError } from '@notionhq/client';
-import { ATTEMPTS_HEADER, classifyHttpStatus, findNetworkCause, isUnfixableFetchError, parseRetryAfter } from './errors';
+import { backoffDelay } from '@/server/retry/backoff';
+import { sleep as abortableSleep } from '@/server/retry/sleep';
+import { classifyError, classifyResponse, type FailureClass, isTransient } from '@/server/retry/classify';
+import { ATTEMPTS_HEADER } from './errors';
 import type { BreakerPermit } from './circuit-breaker';
 import { linkSignals } from './linked-signal';
 import type { RateLimiter } from './rate-limiter';
@@ -37,7 +40,8 @@ export interface RetryingFetchOptions {
   /** Ceiling for a single Retry-After wait (Notion's per-workspace limit can ask for more than a minute). */
   maxRetryAfterMs?: number;
   fetch?: FetchLike;
-  sleep?: (ms: number) => Promise<void>;
+  /** Backoff waits; the default rejects at once with the signal's reason when the request is aborted. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
   onEvent?: (event: RetryEvent) => void;
@@ -47,8 +51,6 @@ const DEFAULT_RETRY_AFTER_MS = 1000;
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 const READ_POST_PATH = /\/(search|query|queries)\/?$/;
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 type AttemptOutcome =
   | { kind: 'response'; response: Response; bodyText?: string }
@@ -77,14 +79,6 @@ function errorCodeOf(bodyText: string | undefined): string | undefined {
   return undefined;
 }
 
-/** A failure on the wire (refused, reset, DNS, …) rather than a bad request or a bug. */
-function isTransientNetworkError(error: unknown): boolean {
-  if (isUnfixableFetchError(error)) return false;
-  if (error instanceof TypeError && error.message === 'fetch failed') return true;
-  const code = findNetworkCause(error)?.code;
-  return code !== undefined && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code);
-}
-
 /** A copy of a (buffered) answer carrying the attempt count for the error message. */
 function withAttempts(response: Response, attempts: number): Response {
   const headers = new Headers(response.headers);
@@ -98,14 +92,14 @@ function withAttempts(response: Response, attempts: number): Response {
  */
 function recordOutcome(
   permit: BreakerPermit | undefined,
-  retryClass: ReturnType<typeof classifyHttpStatus>,
+  failureClass: FailureClass,
   status: number,
   htmlInsteadOfJson: boolean,
 ): void {
   if (!permit) return;
-  if (retryClass === 'rate_limited') permit.release();
+  if (failureClass === 'rate_limited') permit.release();
   else if (htmlInsteadOfJson) permit.failure(`HTTP ${status} (HTML instead of JSON)`);
-  else if (retryClass === 'retryable' && (status >= 500 || status === 408)) permit.failure(`HTTP ${status}`);
+  else if (failureClass === 'transient' && (status >= 500 || status === 408)) permit.failure(`HTTP ${status}`);
   else permit.success();
 }
 
@@ -134,7 +128,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
     maxRetryAfterMs = 60 * 60_000,
     breaker,
     fetch: fetchImpl = globalThis.fetch.bind(globalThis),
-    sleep = realSleep,
+    sleep = abortableSleep,
     random = Math.random,
     now = Date.now,
     onEvent,
@@ -165,11 +159,6 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
       clearTimeout(timer);
       dispose();
     }
-  }
-
-  function backoff(failures: number): number {
-    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (failures - 1));
-    return Math.round(random() * ceiling);
   }
 
   /** Waits for the breaker, then for the limiter; undefined permit = no breaker configured. */
@@ -226,19 +215,20 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
           permit?.success();
           return response;
         }
-        const retryClass = response.ok ? 'retryable' : classifyHttpStatus(status, errorCodeOf(outcome.bodyText));
-        recordOutcome(permit, retryClass, status, response.ok);
+        // A 2xx HTML page is a proxy's, not the API's answer: transient.
+        const failure = response.ok ? undefined : classifyResponse(response, errorCodeOf(outcome.bodyText), now());
+        const failureClass = failure?.class ?? 'transient';
+        recordOutcome(permit, failureClass, status, response.ok);
 
-        if (retryClass === 'rate_limited') {
+        if (failureClass === 'rate_limited') {
           if (rateLimitRetries >= maxRateLimitRetries) return withAttempts(response, attempts);
           rateLimitRetries += 1;
-          const retryAfter = parseRetryAfter(response.headers.get('retry-after'), now());
-          const waitMs = Math.min(retryAfter ?? DEFAULT_RETRY_AFTER_MS, maxRetryAfterMs);
+          const waitMs = Math.min(failure?.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS, maxRetryAfterMs);
           limiter.rateLimited(waitMs);
           onEvent?.({ type: 'rate_limited', status, waitMs });
           continue;
         }
-        if (retryClass === 'permanent' || !idempotent) return response;
+        if (!isTransient(failureClass) || !idempotent) return response;
         failures += 1;
         if (failures >= maxAttempts) return withAttempts(response, attempts);
         reason = `HTTP ${status}`;
@@ -248,8 +238,9 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
           permit?.release();
           throw error;
         }
-        const transient = timedOut || isTransientNetworkError(error);
-        const failureReason = timedOut ? 'timeout' : (findNetworkCause(error)?.code ?? 'network error');
+        const failure = classifyError(error);
+        const transient = timedOut || isTransient(failure.class);
+        const failureReason = timedOut ? 'timeout' : (failure.code ?? 'network error');
         if (transient) permit?.failure(failureReason);
         else permit?.release();
         const finalError = () =>
@@ -264,9 +255,9 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
         reason = failureReason;
       }
 
-      const delay = backoff(failures);
+      const delay = backoffDelay(failures, { baseMs: baseDelayMs, maxMs: maxDelayMs }, random);
       onEvent?.({ type: 'retry', status, waitMs: delay, reason });
-      await sleep(delay);
+      await sleep(delay, signal);
       if (signal?.aborted) throw signal.reason;
     }
   }

@@ -2,33 +2,52 @@ import { eq } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { exportJobs } from '@/db/schema';
 import type { Projection, RecordedEvent } from '@/server/events/event-store';
-import { parseExportEvent } from '@/server/export/domain/export';
+import { exportIdOf, parseExportEvent, statusAfter } from '@/server/export/domain/export';
+import { type ExportStatus, isFinished } from '@/server/export/domain/export-status';
 
-/** Queues an export for the runner when it is requested, in the same transaction. */
+type JobStatus = (typeof exportJobs.$inferSelect)['status'];
+
+/** The job row of an export in a status (running is set by the claim itself, not by an event). */
+function jobStatusOf(status: ExportStatus): JobStatus {
+  if (status === 'paused') return 'paused';
+  return isFinished(status) ? 'finished' : 'queued';
+}
+
+/**
+ * Keeps the job queue in step with the export, in the same transaction: queued when requested,
+ * resumed, retried or interrupted (at `retryAt` for an automatic retry), paused, or finished.
+ */
 export const exportJobsProjection: Projection = {
   name: 'export-jobs',
-  canHandle: ['ExportRequested', 'ExportCompleted', 'ExportFailed', 'ExportCancelled', 'ExportPaused', 'ExportResumed', 'FailedPagesRequeued'],
+  canHandle: [
+    'ExportRequested',
+    'ExportCompleted',
+    'ExportFailed',
+    'ExportRetryScheduled',
+    'ExportCancelled',
+    'ExportPaused',
+    'ExportResumed',
+    'ExportInterrupted',
+    'FailedPagesRequeued',
+  ],
   async apply(tx: Tx, recorded: RecordedEvent): Promise<void> {
     const event = parseExportEvent(recorded.type, recorded.data);
-    const exportId = recorded.streamId.replace(/^export-/, '');
+    const exportId = exportIdOf(recorded.streamId);
+    const at = recorded.recordedAt.getTime();
     if (event.type === 'ExportRequested') {
       await tx
         .insert(exportJobs)
-        .values({
-          exportId,
-          connectionId: event.data.connectionId,
-          status: 'queued',
-          runAt: recorded.recordedAt.getTime(),
-          createdAt: recorded.recordedAt.getTime(),
-        })
+        .values({ exportId, connectionId: event.data.connectionId, status: 'queued', runAt: at, createdAt: at })
         .onConflictDoNothing();
       return;
     }
-    const status = event.type === 'ExportPaused' ? 'paused' : event.type === 'ExportResumed' || event.type === 'FailedPagesRequeued' ? 'queued' : 'finished';
+    const status = statusAfter(event);
+    if (!status || status === 'running') return;
+    const runAt = event.type === 'ExportRetryScheduled' ? Date.parse(event.data.retryAt) : at;
     // Clearing the lease fences the runner that held it: its next heartbeat or write fails.
     await tx
       .update(exportJobs)
-      .set({ status, leaseOwner: null, leaseExpiresAt: null, runAt: recorded.recordedAt.getTime() })
+      .set({ status: jobStatusOf(status), leaseOwner: null, leaseExpiresAt: null, runAt })
       .where(eq(exportJobs.exportId, exportId));
   },
 };

@@ -1,5 +1,6 @@
-import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/domain/export';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { requestTestExport, seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { handle } from '@/server/export/domain/handle';
 import { LeaseLostError } from '@/server/export/domain/export-lease';
@@ -8,23 +9,13 @@ import { claimNext, holdsLease, leaseFence, releaseLease, renewLease } from './j
 let ctx: TestContext;
 beforeEach(async () => {
   ctx = await createTestContext();
-  for (const id of ['c1', 'c2']) {
-    await ctx.database.client.execute({
-      sql: "insert into connections (id, name, token_ciphertext, token_hash, token_hint, created_at) values (?, 'n', 'x', ?, '…', 0)",
-      args: [id, id],
-    });
-  }
+  await seedConnections(ctx, ['c1', 'c2']);
 });
 afterEach(async () => {
   await ctx.cleanup();
 });
 
-async function request(exportId: string, connectionId = 'c1') {
-  await handle(ctx.store, exportId, {
-    type: 'RequestExport',
-    data: { exportId, connectionId, formats: ['json'], outDir: `/tmp/${exportId}`, requestedBy: 'cli', options: DEFAULT_EXPORT_OPTIONS },
-  });
-}
+const request = (exportId: string, connectionId = 'c1') => requestTestExport(ctx, exportId, connectionId);
 
 describe('job queue', () => {
   it('queues a requested export in the same transaction and lets one runner claim it', async () => {

@@ -4,8 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJobs, exports } from '@/db/schema';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
 import { createConnection } from '@/server/connections/connections';
+import { getExport } from '@/server/export/control/export-queries';
 import { requestExport } from '@/server/export/control/request-export';
+import { exportStreamId } from '@/server/export/domain/export';
+import { describeQueueWait } from '@/server/export/domain/export-status';
+import { exportRow as exportRowWhere } from '@/server/testing/export-row';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
+import { claimNext } from './job-queue';
 import { ownerProcessGone, Runner } from './runner';
 
 let twin: Twin;
@@ -85,7 +90,7 @@ describe('runner', () => {
     }
   });
 
-  it('stops gracefully: finishes and records the pages in flight, releases the lease, fetches nothing twice', async () => {
+  it('stops gracefully: finishes and records the pages in flight, gives the export back to the queue, fetches nothing twice', async () => {
     // Reference: what an uninterrupted export asks Notion for, per id.
     const reference = await setup();
     twin.resetStats();
@@ -107,10 +112,14 @@ describe('runner', () => {
         });
       });
       await runner.stop(30_000);
+      // The export and its job agree: queued, the lease released, the reason recorded.
       const [job] = await ctx.database.db.select().from(exportJobs).where(eq(exportJobs.exportId, exportId));
       expect(job).toMatchObject({ status: 'queued', leaseOwner: null });
-      expect((await row(ctx, exportId)).status).toBe('running');
+      expect(await row(ctx, exportId)).toMatchObject({ status: 'queued', statusReason: 'the runner shut down', attempt: 1, runningSince: null });
+      expect((await ctx.store.readStream(exportStreamId(exportId))).at(-1)!.type).toBe('ExportInterrupted');
       expect(await new Runner(ctx).runOnce()).toBe('completed');
+      // The stop was no failed attempt.
+      expect((await row(ctx, exportId)).attempt).toBe(1);
       const actual = twin.stats().byEndpoint;
       // Every block list and every data source query was read exactly as often as without the
       // stop: no page in flight was dropped and read again. (Page objects cached from search
@@ -118,6 +127,65 @@ describe('runner', () => {
       for (const endpoint of ['blocks.children.list', 'dataSources.query', 'databases.retrieve', 'search']) {
         expect(actual[endpoint] ?? 0, endpoint).toBe(expected[endpoint] ?? 0);
       }
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it('records nothing when it stops after its lease was taken over', async () => {
+    const { ctx, exportId } = await setup();
+    try {
+      const runner = new Runner(ctx, { concurrency: 2 });
+      runner.start();
+      await exportRowWhere(ctx, exportId, (r) => r.pagesDone >= 5);
+      // Another runner takes the export over; this one is told to stop before it notices.
+      await ctx.database.db.update(exportJobs).set({ leaseOwner: 'someone-else', attempt: 99 }).where(eq(exportJobs.exportId, exportId));
+      const version = (await row(ctx, exportId)).streamVersion;
+      await runner.stop(30_000);
+      expect(await row(ctx, exportId)).toMatchObject({ status: 'running', streamVersion: version });
+      const [job] = await ctx.database.db.select().from(exportJobs).where(eq(exportJobs.exportId, exportId));
+      expect(job).toMatchObject({ status: 'running', leaseOwner: 'someone-else' });
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it('retries a retryable failure after a backoff, saying when, and fails for good after the last attempt', async () => {
+    // A token of its own, and one request per run: six failures leave its circuit breaker closed.
+    const token = 'secret_retry_test';
+    const other = await startTwin({ tokens: [token], workspace: { seed: 6, pages: 5, databases: 0, rowsPerDatabase: 0 } });
+    const ctx = await createTestContext({ notionRetry: { maxAttempts: 1, baseDelayMs: 5, maxDelayMs: 10 } });
+    try {
+      const connection = await createConnection(ctx, { token, baseUrl: other.url });
+      const exportId = await requestExport(ctx, { connectionId: connection.id, formats: ['json'], requestedBy: 'cli' });
+      await other.close();
+      const runner = new Runner(ctx);
+      expect(await runner.runOnce()).toBe('retrying');
+      const queued = await row(ctx, exportId);
+      expect(queued).toMatchObject({ status: 'queued', attempt: 2, maxAttempts: 6 });
+      expect(queued.lastError).toMatch(/Cannot reach the Notion API/);
+      // The job runs at the retry time, within the first backoff (up to 30 s), not before.
+      const [job] = await ctx.database.db.select().from(exportJobs).where(eq(exportJobs.exportId, exportId));
+      expect(job!.runAt).toBe(queued.retryAt!.getTime());
+      expect(job!.runAt - Date.now()).toBeLessThanOrEqual(30_000);
+      expect(await claimNext(ctx.database.db, { owner: 'x', leaseMs: 1000, now: job!.runAt - 1 })).toBeUndefined();
+      const { wait } = await getExport(ctx.database.db, exportId, { now: new Date(job!.runAt - 1) });
+      expect(describeQueueWait(wait!)).toMatch(/^Retrying at .+ \(attempt 2 of 6\) after: Cannot reach the Notion API/);
+      // Each retry is the next attempt; after the sixth it fails for good.
+      const outcomes: (string | undefined)[] = [];
+      for (let attempt = 2; attempt <= 6; attempt++) {
+        await ctx.database.db.update(exportJobs).set({ runAt: 0 }).where(eq(exportJobs.exportId, exportId)); // its time has come
+        outcomes.push(await runner.runOnce());
+      }
+      expect(outcomes).toEqual(['retrying', 'retrying', 'retrying', 'retrying', 'failed']);
+      const failed = await row(ctx, exportId);
+      expect(failed).toMatchObject({ status: 'failed', attempt: 6, retryAt: null });
+      expect(failed.lastError).toMatch(/^Failed after 6 attempts: /);
+      const types = (await ctx.store.readStream(exportStreamId(exportId))).map((e) => e.type);
+      expect(types.filter((t) => t === 'ExportRetryScheduled')).toHaveLength(5);
+      expect(types.at(-1)).toBe('ExportFailed');
+      const [finished] = await ctx.database.db.select().from(exportJobs).where(eq(exportJobs.exportId, exportId));
+      expect(finished!.status).toBe('finished');
     } finally {
       await ctx.cleanup();
     }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { AppContext } from '@/server/app-context';
 import { type RunOutcome, runExport } from '@/server/export/crawl/run-export';
-import type { ExportLease } from '@/server/export/domain/export-lease';
+import { InvalidStateError } from '@/server/export/domain/decide';
+import { type ExportLease, isLeaseLost } from '@/server/export/domain/export-lease';
+import { handle } from '@/server/export/domain/handle';
 import { assertLease, type Claim, claimNext, leaseFence, releaseLease, renewLease } from './job-queue';
 
 export interface RunnerOptions {
@@ -105,10 +107,13 @@ export class Runner {
   async #perform(claim: Claim): Promise<RunOutcome> {
     const abort = new AbortController();
     const drain = new AbortController();
+    let leaseLost = false;
     const heartbeat = setInterval(() => {
       renewLease(this.ctx.database.db, claim, this.#leaseMs)
         .then((held) => {
-          if (!held) abort.abort(new Error('lease lost'));
+          if (held) return;
+          leaseLost = true;
+          abort.abort(new Error('lease lost'));
         })
         .catch(() => undefined);
     }, this.#heartbeatMs);
@@ -138,8 +143,28 @@ export class Runner {
     } finally {
       clearInterval(heartbeat);
       this.#active.delete(claim.exportId);
-      // Stopped before the end: give the export back so the next runner resumes it at once.
-      if (abort.signal.aborted || outcome === 'aborted') await releaseLease(this.ctx.database.db, claim).catch(() => false);
+      // Stopped by a shutdown before the end: back to the queue, so the next runner resumes it at
+      // once. A runner that lost its lease (taken over, paused, cancelled) records nothing.
+      if (this.#stopping && !leaseLost && (abort.signal.aborted || outcome === 'aborted')) await this.#interrupt(claim, lease);
+    }
+  }
+
+  /** Records that this runner stopped the export before its end (the export-jobs projection releases the lease). */
+  async #interrupt(claim: Claim, lease: ExportLease): Promise<void> {
+    try {
+      await handle(
+        this.ctx.store,
+        claim.exportId,
+        { type: 'InterruptExport', data: { reason: 'the runner shut down' } },
+        { runner: this.owner, attempt: claim.attempt },
+        (tx) => lease.check(tx),
+      );
+    } catch (error) {
+      // Paused, cancelled or taken over meanwhile: nothing to give back.
+      if (error instanceof InvalidStateError || isLeaseLost(error)) return;
+      this.options.log?.(`runner: could not record the stop of export ${claim.exportId}: ${error instanceof Error ? error.message : String(error)}`);
+      // The lease at least goes back, so the next runner need not wait for it to expire.
+      await releaseLease(this.ctx.database.db, claim);
     }
   }
 

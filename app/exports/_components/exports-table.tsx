@@ -4,11 +4,13 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useTRPC } from '@/app/_trpc/client';
 import type { ExportRow } from '@/app/_trpc/types';
-import { exportPercent, isDownloadable, isFinishedStatus } from '@/components/export-percent';
+import { exportPercent } from '@/components/export-percent';
 import { ExportStatusBadge } from '@/components/export-status-badge';
-import { formatDateTime } from '@/components/formatters';
+import { formatDateTime, formatTime } from '@/components/formatters';
 import { Card } from '@/components/ui/card';
 import { ProgressBar } from '@/components/ui/progress-bar';
+import { describeQueueWait, describeRetried, isDownloadable, isFinished } from '@/server/export/domain/export-status';
+import { statusLook } from './status-look';
 
 const shortId = (id: string) => id.slice(0, 8);
 
@@ -17,7 +19,7 @@ export function ExportsTable() {
   const trpc = useTRPC();
   const exports = useQuery(
     trpc.exports.list.queryOptions(undefined, {
-      refetchInterval: (query) => (query.state.data?.some((e) => !isFinishedStatus(e.status)) ? 2_000 : false),
+      refetchInterval: (query) => (query.state.data?.some((e) => !isFinished(e.status)) ? 2_000 : false),
     }),
   );
   return (
@@ -75,11 +77,12 @@ function ExportTableRow({ row }: { row: ExportRow }) {
         <p className="text-xs text-slate-500">{row.formats.join(' + ')}</p>
       </td>
       <td className="px-3 py-3">
-        <ExportStatusBadge status={row.status} />
+        <ExportStatusBadge look={statusLook(row.status)} />
+        {row.wait && <p className="mt-1 max-w-56 text-xs text-slate-500">{describeQueueWait(row.wait, formatTime)}</p>}
       </td>
       <td className="px-3 py-3">
         <ProgressBar
-          value={exportPercent(row)}
+          value={exportPercent(row, isDownloadable(row.status))}
           label={`Progress of ${name}`}
           tone={row.status === 'failed' ? 'danger' : isDownloadable(row.status) ? 'success' : 'default'}
           className="h-1.5"
@@ -88,6 +91,7 @@ function ExportTableRow({ row }: { row: ExportRow }) {
           {row.pagesDone + row.pagesFailed} / {row.pagesDiscovered} pages
           {row.pagesFailed > 0 && <span className="text-amber-700"> · {row.pagesFailed} failed</span>}
         </p>
+        {row.retriedPages && <p className="text-xs text-slate-500">{describeRetried(row.retriedPages)}</p>}
       </td>
       <td className="px-3 py-3 whitespace-nowrap text-slate-600">{formatDateTime(row.requestedAt)}</td>
       <td className="px-5 py-3 text-right whitespace-nowrap">

@@ -1,10 +1,10 @@
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { exportIssues, exportItems, exports } from '@/db/schema';
-import { DomainError } from '@/server/errors';
 import { EXPORT_FORMATS, ExportFormat, ExportOptions } from '@/server/export/domain/export';
 import { requestExport } from '@/server/export/control/request-export';
 import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control/export-control';
+import { getExport, listExports } from '@/server/export/control/export-queries';
+import { type ExportProgressMessage, openExportFeed } from '@/server/export/delivery/export-feed';
 import { publicProcedure, router } from '../trpc';
 
 export const StartExportInput = z.object({
@@ -13,27 +13,19 @@ export const StartExportInput = z.object({
   options: ExportOptions.partial().optional(),
 });
 
+/** `lastEventId`: the position of the last message a client received (tRPC sends it again on reconnecting). */
+export const OnProgressInput = z.object({ id: z.string(), lastEventId: z.string().regex(/^\d+$/).nullish() });
+
+/** Each message's position becomes its SSE event id, so a reconnecting client resumes after it. */
+async function* withEventIds(feed: AsyncIterable<ExportProgressMessage>) {
+  for await (const message of feed) yield tracked(String(message.position), message);
+}
+
 export const exportsRouter = router({
-  list: publicProcedure.query(({ ctx }) =>
-    ctx.app.database.db.select().from(exports).orderBy(desc(exports.requestedAt)).limit(100),
-  ),
-  get: publicProcedure.input(z.object({ id: z.string() })).query(async ({ ctx, input }) => {
-    const [row] = await ctx.app.database.db.select().from(exports).where(eq(exports.id, input.id));
-    if (!row) throw new DomainError('NOT_FOUND', `Export ${input.id} does not exist`);
-    const failures = await ctx.app.database.db
-      .select({ id: exportItems.itemId, kind: exportItems.kind, title: exportItems.title, error: exportItems.error })
-      .from(exportItems)
-      .where(and(eq(exportItems.exportId, input.id), eq(exportItems.status, 'failed')))
-      .orderBy(asc(exportItems.seq))
-      .limit(500);
-    const issues = await ctx.app.database.db
-      .select({ itemId: exportIssues.itemId, kind: exportIssues.kind, sourceId: exportIssues.sourceId, message: exportIssues.message })
-      .from(exportIssues)
-      .where(eq(exportIssues.exportId, input.id))
-      .orderBy(asc(exportIssues.id))
-      .limit(500);
-    return { ...row, failures, issues };
-  }),
+  list: publicProcedure.query(({ ctx }) => listExports(ctx.app.database.db, { noRunner: !ctx.app.config.runnerEnabled })),
+  get: publicProcedure
+    .input(z.object({ id: z.string() }))
+    .query(({ ctx, input }) => getExport(ctx.app.database.db, input.id, { noRunner: !ctx.app.config.runnerEnabled })),
   start: publicProcedure.input(StartExportInput).mutation(async ({ ctx, input }) => {
     const id = await requestExport(ctx.app, { ...input, requestedBy: 'dashboard' });
     return { id };
@@ -53,4 +45,8 @@ export const exportsRouter = router({
   retryFailed: publicProcedure
     .input(z.object({ id: z.string(), pageIds: z.array(z.string()).min(1).optional() }))
     .mutation(async ({ ctx, input }) => ({ id: input.id, retried: await retryFailedPages(ctx.app, input.id, input.pageIds) })),
+  onProgress: publicProcedure.input(OnProgressInput).subscription(async ({ ctx, input, signal }) => {
+    const feed = await openExportFeed(ctx.app, input.id, Number(input.lastEventId ?? 0), signal ?? new AbortController().signal);
+    return withEventIds(feed);
+  }),
 });

@@ -65,7 +65,8 @@ describe('controlling an export', () => {
       const outcome = await runUntil(ctx, exportId, 10, () => pauseExport(ctx, exportId, 'a test'));
       expect(await outcome).toBe('aborted');
       const paused = await row(ctx, exportId);
-      expect(paused).toMatchObject({ status: 'paused', lastError: 'Paused by a test' });
+      // A pause someone chose is the reason of the status, not an error.
+      expect(paused).toMatchObject({ status: 'paused', statusReason: 'Paused by a test', lastError: null, runningSince: null });
       const version = paused.streamVersion;
       expect(await new Runner(ctx).runOnce()).toBeUndefined(); // a paused export is not claimable
       expect((await row(ctx, exportId)).streamVersion).toBe(version);
@@ -73,6 +74,9 @@ describe('controlling an export', () => {
       await resumeExport(ctx, exportId, 'a test');
       expect(await new Runner(ctx).runOnce()).toBe('completed');
       const done = await row(ctx, exportId);
+      // The pause was no attempt; its time is not running time.
+      expect(done).toMatchObject({ attempt: 1, statusReason: null });
+      expect(done.activeMs).toBeLessThanOrEqual(done.finishedAt!.getTime() - done.startedAt!.getTime());
       const files = listFiles(done.outDir);
       for (const page of twin.workspace.allPages()) expect(files.filter((f) => f.endsWith(`${hex(page.id)}.json`))).toHaveLength(1);
       expect(await verifyManifest(done.outDir)).toMatchObject({ missing: [], changed: [], extra: [] });
@@ -125,7 +129,7 @@ describe('controlling an export', () => {
       expect(await row(ctx, exportId)).toMatchObject({ status: 'queued', phase: 'exporting', pagesFailed: 0 });
       expect(await new Runner(ctx).runOnce()).toBe('completed');
       const done = await row(ctx, exportId);
-      expect(done).toMatchObject({ status: 'completed', pagesFailed: 0 });
+      expect(done).toMatchObject({ status: 'completed', pagesFailed: 0, retriedPages: { requested: 2, exported: 2, failed: 0 } });
       const report = JSON.parse(fs.readFileSync(path.join(done.outDir, 'report.json'), 'utf8'));
       expect(report.skipped).toEqual([]);
       expect(await verifyManifest(done.outDir)).toMatchObject({ missing: [], changed: [], extra: [] });

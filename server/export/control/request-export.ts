@@ -5,6 +5,7 @@ import { connections, exports } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
 import { DEFAULT_EXPORT_OPTIONS, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from '@/server/export/domain/export';
+import { EXPORT_STATUSES, isUnfinished } from '@/server/export/domain/export-status';
 import { handle } from '@/server/export/domain/handle';
 
 export interface ExportRequest {
@@ -43,7 +44,7 @@ export async function findUnfinishedExport(ctx: AppContext, outDir: string): Pro
   const [row] = await ctx.database.db
     .select({ id: exports.id })
     .from(exports)
-    .where(and(eq(exports.outDir, path.resolve(outDir)), inArray(exports.status, ['queued', 'running', 'paused', 'failed'])))
+    .where(and(eq(exports.outDir, path.resolve(outDir)), inArray(exports.status, EXPORT_STATUSES.filter(isUnfinished))))
     .orderBy(desc(exports.requestedAt))
     .limit(1);
   return row?.id;

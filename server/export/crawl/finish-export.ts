@@ -65,7 +65,10 @@ export async function resolveLinks(
   }
 }
 
-/** report.json, then manifest.json last, listing every file with its size and checksum. */
+/**
+ * report.json, then manifest.json last, listing every file with its size and checksum. Returns
+ * the export's files as they are counted everywhere (report.json and manifest.json not included).
+ */
 export async function writeReportAndManifest(
   db: DB,
   exportId: string,
@@ -93,9 +96,9 @@ export async function writeReportAndManifest(
     }
   }
   failpoint('before-manifest');
-  const manifest = await writeManifest(root, { exportId, createdAt: new Date().toISOString() }, pages(), { beforeRename: fence });
+  await writeManifest(root, { exportId, createdAt: new Date().toISOString() }, pages(), { beforeRename: fence });
   failpoint('after-manifest');
-  return { files: manifest.files, bytes: manifest.fileBytes };
+  return { files: report.files.count, bytes: report.files.bytes };
 }
 
 export const docFormats = (formats: readonly ExportFormat[]) => formats.filter((f) => f === 'markdown' || f === 'html');

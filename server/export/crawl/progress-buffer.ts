@@ -1,26 +1,5 @@
-import type { DiscoveredItem, ExportIssue, RequestStats } from '@/server/export/domain/export';
-
-export interface ExportedItem {
-  id: string;
-  files: { path: string; bytes: number; sha256: string; sourceId: string }[];
-  issues?: ExportIssue[];
-  unresolvedLinks?: boolean;
-}
-
-export interface FailedItem {
-  id: string;
-  kind: 'page' | 'database';
-  title: string;
-  code: string;
-  message: string;
-}
-
-export interface ProgressBatch {
-  discovered: DiscoveredItem[];
-  exported: ExportedItem[];
-  failed: FailedItem[];
-  stats: RequestStats;
-}
+import type { ProgressBatch } from '@/server/export/domain/decide';
+import type { DiscoveredItem, ExportedItem, FailedItem, RequestStats } from '@/server/export/domain/export';
 
 /**
  * Collects finished pages and what they revealed, and records them many at a time: one

@@ -1,17 +1,22 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { DB } from '@/db/client';
 import { exportFiles, exportIssues, exportItems, exports } from '@/db/schema';
+import { runningTimeMs } from '@/server/export/domain/export-status';
+import { tallyExport } from '@/server/export/domain/exports.projection';
 
 export interface ExportReport {
   version: 1;
   exportId: string;
   startedAt: string | null;
   finishedAt: string;
+  /** Running time: paused and queued time left out. */
   durationMs: number | null;
   api: { requests: number; rateLimited: number; retries: number };
+  /** The counts the dashboard and the CLI show (ExportCounts): linked databases are skipped, not exported. */
   pages: { exported: number; failed: number };
   databases: { exported: number; failed: number };
   dataSources: number;
+  /** Every file of the export but report.json and manifest.json. */
   files: { count: number; bytes: number };
   attachments: { saved: number; bytes: number; failed: number };
   /** What is not in the export, and why: pages the token cannot read, linked databases… */
@@ -26,16 +31,7 @@ const ATTACHMENT = sql`${exportFiles.path} like 'attachments/%'`;
 export async function buildReport(db: DB, exportId: string, finishedAt: Date): Promise<ExportReport> {
   const [row] = await db.select().from(exports).where(eq(exports.id, exportId));
   if (!row) throw new Error(`Export ${exportId} does not exist`);
-  const counts = await db
-    .select({ kind: exportItems.kind, status: exportItems.status, n: sql<number>`count(*)` })
-    .from(exportItems)
-    .where(eq(exportItems.exportId, exportId))
-    .groupBy(exportItems.kind, exportItems.status);
-  const n = (kind: string, status: string) => Number(counts.find((c) => c.kind === kind && c.status === status)?.n ?? 0);
-  const [files] = await db
-    .select({ count: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${exportFiles.bytes}), 0)` })
-    .from(exportFiles)
-    .where(eq(exportFiles.exportId, exportId));
+  const tally = await tallyExport(db, exportId);
   const [attachments] = await db
     .select({ count: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${exportFiles.bytes}), 0)` })
     .from(exportFiles)
@@ -67,12 +63,12 @@ export async function buildReport(db: DB, exportId: string, finishedAt: Date): P
     exportId,
     startedAt: row.startedAt?.toISOString() ?? null,
     finishedAt: finishedAt.toISOString(),
-    durationMs: row.startedAt ? finishedAt.getTime() - row.startedAt.getTime() : null,
+    durationMs: row.startedAt ? runningTimeMs(row, finishedAt) : null,
     api: { requests: row.requests, rateLimited: row.rateLimited, retries: row.retries },
-    pages: { exported: n('page', 'done'), failed: n('page', 'failed') },
-    databases: { exported: n('database', 'done') - skippedIssues.length, failed: n('database', 'failed') },
+    pages: { exported: tally.pages, failed: tally.pagesFailed },
+    databases: { exported: tally.databases, failed: tally.databasesFailed },
     dataSources: Number(dataSources?.count ?? 0),
-    files: { count: Number(files?.count ?? 0), bytes: Number(files?.bytes ?? 0) },
+    files: { count: tally.files, bytes: tally.bytes },
     attachments: {
       saved: Number(attachments?.count ?? 0),
       bytes: Number(attachments?.bytes ?? 0),

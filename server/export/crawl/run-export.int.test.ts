@@ -298,7 +298,7 @@ describe('resuming an interrupted export', () => {
       first.start();
       await stopped;
       const [mid] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
-      expect(mid!.status).toBe('running');
+      expect(mid!.status).toBe('queued'); // given back to the queue by the stop
       const doneBefore = mid!.pagesDone;
       expect(doneBefore).toBeGreaterThanOrEqual(60);
       const requestsBefore = twin.stats().requests;
@@ -306,7 +306,7 @@ describe('resuming an interrupted export', () => {
       const outcome = await new Runner(ctx).runOnce();
       expect(outcome).toBe('completed_with_errors');
       const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
-      expect(row!.attempt).toBe(2);
+      expect(row!.attempt).toBe(1); // a stop is no failed attempt
       const files = listFiles(row!.outDir);
       for (const page of twin.workspace.allPages()) {
         expect(files.filter((f) => f.endsWith(`${hex(page.id)}.json`))).toHaveLength(1);
@@ -340,16 +340,16 @@ describe('errors people can act on', () => {
     }
   });
 
-  it('fails an export whose API became unreachable, saying so, instead of completing partially', async () => {
+  it('stops an export whose API became unreachable, saying so, and queues it for a retry instead of completing partially', async () => {
     const other = await startTwin({ workspace: { seed: 3, pages: 20, databases: 1, rowsPerDatabase: 3 } });
     const ctx = await createTestContext({ notionRetry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
     try {
       const connection = await createConnection(ctx, { token: 'secret_twin', baseUrl: other.url });
       const exportId = await requestExport(ctx, { connectionId: connection.id, requestedBy: 'cli' });
       await other.close();
-      expect(await new Runner(ctx).runOnce()).toBe('failed');
+      expect(await new Runner(ctx).runOnce()).toBe('retrying');
       const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
-      expect(row).toMatchObject({ status: 'failed' });
+      expect(row).toMatchObject({ status: 'queued', attempt: 2 });
       expect(row!.lastError).toMatch(/Cannot reach the Notion API/);
       expect(fs.existsSync(path.join(row!.outDir, 'manifest.json'))).toBe(false);
     } finally {

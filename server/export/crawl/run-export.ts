@@ -6,13 +6,15 @@ import { type ExportLease, isLeaseLost } from '@/server/export/domain/export-lea
 import { readSettings } from '@/server/settings';
 import { failpoint } from '@/server/failpoints';
 import type { AppContext } from '@/server/app-context';
-import { type Client, isFullBlock, isFullDatabase, isFullPage, isNotionClientError } from '@notionhq/client';
-import { NotionGatewayError, toGatewayError } from '@/server/notion/errors';
+import { type Client, isFullBlock, isFullDatabase, isFullPage } from '@notionhq/client';
 import { createNotionGateway, type NotionGateway } from '@/server/notion/notion-gateway';
 import { DEFAULT_EXPORT_OPTIONS, type DiscoveredItem, type ExportFormat, type RequestStats } from '@/server/export/domain/export';
 import { InvalidStateError } from '@/server/export/domain/decide';
 import { handle } from '@/server/export/domain/handle';
-import { attachmentRefs, databaseAttachmentRefs, exportDatabase, exportPage, type ExportTarget, type WorkItem } from './item-exporter';
+import { attachmentRefs, databaseAttachmentRefs } from './attachment-refs';
+import { exportDatabase } from './database-exporter';
+import type { ExportTarget, WorkItem } from './export-target';
+import { exportPage } from './page-exporter';
 import { discoverWorkspace } from './discover';
 import { sweepTempFiles } from '@/server/export/files/atomic-write';
 import { ATTACHMENTS_DIR, type AttachmentRef, AttachmentStore } from '@/server/export/files/attachments';
@@ -22,6 +24,7 @@ import { lookupItems, pageObjectStore, stemsInDir } from './item-lookup';
 import { assignSiblingStems, DEEP_DIR, fitPath, itemStem } from '@/server/export/files/layout';
 import type { WrittenFile } from '@/server/export/domain/export';
 import { ProgressBuffer } from './progress-buffer';
+import { fatalFrom, itemFailure } from './export-errors';
 
 export interface RunExportOptions {
   exportId: string;
@@ -37,52 +40,8 @@ export interface RunExportOptions {
   drain?: AbortSignal;
 }
 
-export type RunOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'paused' | 'aborted' | 'skipped';
-
-/** An error that ends the whole export (as opposed to one page that cannot be read). */
-class FatalExportError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    /** Pause instead of failing: someone has to fix the token or free disk space first. */
-    readonly pause?: 'auth' | 'disk',
-  ) {
-    super(message);
-  }
-}
-
-const PAGE_LEVEL = new Set(['not_found', 'forbidden', 'bad_request']);
-
-/** The Notion error behind a failed call (SDK errors and network failures), if it is one. */
-function notionError(error: unknown, baseUrl: string | undefined, objectId?: string): NotionGatewayError | undefined {
-  if (error instanceof NotionGatewayError) return error;
-  const network = error instanceof TypeError && /fetch/i.test(error.message);
-  if (isNotionClientError(error) || network) return toGatewayError(error, { baseUrl: baseUrl ?? 'https://api.notion.com', objectId });
-  return undefined;
-}
-
-function fatalFrom(input: unknown, baseUrl: string | undefined): FatalExportError {
-  if (input instanceof FatalExportError) return input;
-  const error = notionError(input, baseUrl) ?? input;
-  if (error instanceof NotionGatewayError) {
-    if (error.kind === 'unauthorized') {
-      return new FatalExportError(`${error.userMessage} The export is paused; it resumes once the connection works again.`, true, 'auth');
-    }
-    return new FatalExportError(error.userMessage, true);
-  }
-  const err = error as NodeJS.ErrnoException;
-  if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') {
-    return new FatalExportError(
-      `The disk is full (${err.message}). The export is paused and nothing written so far is lost; free some space, then resume it.`,
-      true,
-      'disk',
-    );
-  }
-  if (err?.code === 'EACCES' || err?.code === 'EPERM' || err?.code === 'EROFS') {
-    return new FatalExportError(`Cannot write the export: ${err.message}`, false);
-  }
-  return new FatalExportError(err instanceof Error ? err.message : String(error), true);
-}
+/** `retrying`: failed with a retryable error and queued again, to run after a backoff. */
+export type RunOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'retrying' | 'paused' | 'aborted' | 'skipped';
 
 /**
  * Performs one export for the runner that holds its lease: discovers what the token can see,
@@ -215,14 +174,15 @@ export async function runExport(ctx: AppContext, runOptions: RunExportOptions): 
       await handle(ctx.store, exportId, { type: 'PauseExport', data: { reason: fatal.message, cause: fatal.pause } }, meta, guard);
       return 'paused';
     }
-    await handle(
+    // A retryable failure with retries left goes back to the queue, to run again after a backoff.
+    const failed = await handle(
       ctx.store,
       exportId,
-      { type: 'FailExport', data: { reason: fatal.message, retryable: fatal.retryable } },
+      { type: 'FailExport', data: { reason: fatal.message, retryable: fatal.retryable, now: new Date(), jitter: Math.random() } },
       meta,
       guard,
     );
-    return 'failed';
+    return failed.state.status === 'queued' ? 'retrying' : 'failed';
   } finally {
     clearInterval(budgetTimer);
     buffer.dispose();
@@ -287,8 +247,8 @@ async function exportAllItems(
         );
       } catch (error) {
         if (stop.signal.aborted) return;
-        const notion = notionError(error, gateway.baseUrl, item.id);
-        if (notion && PAGE_LEVEL.has(notion.kind)) {
+        const notion = itemFailure(error, gateway.baseUrl, item.id);
+        if (notion) {
           buffer.addFailed({
             id: item.id,
             kind: item.kind,

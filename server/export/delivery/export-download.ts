@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { exports } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
+import { isDownloadable } from '@/server/export/domain/export-status';
 
 /** What a download of a finished export streams: its folder, and the zip's file name. */
 export interface ExportDownload {
@@ -13,7 +14,7 @@ export interface ExportDownload {
 export async function exportDownload(ctx: AppContext, exportId: string): Promise<ExportDownload> {
   const [row] = await ctx.database.db.select({ status: exports.status, outDir: exports.outDir }).from(exports).where(eq(exports.id, exportId));
   if (!row) throw new DomainError('NOT_FOUND', `Export ${exportId} does not exist`);
-  if (row.status !== 'completed' && row.status !== 'completed_with_errors') {
+  if (!isDownloadable(row.status)) {
     throw new DomainError('INVALID_STATE', `Export ${exportId} is ${row.status}; it can be downloaded once it completes`);
   }
   return { root: row.outDir, fileName: `notion-export-${exportId}.zip` };

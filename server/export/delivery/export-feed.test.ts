@@ -1,10 +1,10 @@
-import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/domain/export';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECTIONS } from '@/server/context';
-import { EventStore } from '@/server/events/event-store';
+import { DomainError } from '@/server/errors';
+import { EventStore, type NewEvent } from '@/server/events/event-store';
+import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/domain/export';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
-import { type ExportFeedMessage, followExport } from './export-feed';
-import { handle } from '@/server/export/domain/handle';
+import { type ExportProgressMessage, type FeedContext, followExport, openExportFeed, type Sleep } from './export-feed';
 
 let ctx: TestContext;
 beforeEach(async () => {
@@ -12,68 +12,212 @@ beforeEach(async () => {
   await ctx.database.client.execute(
     "insert into connections (id, name, token_ciphertext, token_hash, token_hint, created_at) values ('c1','c','x','h','…',0)",
   );
-  await handle(ctx.store, 'e1', {
-    type: 'RequestExport',
-    data: { exportId: 'e1', connectionId: 'c1', formats: ['json'], outDir: '/tmp/e1', requestedBy: 'cli', options: DEFAULT_EXPORT_OPTIONS },
-  });
+  await ctx.store.append('export-e1', 0, [
+    {
+      type: 'ExportRequested',
+      data: { exportId: 'e1', connectionId: 'c1', formats: ['json'], outDir: '/tmp/e1', requestedBy: 'cli', options: DEFAULT_EXPORT_OPTIONS },
+    },
+  ]);
 });
 afterEach(async () => {
   await ctx.cleanup();
 });
 
-async function collect(gen: AsyncGenerator<ExportFeedMessage>, until: (m: ExportFeedMessage) => boolean) {
-  const out: ExportFeedMessage[] = [];
-  for await (const m of gen) {
-    out.push(m);
-    if (until(m)) break;
-  }
-  return out;
+const stats = { requests: 1, rateLimited: 0, retries: 0 };
+const started: NewEvent = { type: 'ExportStarted', data: { attempt: 1, runner: 'r' } };
+const exporting: NewEvent = { type: 'PhaseChanged', data: { phase: 'exporting' } };
+const completed: NewEvent = { type: 'ExportCompleted', data: { pages: 0, failed: 0, files: 0, bytes: 0, stats } };
+
+/** Appends in this process: the live feed pushes the events. */
+const append = (...events: NewEvent[]) => ctx.store.append('export-e1', 'any', events);
+/** Appends as another process (a standalone worker) would: the same database, no live feed here. */
+const appendElsewhere = (...events: NewEvent[]) =>
+  new EventStore(ctx.database.db, { projections: PROJECTIONS }).append('export-e1', 'any', events);
+
+/** The feed's context with its reads of the event log counted. */
+function countingLogReads(): { feedCtx: FeedContext; reads: () => number } {
+  let reads = 0;
+  const feedCtx: FeedContext = {
+    ...ctx,
+    store: {
+      readStreamAfter: (...args) => {
+        reads += 1;
+        return ctx.store.readStreamAfter(...args);
+      },
+    },
+  };
+  return { feedCtx, reads: () => reads };
 }
 
-const stats = { requests: 1, rateLimited: 0, retries: 0 };
+/** A quiet time that passes only when the test says so (waking up early on a push, as the real one does). */
+class ManualQuiet {
+  readonly asked: number[] = [];
+  #seen = 0;
+  #pass?: () => void;
+  #onAsk?: () => void;
+
+  readonly sleep: Sleep = (ms, signal) =>
+    new Promise<void>((resolve) => {
+      this.asked.push(ms);
+      this.#pass = resolve;
+      signal.addEventListener('abort', () => resolve(), { once: true });
+      this.#onAsk?.();
+    });
+
+  /** Resolves with the next quiet time the feed waits for (at once if it waits already). */
+  waiting(): Promise<number> {
+    return new Promise((resolve) => {
+      const answer = () => {
+        if (this.asked.length <= this.#seen) return false;
+        resolve(this.asked[this.#seen++]!);
+        this.#onAsk = undefined;
+        return true;
+      };
+      if (!answer()) this.#onAsk = answer;
+    });
+  }
+
+  pass(): void {
+    this.#pass?.();
+  }
+}
+
+const types = (message: ExportProgressMessage | undefined) => message?.activity.map((a) => a.type);
 
 describe('following an export live', () => {
-  it('backfills, then streams new commits as they happen, and ends when the export finishes', async () => {
-    const abort = new AbortController();
-    const feed = followExport(ctx, 'e1', 0, abort.signal, 10_000);
-    const first = await feed.next();
-    expect(first.value).toMatchObject({ progress: { status: 'queued' }, events: [{ type: 'ExportRequested' }] });
-    setTimeout(async () => {
-      await handle(ctx.store, 'e1', { type: 'StartExport', data: { attempt: 1, runner: 'r' } });
-      await handle(ctx.store, 'e1', { type: 'CompleteExport', data: { pages: 0, failed: 0, files: 0, bytes: 0, stats } });
-    }, 20);
-    const rest: ExportFeedMessage[] = [];
-    for await (const m of feed) rest.push(m);
-    const types = rest.flatMap((m) => m.events.map((e) => e.type));
-    expect(types).toEqual(['ExportStarted', 'ExportCompleted']);
-    expect(rest.at(-1)!.progress.status).toBe('completed');
-    expect(rest.at(-1)!.events.at(-1)!.recordedAt).toMatch(/^\d{4}-/);
-  });
+  it('backfills from the log, then takes pushed commits as they are (no log read), and ends when the export finishes', async () => {
+    const { feedCtx, reads } = countingLogReads();
+    const quiet = new ManualQuiet();
+    const feed = followExport(feedCtx, 'e1', 0, new AbortController().signal, { sleep: quiet.sleep });
 
-  it('resumes after the last event id a client saw, skipping what it had', async () => {
-    await handle(ctx.store, 'e1', { type: 'StartExport', data: { attempt: 1, runner: 'r' } });
-    const all = await ctx.store.readStream('export-e1');
-    const abort = new AbortController();
-    const messages = await collect(followExport(ctx, 'e1', all[0]!.globalPosition, abort.signal, 10), () => true);
-    expect(messages[0]!.events.map((e) => e.type)).toEqual(['ExportStarted']);
-    expect(messages[0]!.position).toBe(all[1]!.globalPosition);
-  });
+    const first = (await feed.next()).value as ExportProgressMessage;
+    expect(types(first)).toEqual(['ExportRequested']);
+    expect(first.progress.status).toBe('queued');
+    expect(first.activity[0]!.text).toBe('Export requested from the command line (json)');
+    expect(first.activity[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(first.position).toBe(first.activity[0]!.position);
+    expect(reads()).toBe(1);
 
-  it('picks up commits made by another process by polling', async () => {
-    const abort = new AbortController();
-    const feed = followExport(ctx, 'e1', 0, abort.signal, 20);
-    await feed.next();
-    // Append without the live feed, as a standalone worker's process would.
-    const silent = new EventStore(ctx.database.db, { projections: PROJECTIONS });
-    await silent.append('export-e1', 1, [{ type: 'ExportStarted', data: { attempt: 1, runner: 'w' } }]);
-    const next = (await feed.next()).value as ExportFeedMessage;
-    expect(next.events.map((e) => e.type)).toEqual(['ExportStarted']);
-    abort.abort();
+    const second = feed.next();
+    expect(await quiet.waiting()).toBe(2_000);
+    await append(started);
+    expect(types((await second).value as ExportProgressMessage)).toEqual(['ExportStarted']);
+
+    const third = feed.next();
+    await quiet.waiting();
+    await append(exporting, completed);
+    const last = (await third).value as ExportProgressMessage;
+    expect(types(last)).toEqual(['PhaseChanged', 'ExportCompleted']);
+    expect(last.progress).toMatchObject({ status: 'completed', lastPosition: last.position });
+
     expect((await feed.next()).done).toBe(true);
+    expect(reads(), 'pushed events are not read from the log').toBe(1);
+    expect(quiet.asked, 'each wait was ended by a push, never by the quiet time').toEqual([2_000, 2_000]);
+    expect(ctx.feed.listenerCount()).toBe(0);
   });
 
-  it('ends at once for an unknown export', async () => {
-    const messages = await collect(followExport(ctx, 'nope', 0, new AbortController().signal), () => false);
+  it('reads the log for commits of another process once the live feed is quiet, less often while nothing comes', async () => {
+    const { feedCtx, reads } = countingLogReads();
+    const quiet = new ManualQuiet();
+    const abort = new AbortController();
+    const feed = followExport(feedCtx, 'e1', 0, abort.signal, { sleep: quiet.sleep, quietMs: 2_000, maxQuietMs: 5_000 });
+    await feed.next();
+
+    const next = feed.next();
+    expect(await quiet.waiting()).toBe(2_000);
+    quiet.pass();
+    expect(await quiet.waiting(), 'nothing came: the next read waits twice as long').toBe(4_000);
+    quiet.pass();
+    expect(await quiet.waiting(), 'capped at maxQuietMs').toBe(5_000);
+    await appendElsewhere(started);
+    quiet.pass();
+    const message = (await next).value as ExportProgressMessage;
+    expect(types(message)).toEqual(['ExportStarted']);
+    expect(message.progress.status).toBe('running');
+    expect(reads()).toBe(4);
+
+    const after = feed.next();
+    expect(await quiet.waiting(), 'events came: back to the short quiet time').toBe(2_000);
+    abort.abort();
+    expect((await after).done).toBe(true);
+    expect(ctx.feed.listenerCount()).toBe(0);
+  });
+
+  it('waits on a real timer: the quiet time ends in a log read, an abort ends the wait at once', async () => {
+    const polling = followExport(ctx, 'e1', 0, new AbortController().signal, { quietMs: 1 });
+    await polling.next();
+    const next = polling.next();
+    await appendElsewhere(started);
+    expect(types((await next).value as ExportProgressMessage)).toEqual(['ExportStarted']);
+    await polling.return(undefined);
+
+    const abort = new AbortController();
+    const waiting = followExport(ctx, 'e1', 0, abort.signal, { quietMs: 3_600_000 });
+    await waiting.next();
+    const pending = waiting.next();
+    abort.abort();
+    expect((await pending).done).toBe(true);
+    expect(ctx.feed.listenerCount()).toBe(0);
+  });
+
+  it('reads the log when pushed events leave a hole that another process filled', async () => {
+    const { feedCtx, reads } = countingLogReads();
+    const quiet = new ManualQuiet();
+    const feed = followExport(feedCtx, 'e1', 0, new AbortController().signal, { sleep: quiet.sleep });
+    await feed.next();
+    await appendElsewhere(started);
+    await append(exporting);
+    const message = (await feed.next()).value as ExportProgressMessage;
+    expect(types(message)).toEqual(['ExportStarted', 'PhaseChanged']);
+    expect(reads()).toBe(2);
+  });
+
+  it('resumes after the position a client saw, with only the later events', async () => {
+    await append(started, exporting);
+    const all = await ctx.store.readStream('export-e1');
+    const feed = followExport(ctx, 'e1', all[1]!.globalPosition, new AbortController().signal);
+    const message = (await feed.next()).value as ExportProgressMessage;
+    expect(types(message)).toEqual(['PhaseChanged']);
+    expect(message.position).toBe(all[2]!.globalPosition);
+    await feed.return(undefined);
+  });
+
+  it('catches up in pages of `pageSize` events, positions increasing', async () => {
+    await append(started, exporting, completed);
+    const messages: ExportProgressMessage[] = [];
+    for await (const m of followExport(ctx, 'e1', 0, new AbortController().signal, { pageSize: 2 })) messages.push(m);
+    expect(messages.map(types)).toEqual([['ExportRequested', 'ExportStarted'], ['PhaseChanged', 'ExportCompleted']]);
+    expect(messages[0]!.position).toBeLessThan(messages[1]!.position);
+  });
+
+  it('ends at once when the export is finished and the client has every event', async () => {
+    await append(started, completed);
+    const lastPosition = (await ctx.store.readStream('export-e1')).at(-1)!.globalPosition;
+    const { feedCtx, reads } = countingLogReads();
+    const messages: ExportProgressMessage[] = [];
+    for await (const m of followExport(feedCtx, 'e1', lastPosition, new AbortController().signal)) messages.push(m);
     expect(messages).toEqual([]);
+    expect(reads()).toBe(1);
+  });
+
+  it('says NOT_FOUND for an unknown export before streaming, and a feed of one ends at once', async () => {
+    const error = await openExportFeed(ctx, 'nope', 0, new AbortController().signal).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ code: 'NOT_FOUND' });
+    const messages: ExportProgressMessage[] = [];
+    for await (const m of followExport(ctx, 'nope', 0, new AbortController().signal)) messages.push(m);
+    expect(messages).toEqual([]);
+  });
+
+  it('lists the pages a message reports as failed', async () => {
+    await append(started, {
+      type: 'PageFailed',
+      data: { id: 'p1', kind: 'page', title: 'Roadmap', code: 'object_not_found', message: 'Not shared with the integration' },
+    });
+    const feed = await openExportFeed(ctx, 'e1', 0, new AbortController().signal);
+    const message = (await feed.next()).value as ExportProgressMessage;
+    expect(message.failures).toEqual([{ id: 'p1', kind: 'page', title: 'Roadmap', error: 'Not shared with the integration' }]);
+    expect(message.activity.at(-1)).toMatchObject({ type: 'PageFailed', tone: 'warning' });
+    await feed.return(undefined);
   });
 });

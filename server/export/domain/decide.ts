@@ -1,46 +1,38 @@
-import type { DiscoveredItem, ExportEvent, ExportFormat, ExportIssue, ExportOptions, ExportState, RequestStats } from './export';
+import type { z } from 'zod';
+import { backoffDelay } from '@/server/retry/backoff';
+import type { ExportEvent, ExportEventSchemas, ExportState } from './export';
+import { allows, EXPORT_RETRY_POLICY, type ExportStatus, type ExportTransition, refusal } from './export-status';
+
+type EventData<K extends keyof typeof ExportEventSchemas> = z.infer<(typeof ExportEventSchemas)[K]>;
+
+/** A batch of progress: what was discovered, exported and failed since the last one. */
+export interface ProgressBatch {
+  discovered: EventData<'ItemsDiscovered'>['items'];
+  exported: EventData<'PagesExported'>['items'];
+  failed: EventData<'PageFailed'>[];
+  stats: EventData<'PagesExported'>['stats'];
+}
 
 export type ExportCommand =
-  | {
-      type: 'RequestExport';
-      data: {
-        exportId: string;
-        connectionId: string;
-        formats: ExportFormat[];
-        outDir: string;
-        requestedBy: 'dashboard' | 'cli' | 'scheduler';
-        options: ExportOptions;
-      };
-    }
-  | { type: 'StartExport'; data: { attempt: number; runner: string } }
-  | { type: 'ChangePhase'; data: { phase: 'discovering' | 'exporting' | 'finishing' } }
-  | {
-      type: 'RecordProgress';
-      data: {
-        discovered: DiscoveredItem[];
-        exported: {
-          id: string;
-          files: { path: string; bytes: number; sha256: string; sourceId: string }[];
-          issues?: ExportIssue[];
-          unresolvedLinks?: boolean;
-        }[];
-        failed: { id: string; kind: 'page' | 'database'; title: string; code: string; message: string }[];
-        stats: RequestStats;
-      };
-    }
-  | {
-      type: 'CompleteExport';
-      data: { pages: number; failed: number; files: number; bytes: number; stats: RequestStats };
-    }
-  | {
-      type: 'RecordFiles';
-      data: { files: { path: string; bytes: number; sha256: string; sourceId: string }[]; reason: 'links' | 'report' };
-    }
-  | { type: 'FailExport'; data: { reason: string; retryable: boolean } }
-  | { type: 'CancelExport'; data: { reason: string } }
-  | { type: 'PauseExport'; data: { reason: string; cause: 'user' | 'auth' | 'disk' } }
-  | { type: 'ResumeExport'; data: { by: string } }
-  | { type: 'RetryFailedPages'; data: { ids: string[] } };
+  | { type: 'RequestExport'; data: EventData<'ExportRequested'> }
+  | { type: 'StartExport'; data: EventData<'ExportStarted'> }
+  | { type: 'ChangePhase'; data: EventData<'PhaseChanged'> }
+  | { type: 'RecordProgress'; data: ProgressBatch }
+  /** `retried` is the decider's to fill in (when the run retried failed pages). */
+  | { type: 'CompleteExport'; data: Omit<EventData<'ExportCompleted'>, 'retried'> }
+  | { type: 'RecordFiles'; data: EventData<'FilesWritten'> }
+  /**
+   * The runner could not finish it. A retryable failure with retries left is queued again
+   * (backoff from `now`, `jitter` in [0, 1) picks the delay within it); otherwise it fails for good.
+   */
+  | { type: 'FailExport'; data: { reason: string; retryable: boolean; now: Date; jitter: number } }
+  | { type: 'InterruptExport'; data: EventData<'ExportInterrupted'> }
+  | { type: 'CancelExport'; data: EventData<'ExportCancelled'> }
+  | { type: 'PauseExport'; data: EventData<'ExportPaused'> }
+  | { type: 'ResumeExport'; data: EventData<'ExportResumed'> }
+  | { type: 'RetryFailedPages'; data: EventData<'FailedPagesRequeued'> };
+
+export type ExportCommandOf<K extends ExportCommand['type']> = Extract<ExportCommand, { type: K }>;
 
 /** A command that does not fit the export's current state. */
 export class InvalidStateError extends Error {
@@ -50,25 +42,26 @@ export class InvalidStateError extends Error {
   }
 }
 
-const ACTIVE = new Set(['queued', 'running']);
+/** Every command but RequestExport has the statuses it acts on in export-status (this call does not compile otherwise). */
+function assertAllowed(command: ExportTransition, status: ExportStatus): void {
+  if (!allows(command, status)) throw new InvalidStateError(refusal(command, status));
+}
 
 /** Pure: what happens when `command` meets `state`. */
 export function decide(command: ExportCommand, state: ExportState): ExportEvent[] {
-  const { type } = command;
-  if (type === 'RequestExport') {
+  if (command.type === 'RequestExport') {
     if (state.status !== 'initial') throw new InvalidStateError(`Export ${command.data.exportId} already exists`);
     return [{ type: 'ExportRequested', data: command.data }];
   }
   if (state.status === 'initial') throw new InvalidStateError('Export does not exist');
+  assertAllowed(command.type, state.status);
+  const { type } = command;
   switch (type) {
     case 'StartExport':
-      if (!ACTIVE.has(state.status)) throw new InvalidStateError(`Cannot start an export that is ${state.status}`);
       return [{ type: 'ExportStarted', data: command.data }];
     case 'ChangePhase':
-      if (state.status !== 'running') throw new InvalidStateError(`Export is ${state.status}, not running`);
       return [{ type: 'PhaseChanged', data: command.data }];
     case 'RecordProgress': {
-      if (state.status !== 'running') throw new InvalidStateError(`Export is ${state.status}, not running`);
       const { discovered, exported, failed, stats } = command.data;
       const out: ExportEvent[] = [];
       if (discovered.length > 0) out.push({ type: 'ItemsDiscovered', data: { items: discovered } });
@@ -77,31 +70,25 @@ export function decide(command: ExportCommand, state: ExportState): ExportEvent[
       return out;
     }
     case 'RecordFiles':
-      if (state.status !== 'running') throw new InvalidStateError(`Export is ${state.status}, not running`);
       return [{ type: 'FilesWritten', data: command.data }];
-    case 'CompleteExport':
-      if (state.status !== 'running') throw new InvalidStateError(`Export is ${state.status}, not running`);
-      return [{ type: 'ExportCompleted', data: command.data }];
+    case 'CompleteExport': {
+      if (!state.retrying) return [{ type: 'ExportCompleted', data: command.data }];
+      // The failures that were not retried are still failed; the rest of the failed are retried pages.
+      const { requested, failedBefore } = state.retrying;
+      const failed = Math.min(requested, Math.max(0, command.data.failed - failedBefore));
+      return [{ type: 'ExportCompleted', data: { ...command.data, retried: { requested, exported: requested - failed, failed } } }];
+    }
     case 'FailExport':
-      if (!ACTIVE.has(state.status)) throw new InvalidStateError(`Export is already ${state.status}`);
-      return [{ type: 'ExportFailed', data: command.data }];
+      return [failure(command.data, state.attempt)];
+    case 'InterruptExport':
+      return [{ type: 'ExportInterrupted', data: command.data }];
     case 'CancelExport':
-      if (!ACTIVE.has(state.status) && state.status !== 'paused') {
-        throw new InvalidStateError(`Cannot cancel an export that is ${state.status}`);
-      }
       return [{ type: 'ExportCancelled', data: command.data }];
     case 'PauseExport':
-      if (!ACTIVE.has(state.status)) throw new InvalidStateError(`Cannot pause an export that is ${state.status}`);
       return [{ type: 'ExportPaused', data: command.data }];
     case 'ResumeExport':
-      if (state.status !== 'paused' && state.status !== 'failed') {
-        throw new InvalidStateError(`Cannot resume an export that is ${state.status}`);
-      }
       return [{ type: 'ExportResumed', data: command.data }];
     case 'RetryFailedPages':
-      if (state.status !== 'completed_with_errors') {
-        throw new InvalidStateError(`Only an export completed with errors has pages to retry; this one is ${state.status}`);
-      }
       if (command.data.ids.length === 0) throw new InvalidStateError('There are no failed pages to retry');
       return [{ type: 'FailedPagesRequeued', data: command.data }];
     default: {
@@ -109,4 +96,17 @@ export function decide(command: ExportCommand, state: ExportState): ExportEvent[
       return _exhaustive;
     }
   }
+}
+
+/** A retryable failure of attempt `attempt` is retried while retries are left; then, or when no retry can help, it fails. */
+function failure(data: ExportCommandOf<'FailExport'>['data'], attempt: number): ExportEvent {
+  const { maxRetries, baseMs, maxMs } = EXPORT_RETRY_POLICY;
+  const tried = Math.max(1, attempt);
+  if (!data.retryable) return { type: 'ExportFailed', data: { reason: data.reason, retryable: false } };
+  if (tried > maxRetries) return { type: 'ExportFailed', data: { reason: data.reason, retryable: true, attempts: tried } };
+  const delay = backoffDelay(tried, { baseMs, maxMs }, () => data.jitter);
+  return {
+    type: 'ExportRetryScheduled',
+    data: { reason: data.reason, retryAt: new Date(data.now.getTime() + delay).toISOString(), retry: tried, maxRetries },
+  };
 }

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { exportFiles, exportIssues, exportItems } from '@/db/schema';
 import type { Projection, RecordedEvent } from '@/server/events/event-store';
-import { parseExportEvent } from './export';
+import { exportIdOf, parseExportEvent, type WrittenFile } from './export';
 
 /**
  * What each export has discovered, finished and failed (its work queue and checkpoints), and
@@ -13,7 +13,7 @@ export const exportItemsProjection: Projection = {
   canHandle: ['ItemsDiscovered', 'PagesExported', 'PageFailed', 'FilesWritten', 'FailedPagesRequeued'],
   async apply(tx: Tx, recorded: RecordedEvent): Promise<void> {
     const event = parseExportEvent(recorded.type, recorded.data);
-    const exportId = recorded.streamId.replace(/^export-/, '');
+    const exportId = exportIdOf(recorded.streamId);
     switch (event.type) {
       case 'ItemsDiscovered':
         for (const [i, item] of event.data.items.entries()) {
@@ -88,8 +88,21 @@ export const exportItemsProjection: Projection = {
           .set({ status: 'failed', error: `${event.data.code}: ${event.data.message}` })
           .where(and(eq(exportItems.exportId, exportId), eq(exportItems.itemId, event.data.id)));
         return;
-      default:
+      case 'ExportRequested':
+      case 'ExportStarted':
+      case 'PhaseChanged':
+      case 'ExportCompleted':
+      case 'ExportFailed':
+      case 'ExportRetryScheduled':
+      case 'ExportPaused':
+      case 'ExportResumed':
+      case 'ExportInterrupted':
+      case 'ExportCancelled':
         return;
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
     }
   },
 };
@@ -97,7 +110,7 @@ export const exportItemsProjection: Projection = {
 async function upsertFiles(
   tx: Tx,
   exportId: string,
-  files: { path: string; bytes: number; sha256: string; sourceId: string }[],
+  files: WrittenFile[],
 ): Promise<void> {
   for (const file of files) {
     await tx

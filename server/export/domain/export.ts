@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type ExportStatus, PauseCause, RetriedPages, type RetryingPages } from './export-status';
 
 /** The formats an export can write. */
 export const EXPORT_FORMATS = ['markdown', 'html', 'json', 'csv'] as const;
@@ -59,6 +60,27 @@ export const RequestStats = z.object({
 });
 export type RequestStats = z.infer<typeof RequestStats>;
 
+/** A page or database exported: its files, what it could not carry over, and whether its links wait for pages not placed yet. */
+export const ExportedItem = z.object({
+  id: z.string(),
+  files: z.array(WrittenFileSchema),
+  /** Things the export could not carry over for this item (attachments, unsupported blocks…). */
+  issues: z.array(ExportIssue).optional(),
+  /** Links to pages whose place was not known yet; resolved when the export finishes. */
+  unresolvedLinks: z.boolean().optional(),
+});
+export type ExportedItem = z.infer<typeof ExportedItem>;
+
+/** A page or database that could not be exported, with the reason. */
+export const FailedItem = z.object({
+  id: z.string(),
+  kind: z.enum(['page', 'database']),
+  title: z.string(),
+  code: z.string(),
+  message: z.string(),
+});
+export type FailedItem = z.infer<typeof FailedItem>;
+
 export const ExportEventSchemas = {
   ExportRequested: z.object({
     exportId: z.string(),
@@ -68,42 +90,42 @@ export const ExportEventSchemas = {
     requestedBy: z.enum(['dashboard', 'cli', 'scheduler']),
     options: ExportOptions.default(DEFAULT_EXPORT_OPTIONS),
   }),
+  /** A runner claimed it; `attempt` is the claim's number (its fencing token), not what people see as attempts. */
   ExportStarted: z.object({ attempt: z.number().int().positive(), runner: z.string() }),
   PhaseChanged: z.object({ phase: z.enum(['discovering', 'exporting', 'finishing']) }),
   ItemsDiscovered: z.object({ items: z.array(DiscoveredItem) }),
-  PagesExported: z.object({
-    items: z.array(
-      z.object({
-        id: z.string(),
-        files: z.array(WrittenFileSchema),
-        /** Things the export could not carry over for this item (attachments, unsupported blocks…). */
-        issues: z.array(ExportIssue).optional(),
-        /** Links to pages whose place was not known yet; resolved when the export finishes. */
-        unresolvedLinks: z.boolean().optional(),
-      }),
-    ),
-    stats: RequestStats,
-  }),
+  PagesExported: z.object({ items: z.array(ExportedItem), stats: RequestStats }),
   /** Files written or rewritten outside a page's own batch: resolved links, the report. */
   FilesWritten: z.object({ files: z.array(WrittenFileSchema), reason: z.enum(['links', 'report']) }),
-  PageFailed: z.object({
-    id: z.string(),
-    kind: z.enum(['page', 'database']),
-    title: z.string(),
-    code: z.string(),
-    message: z.string(),
-  }),
+  PageFailed: FailedItem,
   ExportCompleted: z.object({
+    /** Pages and databases done (the export's items). */
     pages: z.number().int().nonnegative(),
     failed: z.number().int().nonnegative(),
+    /** Files and bytes as defined in export-status (ExportCounts); in events of older code, as the manifest lists them (report.json included). */
     files: z.number().int().nonnegative(),
     bytes: z.number().int().nonnegative(),
     stats: RequestStats,
+    /** Set when this run retried failed pages (FailedPagesRequeued): what became of them. */
+    retried: RetriedPages.optional(),
   }),
-  ExportFailed: z.object({ reason: z.string(), retryable: z.boolean() }),
+  /**
+   * Failed for good. `attempts`: how many attempts the automatic retries made (absent in events
+   * recorded before they existed, and for errors no retry can fix).
+   */
+  ExportFailed: z.object({ reason: z.string(), retryable: z.boolean(), attempts: z.number().int().positive().optional() }),
+  /** A retryable failure with retries left: queued again, to run at `retryAt` (retry `retry` of `maxRetries`). */
+  ExportRetryScheduled: z.object({
+    reason: z.string(),
+    retryAt: z.iso.datetime(),
+    retry: z.number().int().positive(),
+    maxRetries: z.number().int().positive(),
+  }),
   /** Stopped until someone resumes it: by a person, or because the token or the disk needs attention. */
-  ExportPaused: z.object({ reason: z.string(), cause: z.enum(['user', 'auth', 'disk']) }),
+  ExportPaused: z.object({ reason: z.string(), cause: PauseCause }),
   ExportResumed: z.object({ by: z.string() }),
+  /** The runner stopped (shutdown) before the export ended: queued again, to resume from its checkpoints. */
+  ExportInterrupted: z.object({ reason: z.string() }),
   /** Pages that could not be exported (dead letters) are tried again. */
   FailedPagesRequeued: z.object({ ids: z.array(z.string()) }),
   ExportCancelled: z.object({ reason: z.string() }),
@@ -123,64 +145,109 @@ export function parseExportEvent(type: string, data: unknown): ExportEvent {
 }
 
 export const exportStreamId = (exportId: string) => `export-${exportId}`;
+/** The export id of an `export-<id>` stream. */
+export const exportIdOf = (streamId: string) => streamId.replace(/^export-/, '');
 
 export type ExportState =
   | { status: 'initial' }
   | {
-      status: 'queued' | 'running' | 'paused' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+      status: ExportStatus;
       exportId: string;
       connectionId: string;
       formats: ExportFormat[];
       outDir: string;
       options: ExportOptions;
+      /**
+       * The attempt people see (0 before the first run): a run that failed and is retried
+       * automatically is the next attempt; a pause, a shutdown or a takeover is not. Starts again
+       * from 1 when a person resumes a failed export or retries its failed pages.
+       */
       attempt: number;
       failed: number;
-      pauseCause?: 'user' | 'auth' | 'disk';
+      pauseCause?: PauseCause;
+      /** While failed pages are being retried: what the retry started from. */
+      retrying: RetryingPages | null;
     };
 
 export const initialState = (): ExportState => ({ status: 'initial' });
 
-export function evolve(state: ExportState, event: ExportEvent): ExportState {
+/** The status an export has after `event`; undefined when the event leaves it as it was. */
+export function statusAfter(event: ExportEvent): ExportStatus | undefined {
   const { type } = event;
   switch (type) {
-    case 'ExportRequested': {
-      const d = event.data;
-      return {
-        status: 'queued',
-        exportId: d.exportId,
-        connectionId: d.connectionId,
-        formats: d.formats,
-        outDir: d.outDir,
-        options: d.options,
-        attempt: 0,
-        failed: 0,
-      };
-    }
-    case 'ExportStarted':
-      return state.status === 'initial' ? state : { ...state, status: 'running', attempt: event.data.attempt };
-    case 'PageFailed':
-      return state.status === 'initial' ? state : { ...state, failed: state.failed + 1 };
-    case 'ExportCompleted':
-      return state.status === 'initial'
-        ? state
-        : { ...state, status: event.data.failed > 0 ? 'completed_with_errors' : 'completed' };
-    case 'ExportFailed':
-      return state.status === 'initial' ? state : { ...state, status: 'failed' };
-    case 'ExportCancelled':
-      return state.status === 'initial' ? state : { ...state, status: 'cancelled' };
-    case 'ExportPaused':
-      return state.status === 'initial' ? state : { ...state, status: 'paused', pauseCause: event.data.cause };
+    case 'ExportRequested':
+    case 'ExportRetryScheduled':
     case 'ExportResumed':
-      return state.status === 'initial' ? state : { ...state, status: 'queued', pauseCause: undefined };
+    case 'ExportInterrupted':
     case 'FailedPagesRequeued':
-      return state.status === 'initial'
-        ? state
-        : { ...state, status: 'queued', failed: Math.max(0, state.failed - event.data.ids.length) };
+      return 'queued';
+    case 'ExportStarted':
+      return 'running';
+    case 'ExportCompleted':
+      return event.data.failed > 0 ? 'completed_with_errors' : 'completed';
+    case 'ExportFailed':
+      return 'failed';
+    case 'ExportPaused':
+      return 'paused';
+    case 'ExportCancelled':
+      return 'cancelled';
+    case 'PhaseChanged':
+    case 'ItemsDiscovered':
+    case 'PagesExported':
+    case 'PageFailed':
+    case 'FilesWritten':
+      return undefined;
+    default: {
+      const _exhaustive: never = type;
+      return _exhaustive;
+    }
+  }
+}
+
+export function evolve(state: ExportState, event: ExportEvent): ExportState {
+  if (event.type === 'ExportRequested') {
+    const d = event.data;
+    return {
+      status: 'queued',
+      exportId: d.exportId,
+      connectionId: d.connectionId,
+      formats: d.formats,
+      outDir: d.outDir,
+      options: d.options,
+      attempt: 0,
+      failed: 0,
+      retrying: null,
+    };
+  }
+  if (state.status === 'initial') return state;
+  const next = { ...state, status: statusAfter(event) ?? state.status };
+  const { type } = event;
+  switch (type) {
+    case 'ExportStarted':
+      return { ...next, attempt: Math.max(1, state.attempt) };
+    case 'PageFailed':
+      return { ...next, failed: state.failed + 1 };
+    case 'ExportRetryScheduled':
+      return { ...next, attempt: event.data.retry + 1 };
+    case 'ExportPaused':
+      return { ...next, pauseCause: event.data.cause };
+    case 'ExportResumed':
+      // A person resuming a failed export starts a new series of attempts; a pause is no attempt.
+      return { ...next, pauseCause: undefined, attempt: state.status === 'failed' ? 0 : state.attempt };
+    case 'FailedPagesRequeued': {
+      const failed = Math.max(0, state.failed - event.data.ids.length);
+      return { ...next, failed, attempt: 0, retrying: { requested: event.data.ids.length, failedBefore: failed } };
+    }
+    case 'ExportCompleted':
+    case 'ExportCancelled':
+      return { ...next, retrying: null };
+    case 'ExportFailed':
+    case 'ExportInterrupted':
     case 'PhaseChanged':
     case 'ItemsDiscovered':
     case 'PagesExported':
     case 'FilesWritten':
-      return state;
+      return next;
     default: {
       const _exhaustive: never = type;
       return _exhaustive;

@@ -1,14 +1,72 @@
-import { count, eq } from 'drizzle-orm';
-import type { Tx } from '@/db/client';
-import { exportItems, exports } from '@/db/schema';
+import { and, count, eq, ne, sql } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '@/db/client';
+import { exportFiles, exportIssues, exportItems, exports } from '@/db/schema';
 import type { Projection, RecordedEvent } from '@/server/events/event-store';
-import { EXPORT_EVENT_TYPES, parseExportEvent, type RequestStats } from './export';
+import { EXPORT_EVENT_TYPES, exportIdOf, parseExportEvent, type RequestStats, statusAfter } from './export';
+import { describeFailure, type ExportCounts } from './export-status';
 
-/** The exports list the dashboard reads: status, phase, counters, last error. */
+/** The exports list the dashboard reads: status and why, phase, counts, running time, last error. */
+
+type ExportRow = typeof exports.$inferSelect;
 
 /** The learned pace, when the event says (events recorded before it existed leave the column as it is). */
 function pacedRateOf(stats: RequestStats): { pacedRate?: number | null } {
   return stats.pacedRate === undefined ? {} : { pacedRate: stats.pacedRate };
+}
+
+/** Ends the run under way: its time joins the running time. */
+function stopClock(row: ExportRow, at: Date): Pick<ExportRow, 'activeMs' | 'runningSince'> {
+  const run = row.runningSince ? Math.max(0, at.getTime() - row.runningSince.getTime()) : 0;
+  return { activeMs: row.activeMs + run, runningSince: null };
+}
+
+/** An export's progress and counts as defined in ExportCounts (export-status), from the item and file read models. */
+export interface ExportTally extends ExportCounts {
+  /** Pages and databases found so far (candidates included). */
+  discovered: number;
+  /** Pages and databases done: exported, or skipped (linked databases). */
+  done: number;
+  pagesFailed: number;
+  databasesFailed: number;
+}
+
+/**
+ * Counts an export from its read models; `files: false` leaves files and bytes at 0 (cheaper).
+ * report.json is recorded with the export's own id as its source and manifest.json is never
+ * recorded, so the files counted are those of pages, databases and attachments.
+ */
+export async function tallyExport(db: DbOrTx, exportId: string, options: { files?: boolean } = {}): Promise<ExportTally> {
+  const byStatus = await db
+    .select({ kind: exportItems.kind, status: exportItems.status, n: count() })
+    .from(exportItems)
+    .where(eq(exportItems.exportId, exportId))
+    .groupBy(exportItems.kind, exportItems.status);
+  const n = (kind: 'page' | 'database' | undefined, status: string) =>
+    byStatus.filter((r) => (!kind || r.kind === kind) && r.status === status).reduce((sum, r) => sum + r.n, 0);
+  const [linked] = await db
+    .select({ n: count() })
+    .from(exportIssues)
+    .where(and(eq(exportIssues.exportId, exportId), eq(exportIssues.kind, 'linked_database')));
+  const skipped = linked?.n ?? 0;
+  const [files] =
+    options.files === false
+      ? [{ files: 0, bytes: 0 }]
+      : await db
+          .select({ files: count(), bytes: sql<number>`coalesce(sum(${exportFiles.bytes}), 0)` })
+          .from(exportFiles)
+          .where(and(eq(exportFiles.exportId, exportId), ne(exportFiles.sourceId, exportId)));
+  return {
+    discovered: n(undefined, 'candidate') + n(undefined, 'pending') + n(undefined, 'done') + n(undefined, 'failed'),
+    done: n(undefined, 'done'),
+    pages: n('page', 'done'),
+    databases: Math.max(0, n('database', 'done') - skipped),
+    skipped,
+    failed: n(undefined, 'failed'),
+    pagesFailed: n('page', 'failed'),
+    databasesFailed: n('database', 'failed'),
+    files: Number(files?.files ?? 0),
+    bytes: Number(files?.bytes ?? 0),
+  };
 }
 
 export const exportsProjection: Projection = {
@@ -16,107 +74,149 @@ export const exportsProjection: Projection = {
   canHandle: EXPORT_EVENT_TYPES,
   async apply(tx: Tx, recorded: RecordedEvent): Promise<void> {
     const event = parseExportEvent(recorded.type, recorded.data);
-    const id = recorded.streamId.replace(/^export-/, '');
+    const id = exportIdOf(recorded.streamId);
     const at = recorded.recordedAt;
     const stamp = { streamVersion: recorded.streamVersion, lastPosition: recorded.globalPosition };
     const where = eq(exports.id, id);
+    if (event.type === 'ExportRequested') {
+      await tx.insert(exports).values({
+        id,
+        connectionId: event.data.connectionId,
+        status: 'queued',
+        phase: 'queued',
+        formats: event.data.formats,
+        options: event.data.options,
+        outDir: event.data.outDir,
+        requestedAt: at,
+        ...stamp,
+      });
+      return;
+    }
+    const [row] = await tx.select().from(exports).where(where);
+    if (!row) return;
+    const set = (values: Partial<ExportRow>) =>
+      tx
+        .update(exports)
+        .set({ ...values, ...stamp })
+        .where(where);
+    const status = statusAfter(event) ?? row.status;
     switch (event.type) {
-      case 'ExportRequested':
-        await tx.insert(exports).values({
-          id,
-          connectionId: event.data.connectionId,
-          status: 'queued',
-          phase: 'queued',
-          formats: event.data.formats,
-          options: event.data.options,
-          outDir: event.data.outDir,
-          requestedAt: at,
-          ...stamp,
+      case 'ExportStarted':
+        await set({
+          status,
+          // A resumed export goes on in the phase it had reached.
+          phase: row.phase === 'queued' ? 'discovering' : row.phase === 'done' ? 'exporting' : row.phase,
+          attempt: Math.max(1, row.attempt),
+          startedAt: row.startedAt ?? at,
+          runningSince: row.runningSince ?? at,
+          retryAt: null,
+          lastError: null,
+          statusReason: null,
         });
         return;
-      case 'ExportStarted': {
-        const [row] = await tx.select({ phase: exports.phase, startedAt: exports.startedAt }).from(exports).where(where);
-        await tx
-          .update(exports)
-          .set({
-            status: 'running',
-            // A resumed export goes on in the phase it had reached.
-            phase: !row || row.phase === 'queued' ? 'discovering' : row.phase === 'done' ? 'exporting' : row.phase,
-            attempt: event.data.attempt,
-            startedAt: row?.startedAt ?? at,
-            lastError: null,
-            ...stamp,
-          })
-          .where(where);
-        return;
-      }
       case 'PhaseChanged':
-        await tx.update(exports).set({ phase: event.data.phase, ...stamp }).where(where);
+        await set({ phase: event.data.phase });
         return;
-      case 'PagesExported': {
-        const files = event.data.items.flatMap((i) => i.files);
-        const [row] = await tx.select().from(exports).where(where);
-        if (!row) return;
-        await tx
-          .update(exports)
-          .set({
-            filesWritten: row.filesWritten + files.length,
-            bytesWritten: row.bytesWritten + files.reduce((n, f) => n + f.bytes, 0),
-            requests: Math.max(row.requests, event.data.stats.requests),
-            rateLimited: Math.max(row.rateLimited, event.data.stats.rateLimited),
-            retries: Math.max(row.retries, event.data.stats.retries),
-            ...pacedRateOf(event.data.stats),
-            ...stamp,
-          })
-          .where(where);
+      case 'PagesExported':
+        await set({
+          requests: Math.max(row.requests, event.data.stats.requests),
+          rateLimited: Math.max(row.rateLimited, event.data.stats.rateLimited),
+          retries: Math.max(row.retries, event.data.stats.retries),
+          ...pacedRateOf(event.data.stats),
+        });
         return;
-      }
       case 'PageFailed':
-        await tx
-          .update(exports)
-          .set({ lastError: `${event.data.title}: ${event.data.message}`, ...stamp })
-          .where(where);
+        await set({ lastError: `${event.data.title}: ${event.data.message}` });
         return;
       case 'ItemsDiscovered':
       case 'FilesWritten':
-        await tx.update(exports).set(stamp).where(where);
+        await set({});
         return;
       case 'ExportCompleted':
-        await tx
-          .update(exports)
-          .set({
-            status: event.data.failed > 0 ? 'completed_with_errors' : 'completed',
-            phase: 'done',
-            finishedAt: at,
-            requests: event.data.stats.requests,
-            rateLimited: event.data.stats.rateLimited,
-            retries: event.data.stats.retries,
-            ...pacedRateOf(event.data.stats),
-            ...stamp,
-          })
-          .where(where);
+        await set({
+          status,
+          phase: 'done',
+          finishedAt: at,
+          requests: event.data.stats.requests,
+          rateLimited: event.data.stats.rateLimited,
+          retries: event.data.stats.retries,
+          ...pacedRateOf(event.data.stats),
+          ...stopClock(row, at),
+          statusReason: null,
+          retryingPages: null,
+          retriedPages: event.data.retried ?? null,
+        });
         return;
       case 'ExportFailed':
         // The phase stays: a resumed export goes on from where it stopped.
-        await tx.update(exports).set({ status: 'failed', lastError: event.data.reason, finishedAt: at, ...stamp }).where(where);
+        await set({
+          status,
+          lastError: describeFailure(event.data.reason, event.data.attempts),
+          finishedAt: at,
+          retryAt: null,
+          ...stopClock(row, at),
+        });
+        return;
+      case 'ExportRetryScheduled':
+        await set({
+          status,
+          lastError: event.data.reason,
+          statusReason: null,
+          attempt: event.data.retry + 1,
+          maxAttempts: event.data.maxRetries + 1,
+          retryAt: new Date(event.data.retryAt),
+          ...stopClock(row, at),
+        });
         return;
       case 'ExportPaused':
-        await tx.update(exports).set({ status: 'paused', lastError: event.data.reason, ...stamp }).where(where);
+        // A pause someone chose is no error; a refused token or a full disk is one to fix.
+        await set({
+          status,
+          statusReason: event.data.reason,
+          lastError: event.data.cause === 'user' ? row.lastError : event.data.reason,
+          retryAt: null,
+          ...stopClock(row, at),
+        });
         return;
-      case 'ExportResumed':
-        await tx.update(exports).set({ status: 'queued', lastError: null, finishedAt: null, ...stamp }).where(where);
+      case 'ExportResumed': {
+        // Resuming a failed export starts a new series of attempts; a paused one goes on with its own.
+        const again = row.status === 'failed';
+        await set({
+          status,
+          statusReason: null,
+          lastError: null,
+          finishedAt: null,
+          attempt: again ? 0 : row.attempt,
+          maxAttempts: again ? null : row.maxAttempts,
+        });
+        return;
+      }
+      case 'ExportInterrupted':
+        await set({ status, statusReason: event.data.reason, ...stopClock(row, at) });
         return;
       case 'FailedPagesRequeued':
-        await tx
-          .update(exports)
-          .set({ status: 'queued', phase: 'exporting', lastError: null, finishedAt: null, ...stamp })
-          .where(where);
+        await set({
+          status,
+          phase: 'exporting',
+          statusReason: null,
+          lastError: null,
+          finishedAt: null,
+          attempt: 0,
+          maxAttempts: null,
+          retryingPages: { requested: event.data.ids.length, failedBefore: Math.max(0, row.pagesFailed - event.data.ids.length) },
+          retriedPages: null,
+        });
         return;
       case 'ExportCancelled':
-        await tx
-          .update(exports)
-          .set({ status: 'cancelled', phase: 'done', lastError: event.data.reason, finishedAt: at, ...stamp })
-          .where(where);
+        await set({
+          status,
+          phase: 'done',
+          statusReason: event.data.reason,
+          finishedAt: at,
+          retryAt: null,
+          retryingPages: null,
+          ...stopClock(row, at),
+        });
         return;
       default: {
         const _exhaustive: never = event;
@@ -124,23 +224,23 @@ export const exportsProjection: Projection = {
       }
     }
   },
-  /** Counters are derived from the item read model, so replays and retries cannot skew them. */
-  async afterAppend(tx: Tx, streamId: string): Promise<void> {
-    const id = streamId.replace(/^export-/, '');
-    const byStatus = await tx
-      .select({ status: exportItems.status, n: count() })
-      .from(exportItems)
-      .where(eq(exportItems.exportId, id))
-      .groupBy(exportItems.status);
-    const n = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
+  /** Counters are derived from the item and file read models, so replays and retries cannot skew them. */
+  async afterAppend(tx: Tx, streamId: string, events: RecordedEvent[]): Promise<void> {
+    const id = exportIdOf(streamId);
+    const files = events.some((e) => e.type === 'PagesExported' || e.type === 'FilesWritten');
+    const tally = await tallyExport(tx, id, { files });
     // Search lists everything visible up front (candidates included), so the total is known
     // early and the percentage does not jump back as the walk places pages in their folders.
     await tx
       .update(exports)
       .set({
-        pagesDiscovered: n('candidate') + n('pending') + n('done') + n('failed'),
-        pagesDone: n('done'),
-        pagesFailed: n('failed'),
+        pagesDiscovered: tally.discovered,
+        pagesDone: tally.done,
+        pagesFailed: tally.failed,
+        pagesExported: tally.pages,
+        databasesExported: tally.databases,
+        skipped: tally.skipped,
+        ...(files ? { filesWritten: tally.files, bytesWritten: tally.bytes } : {}),
       })
       .where(eq(exports.id, id));
   },

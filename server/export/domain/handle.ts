@@ -13,6 +13,7 @@ import {
   initialState,
   parseExportEvent,
 } from './export';
+import type { PauseCause } from './export-status';
 
 export interface HandleResult {
   state: ExportState;
@@ -47,11 +48,12 @@ function snapshotOf(row: typeof exports.$inferSelect): ExportState {
     options: { ...DEFAULT_EXPORT_OPTIONS, ...row.options },
     attempt: row.attempt,
     failed: row.pagesFailed,
+    retrying: row.retryingPages ?? null,
   };
 }
 
 /** Why a paused export paused (the last ExportPaused of its stream). */
-export async function pauseCauseOf(store: EventStore, exportId: string): Promise<'user' | 'auth' | 'disk' | undefined> {
+export async function pauseCauseOf(store: EventStore, exportId: string): Promise<PauseCause | undefined> {
   const event = await store.lastOfType(exportStreamId(exportId), 'ExportPaused');
   return event ? (parseExportEvent(event.type, event.data) as ExportEventOf<'ExportPaused'>).data.cause : undefined;
 }

@@ -2,11 +2,19 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AttachmentError, type AttachmentRef, AttachmentStore, type AttachmentStoreOptions } from './attachments';
+import { classifyError } from '@/server/retry/classify';
 import { TEMP_FILE_PATTERN } from './atomic-write';
 
 // Fault injection through the `fetch` option; attachments.int.test.ts covers the same store over real HTTP.
+
+// The disk is stubbed only for the tests that fill it: while `disk.full` is set, opening a file fails with it.
+const disk = vi.hoisted(() => ({ full: undefined as NodeJS.ErrnoException | undefined }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  return { ...actual, open: (...args: Parameters<typeof actual.open>) => (disk.full ? Promise.reject(disk.full) : actual.open(...args)) };
+});
 
 const sha = (data: string) => createHash('sha256').update(data).digest('hex');
 const noSleep = async () => undefined;
@@ -17,6 +25,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  disk.full = undefined;
   const entries = await readdir(path.join(root, 'attachments'), { recursive: true }).catch(() => []);
   expect(entries.filter((e) => TEMP_FILE_PATTERN.test(path.basename(String(e))))).toEqual([]);
   await rm(root, { recursive: true, force: true });
@@ -166,6 +175,57 @@ describe('AttachmentStore: refusing and failing', () => {
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOTDIR');
     expect(error.message).toMatch(/^Cannot save attachment of block-1 \(https:\/\/files\.example\/space\/abc\/report\.pdf\): /);
     expect(s.stats()).toMatchObject({ failed: 1, saved: 0 });
+  });
+});
+
+describe('AttachmentStore: what the shared classification decides', () => {
+  it('waits as long as a host asks (Retry-After), within the ceiling', async () => {
+    const delays: number[] = [];
+    const { fetch, calls } = scriptedFetch(
+      new Response('', { status: 429, headers: { 'Retry-After': '2' } }),
+      new Response('', { status: 503, headers: { 'Retry-After': '3600' } }),
+      ok('fine'),
+    );
+    const s = store({ fetch, maxDelayMs: 30_000, random: () => 0, sleep: async (ms) => void delays.push(ms) });
+    expect((await s.save(ref()))?.bytes).toBe(4);
+    expect(calls).toHaveLength(3);
+    expect(delays).toEqual([2000, 30_000]);
+  });
+
+  it('does not retry what retrying cannot fix: a port fetch refuses, a bug', async () => {
+    for (const error of [new TypeError('fetch failed', { cause: new Error('bad port') }), new TypeError('x is not a function')]) {
+      const { fetch, calls } = scriptedFetch(error, ok('never'));
+      const failed = await failure(store({ fetch }).save(ref()));
+      expect(calls).toHaveLength(1);
+      expect(failed.cause).toBe(error);
+      expect(failed.message).toMatch(/^Cannot download attachment of block-1 \(https:\/\/files\.example\/space\/abc\/report\.pdf\): network error \(/);
+    }
+  });
+
+  it('lets a full disk through unwrapped, so that it stops the export instead of failing one file', async () => {
+    disk.full = Object.assign(new Error('ENOSPC: no space left on device, open'), { code: 'ENOSPC' });
+    const { fetch } = scriptedFetch(ok('data'));
+    const s = store({ fetch });
+    await expect(s.save(ref())).rejects.toBe(disk.full);
+    expect(s.stats()).toMatchObject({ failed: 0, saved: 0 });
+  });
+
+  it('is an item failure for the shared classification, whatever the host answered', async () => {
+    const { fetch } = scriptedFetch(status(401));
+    const error = await failure(store({ fetch }).save(ref()));
+    expect(classifyError(error)).toMatchObject({ class: 'item', status: 401 });
+  });
+
+  it('stops waiting between attempts at once when the export is cancelled (the default sleep)', async () => {
+    const controller = new AbortController();
+    const { fetch, calls } = scriptedFetch(status(503));
+    // An hour between attempts: the test only ends because the abort ends the wait.
+    const s = new AttachmentStore({ root, fetch, signal: controller.signal, baseDelayMs: 3_600_000, maxDelayMs: 3_600_000, random: () => 1 });
+    const pending = s.save(ref());
+    await vi.waitUntil(() => calls.length === 1);
+    setImmediate(() => controller.abort(new Error('cancelled')));
+    await expect(pending).rejects.toThrow('cancelled');
+    expect(calls).toHaveLength(1);
   });
 });
 

@@ -2,6 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { backoffDelay } from '@/server/retry/backoff';
+import { sleep } from '@/server/retry/sleep';
+import { type Classified, classifyError, classifyResponse, isTransient } from '@/server/retry/classify';
 import { TEMP_FILE_PATTERN } from './atomic-write';
 import { safeAttachmentName } from './layout';
 
@@ -52,7 +55,7 @@ export interface AttachmentStoreOptions {
   fetch?: typeof fetch;
   /** An attempt fails after this long without progress (no headers, or no body bytes); default 60 s. */
   timeoutMs?: number;
-  /** Attempts for 5xx, 408, 429, network errors and timeouts (default 5). */
+  /** Attempts for transient failures: 5xx, 408, 429, network errors and timeouts (default 5). */
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -60,14 +63,19 @@ export interface AttachmentStoreOptions {
   refresh?: (ref: AttachmentRef) => Promise<string | undefined>;
   /** Cancels waiting and running downloads; `save` then rejects with the signal's reason. */
   signal?: AbortSignal;
-  sleep?: (ms: number) => Promise<void>;
+  /** Backoff waits; the default rejects at once with the signal's reason when the store is aborted. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
 }
 
-/** A download that failed for good; `message` is safe to show (URLs lose their query, which holds the signature). */
-export class AttachmentError extends Error {
+/**
+ * A download that failed for good; `message` is safe to show (URLs lose their query, which holds
+ * the signature). Whatever the file host answered, only this file is lost: the class is `item`.
+ */
+export class AttachmentError extends Error implements Classified {
   override readonly name = 'AttachmentError';
+  readonly failureClass = 'item';
   readonly ref: AttachmentRef;
   readonly status?: number;
 
@@ -78,14 +86,15 @@ export class AttachmentError extends Error {
   }
 }
 
-/** Answers from a file host that mean "this signed URL no longer works": S3 says 403 for an expired signature. */
+/**
+ * Answers from a file host that mean "this signed URL no longer works" (S3 says 403 for an expired
+ * signature): for a Notion-hosted file they ask for a fresh URL instead of failing the file.
+ */
 const REFRESH_STATUSES = new Set([400, 403, 404, 410]);
 const MAX_REFRESHES = 2;
 /** A URL this close to its `expiry_time` is refreshed before the download starts (clock skew, queueing). */
 const EXPIRY_MARGIN_MS = 5_000;
 const ERROR_BODY_BYTES = 4096;
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface Stored {
   path: string;
@@ -105,7 +114,7 @@ type Attempt =
   | { kind: 'downloaded'; file: Downloaded }
   | { kind: 'expired' }
   | { kind: 'refresh'; status: number; detail: string }
-  | { kind: 'retry'; status?: number; reason: string; cause?: unknown };
+  | { kind: 'retry'; status?: number; reason: string; retryAfterMs?: number; cause?: unknown };
 
 /** `https://host/path` without the query (signatures) or fragment, for messages. */
 function redact(url: string): string {
@@ -243,7 +252,7 @@ export class AttachmentStore {
   private readonly maxDelayMs: number;
   private readonly refresh?: (ref: AttachmentRef) => Promise<string | undefined>;
   private readonly signal?: AbortSignal;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly pool: Pool;
@@ -264,7 +273,7 @@ export class AttachmentStore {
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
     this.refresh = options.refresh;
     this.signal = options.signal;
-    this.sleep = options.sleep ?? realSleep;
+    this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.pool = new Pool(Math.max(1, options.concurrency ?? 4));
@@ -296,6 +305,9 @@ export class AttachmentStore {
       return { ...file, sourceId: ref.sourceId };
     } catch (error) {
       if (this.signal?.aborted) throw this.signal.reason;
+      // A full or unwritable disk is the export's trouble, not this file's: it stops the run.
+      const { class: failureClass } = classifyError(error);
+      if (failureClass === 'disk_full' || failureClass === 'unwritable') throw error;
       this.counters.failed += 1;
       if (error instanceof AttachmentError) throw error;
       const message = error instanceof Error ? error.message : String(error);
@@ -332,7 +344,9 @@ export class AttachmentStore {
             { ref, status: outcome.status, cause: outcome.cause },
           );
         }
-        await this.sleep(Math.round(this.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (failures - 1))));
+        // A host that said how long to wait (429, 503 with Retry-After) is taken at its word, within the ceiling.
+        const backoff = backoffDelay(failures, { baseMs: this.baseDelayMs, maxMs: this.maxDelayMs }, this.random);
+        await this.sleep(outcome.retryAfterMs === undefined ? backoff : Math.min(outcome.retryAfterMs, this.maxDelayMs), this.signal);
         continue;
       }
       // The URL expired or was refused: ask for a fresh one.
@@ -376,7 +390,10 @@ export class AttachmentStore {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new Error(`no progress for ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(
+        () => controller.abort(new DOMException(`no progress for ${this.timeoutMs} ms`, 'TimeoutError')),
+        this.timeoutMs,
+      );
     };
     // One controller per attempt, aborted by a stall or by the store's signal (listener removed afterwards).
     const { signal } = controller;
@@ -384,10 +401,14 @@ export class AttachmentStore {
     const onStoreAbort = () => controller.abort(storeSignal?.reason);
     storeSignal?.addEventListener('abort', onStoreAbort, { once: true });
     const aborted = whenAborted(signal);
-    const failure = (error: unknown): Attempt => {
+    /** A failed request or body: retried when transient (a cut body always is), else the file fails. */
+    const failure = (error: unknown, body: boolean): Attempt => {
       this.throwIfAborted();
-      const reason = signal.aborted ? `timed out (${(signal.reason as Error).message})` : networkReason(error);
-      return { kind: 'retry', reason, cause: error };
+      if (signal.aborted) return { kind: 'retry', reason: `timed out (${(signal.reason as Error).message})`, cause: error };
+      const classified = classifyError(error);
+      const reason = classified.code ? `network error ${classified.code}` : `network error (${classified.reason})`;
+      if (body || isTransient(classified.class)) return { kind: 'retry', reason, cause: error };
+      throw new AttachmentError(`Cannot download attachment of ${ref.sourceId} (${redact(url)}): ${reason}`, { ref, cause: error });
     };
     arm();
     try {
@@ -395,13 +416,14 @@ export class AttachmentStore {
       try {
         response = await this.fetch(url, { signal, redirect: 'follow' });
       } catch (error) {
-        return failure(error);
+        return failure(error, false);
       }
       const { status } = response;
       if (!response.ok) {
         const detail = describeErrorBody(await readErrorBody(response, aborted.promise));
         if (ref.kind === 'file' && REFRESH_STATUSES.has(status)) return { kind: 'refresh', status, detail };
-        if (status === 408 || status === 429 || status >= 500) return { kind: 'retry', status, reason: `HTTP ${status}` };
+        const answer = classifyResponse(response, undefined, this.now());
+        if (isTransient(answer.class)) return { kind: 'retry', status, reason: answer.reason, retryAfterMs: answer.retryAfterMs };
         throw new AttachmentError(
           `Cannot download attachment of ${ref.sourceId} (${redact(url)}): the server answered HTTP ${status}${detail ? ` (${detail})` : ''}`,
           { ref, status },
@@ -410,7 +432,7 @@ export class AttachmentStore {
       try {
         return { kind: 'downloaded', file: await this.streamToTemp(response, name, arm, aborted.promise) };
       } catch (error) {
-        if (error instanceof BodyReadError) return failure(error.cause);
+        if (error instanceof BodyReadError) return failure(error.cause, true);
         throw error;
       }
     } finally {
@@ -532,15 +554,4 @@ export class AttachmentStore {
   private throwIfAborted(): void {
     if (this.signal?.aborted) throw this.signal.reason;
   }
-}
-
-/** `ECONNRESET`, `UND_ERR_SOCKET`, … out of a fetch error, for messages. */
-function networkReason(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return `network error ${code}`;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return `network error (${error instanceof Error ? error.message : String(error)})`;
 }

@@ -4,25 +4,42 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useCallback, useState } from 'react';
 import { useTRPC } from '@/app/_trpc/client';
-import type { ExportDetail, ExportFailure, ExportRow } from '@/app/_trpc/types';
-import { exportPercent, isDownloadable, isFinishedStatus } from '@/components/export-percent';
+import type { ActivityEntry, ExportDetail, ExportFailure, ExportRow } from '@/app/_trpc/types';
+import { exportPercent } from '@/components/export-percent';
 import { ExportPhaseSteps, exportPhaseLabel } from '@/components/export-phase-steps';
 import { ExportStatusBadge } from '@/components/export-status-badge';
-import { formatBytes, formatDateTime, formatDuration, formatNumber, formatTime } from '@/components/formatters';
+import { formatApproxSeconds, formatDateTime, formatNumber, formatTime } from '@/components/formatters';
 import { Badge } from '@/components/ui/badge';
 import { Button, buttonClasses } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { cn } from '@/components/ui/cn';
 import { ProgressBar } from '@/components/ui/progress-bar';
-import type { ActivityEntry } from './describe-export-event';
-import { type FeedConnection, useExportFeed } from './use-export-feed';
+import {
+  canCancel,
+  canPause,
+  canResume,
+  canRetryFailed,
+  countsOf,
+  describeCounts,
+  describeBytes,
+  describeDuration,
+  describeQueueWait,
+  describeRetried,
+  isDownloadable,
+  isFinished,
+  retryWaitOf,
+  runningTimeMs,
+} from '@/server/export/domain/export-status';
+import { statusLook } from '../../_components/status-look';
+import type { FeedConnection } from './feed-state';
+import { useExportFeed } from './use-export-feed';
 import { useLiveRate } from './use-rate';
 
-const formatSeconds = (s: number) =>
-  s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
+/** The export's row as both `exports.get` and the live feed deliver it (what it waits for comes with `exports.get`). */
+type ExportSnapshot = Omit<ExportRow, 'wait'>;
 
 /** Newest of two snapshots of the same export (by the last event they reflect). */
-function newest(a: ExportRow | undefined, b: ExportRow | null): ExportRow | undefined {
+function newest(a: ExportSnapshot | undefined, b: ExportSnapshot | null): ExportSnapshot | undefined {
   if (!a) return b ?? undefined;
   if (!b) return a;
   return b.lastPosition >= a.lastPosition ? b : a;
@@ -33,7 +50,7 @@ function mergeFailures(a: ExportFailure[], b: ExportFailure[]): ExportFailure[] 
   return [...a, ...b.filter((f) => !seen.has(f.id))];
 }
 
-/** Live view of one export: initial state from `exports.get`, then updates from the SSE feed. */
+/** Live view of one export: initial state from `exports.get`, then updates from `exports.onProgress`. */
 export function ExportProgress({ exportId }: { exportId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -85,12 +102,12 @@ export function ExportProgress({ exportId }: { exportId: string }) {
     );
   }
 
-  const percent = exportPercent(row);
-  const finished = isFinishedStatus(row.status);
+  const percent = exportPercent(row, isDownloadable(row.status));
+  const finished = isFinished(row.status);
   const handled = row.pagesDone + row.pagesFailed;
   const failures = mergeFailures(detail.data?.failures ?? [], feed.failures);
-  const active = row.status === 'queued' || row.status === 'running';
-  const cancellable = active || row.status === 'paused';
+  // A scheduled retry is known from the row itself; other waits come with `exports.get`.
+  const wait = row.status === 'queued' ? (retryWaitOf(row, Date.now()) ?? detail.data?.wait ?? null) : null;
 
   return (
     <div className="space-y-6">
@@ -98,7 +115,7 @@ export function ExportProgress({ exportId }: { exportId: string }) {
         <div className="flex flex-wrap items-start justify-between gap-4">
           <div className="space-y-2">
             <div className="flex flex-wrap items-center gap-3">
-              <ExportStatusBadge status={row.status} data-testid="export-status" />
+              <ExportStatusBadge look={statusLook(row.status)} data-testid="export-status" />
               <LiveIndicator connection={feed.connection} finished={finished} />
             </div>
             <p className="text-sm text-slate-600">
@@ -111,22 +128,22 @@ export function ExportProgress({ exportId }: { exportId: string }) {
                 Download zip
               </a>
             )}
-            {active && (
+            {canPause(row.status) && (
               <Button variant="secondary" onClick={() => pause.mutate({ id: row.id })} disabled={pause.isPending}>
                 {pause.isPending ? 'Pausing…' : 'Pause'}
               </Button>
             )}
-            {(row.status === 'paused' || row.status === 'failed') && (
+            {canResume(row.status) && (
               <Button onClick={() => resume.mutate({ id: row.id })} disabled={resume.isPending}>
                 {resume.isPending ? 'Resuming…' : 'Resume'}
               </Button>
             )}
-            {row.status === 'completed_with_errors' && row.pagesFailed > 0 && (
+            {canRetryFailed(row.status, row.pagesFailed) && (
               <Button variant="secondary" onClick={() => retry.mutate({ id: row.id })} disabled={retry.isPending}>
                 {retry.isPending ? 'Retrying…' : 'Retry failed pages'}
               </Button>
             )}
-            {cancellable && (
+            {canCancel(row.status) && (
               <Button variant="danger" onClick={() => cancel.mutate({ id: row.id })} disabled={cancel.isPending}>
                 {cancel.isPending ? 'Cancelling…' : 'Cancel export'}
               </Button>
@@ -158,7 +175,22 @@ export function ExportProgress({ exportId }: { exportId: string }) {
             {actionError.message}
           </p>
         )}
-        {row.lastError && (
+        {(wait || (row.statusReason && row.statusReason !== row.lastError)) && (
+          <p className="mt-4 text-sm text-slate-700" data-testid="export-status-reason">
+            {wait ? describeQueueWait(wait, formatTime) : row.statusReason}
+          </p>
+        )}
+        {isDownloadable(row.status) && (
+          <p className="mt-4 text-sm text-slate-700" data-testid="export-counts">
+            {describeCounts(countsOf(row))}
+          </p>
+        )}
+        {row.retriedPages && (
+          <p className="mt-1 text-sm text-slate-700" data-testid="export-retried">
+            {describeRetried(row.retriedPages)}
+          </p>
+        )}
+        {row.lastError && wait?.reason !== 'retry' && (
           <div role="alert" className="mt-4 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-inset ring-red-200">
             <p className="font-medium">Last error</p>
             <p className="mt-0.5 break-words" data-testid="export-last-error">
@@ -174,8 +206,9 @@ export function ExportProgress({ exportId }: { exportId: string }) {
       <div className="grid items-start gap-6 lg:grid-cols-5">
         <Card title="Details" className="lg:col-span-2">
           <dl className="grid grid-cols-2 gap-x-4 gap-y-3 text-sm">
-            <Stat label="Pages exported" value={formatNumber(row.pagesDone)} testId="stat-pages-done" />
-            <Stat label="Pages failed" value={formatNumber(row.pagesFailed)} testId="stat-pages-failed" />
+            <Stat label="Pages exported" value={formatNumber(row.pagesExported)} testId="stat-pages-done" />
+            <Stat label="Databases exported" value={formatNumber(row.databasesExported)} testId="stat-databases-done" />
+            <Stat label="Could not be exported" value={formatNumber(row.pagesFailed)} testId="stat-pages-failed" />
             <Stat label="API requests" value={formatNumber(row.requests)} testId="stat-requests" />
             <Stat
               label="Request rate"
@@ -195,26 +228,26 @@ export function ExportProgress({ exportId }: { exportId: string }) {
             )}
             <Stat
               label="Time left"
-              value={live.etaSeconds === null ? '—' : `about ${formatSeconds(live.etaSeconds)}`}
+              value={live.etaSeconds === null ? '—' : `about ${formatApproxSeconds(live.etaSeconds)}`}
               testId="stat-eta"
             />
             <Stat label="Rate-limit waits" value={formatNumber(row.rateLimited)} testId="stat-rate-limited" />
             <Stat label="Retries" value={formatNumber(row.retries)} testId="stat-retries" />
-            <Stat label="Attempt" value={formatNumber(row.attempt)} testId="stat-attempt" />
+            <Stat
+              label="Attempt"
+              value={row.attempt === 0 ? '—' : row.maxAttempts ? `${row.attempt} of ${row.maxAttempts}` : formatNumber(row.attempt)}
+              testId="stat-attempt"
+            />
             <Stat label="Files written" value={formatNumber(row.filesWritten)} testId="stat-files" />
-            <Stat label="Data written" value={formatBytes(row.bytesWritten)} testId="stat-bytes" />
+            <Stat label="Data written" value={describeBytes(row.bytesWritten)} testId="stat-bytes" />
             <Stat label="Formats" value={row.formats.join(', ')} />
             <Stat label="Requested" value={formatDateTime(row.requestedAt)} />
             <Stat label="Started" value={formatDateTime(row.startedAt)} />
+            {row.finishedAt && <Stat label="Finished" value={formatDateTime(row.finishedAt)} />}
             <Stat
-              label={row.finishedAt ? 'Finished' : 'Running for'}
-              value={
-                row.finishedAt
-                  ? `${formatDateTime(row.finishedAt)}${row.startedAt ? ` (${formatDuration(row.startedAt, row.finishedAt)})` : ''}`
-                  : row.startedAt
-                    ? formatDuration(row.startedAt, new Date())
-                    : '—'
-              }
+              label="Running time"
+              value={row.startedAt ? describeDuration(runningTimeMs(row, Date.now())) : '—'}
+              testId="stat-running-time"
             />
           </dl>
         </Card>
@@ -223,7 +256,7 @@ export function ExportProgress({ exportId }: { exportId: string }) {
             <FailedPages
               failures={failures}
               total={row.pagesFailed}
-              onRetry={row.status === 'completed_with_errors' ? (pageId) => retry.mutate({ id: row.id, pageIds: [pageId] }) : undefined}
+              onRetry={canRetryFailed(row.status, row.pagesFailed) ? (pageId) => retry.mutate({ id: row.id, pageIds: [pageId] }) : undefined}
             />
           )}
           {(detail.data?.issues.length ?? 0) > 0 && <ExportIssues issues={detail.data!.issues} />}
@@ -314,7 +347,7 @@ function ActivityLog({ entries }: { entries: ActivityEntry[] }) {
       ) : (
         <ol aria-label="Activity log" className="max-h-96 space-y-1.5 overflow-y-auto pr-1 text-sm">
           {entries.map((e) => (
-            <li key={e.key} className="flex items-start gap-2.5">
+            <li key={e.position} className="flex items-start gap-2.5">
               <span aria-hidden="true" className={cn('mt-1.5 size-2 shrink-0 rounded-full', DOT[e.tone])} />
               <span className="min-w-0 flex-1 break-words text-slate-700">{e.text}</span>
               {e.at && <time className="shrink-0 text-xs text-slate-400 tabular-nums">{formatTime(e.at)}</time>}

@@ -1,113 +1,58 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
-import type { ExportFailure, ExportRow } from '@/app/_trpc/types';
-import { type ActivityEntry, describeExportEvent } from './describe-export-event';
+import { useSubscription } from '@trpc/tanstack-react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTRPC } from '@/app/_trpc/client';
+import { applyConnection, applyMessage, type FeedState, INITIAL_FEED } from './feed-state';
 
-/** The JSON of one `progress` message from GET /api/exports/<id>/events. */
-interface FeedMessage {
-  position: number;
-  events: { type: string; data: unknown; recordedAt?: string }[];
-  progress: ExportRow;
-}
-
-export type FeedConnection = 'connecting' | 'live' | 'reconnecting' | 'ended' | 'failed';
-
-export interface ExportFeed {
-  /** The newest export row the feed delivered (null before the first message). */
-  progress: ExportRow | null;
-  /** Pages that failed, as reported by PageFailed events. */
-  failures: ExportFailure[];
-  /** Most recent events first, at most ACTIVITY_LIMIT. */
-  activity: ActivityEntry[];
-  connection: FeedConnection;
-  /** Message of an `event: failure` from the server. */
-  error: string | null;
-}
-
-const ACTIVITY_LIMIT = 200;
-
-interface FeedState extends ExportFeed {
-  position: number;
-}
-
-const INITIAL: FeedState = { progress: null, failures: [], activity: [], connection: 'connecting', error: null, position: 0 };
-
-function applyMessage(state: FeedState, message: FeedMessage): FeedState {
-  const progress =
-    state.progress && state.progress.lastPosition > message.progress.lastPosition ? state.progress : message.progress;
-  // The server resumes after Last-Event-ID; skip anything already applied anyway.
-  if (message.position <= state.position || message.events.length === 0) {
-    return { ...state, progress, connection: 'live', error: null, position: Math.max(state.position, message.position) };
-  }
-  const failures = [...state.failures];
-  const entries: ActivityEntry[] = [];
-  message.events.forEach((event, index) => {
-    entries.push({ key: `${message.position}:${index}`, type: event.type, at: event.recordedAt, ...describeExportEvent(event) });
-    if (event.type === 'PageFailed') {
-      const d = event.data as { id: string; kind: ExportFailure['kind']; title: string; message: string };
-      if (!failures.some((f) => f.id === d.id)) failures.push({ id: d.id, kind: d.kind, title: d.title, error: d.message });
-    }
-  });
-  return {
-    progress,
-    failures,
-    activity: [...entries.reverse(), ...state.activity].slice(0, ACTIVITY_LIMIT),
-    connection: 'live',
-    error: null,
-    position: message.position,
-  };
-}
+export type ExportFeed = Omit<FeedState, 'position'>;
 
 /**
- * Follows an export over server-sent events. EventSource reconnects by itself and sends
- * Last-Event-ID, so the server resumes where the stream broke; the source is closed on `end`
- * and when the component unmounts; `generation` reopens it after the export was resumed.
+ * Follows an export through the `exports.onProgress` subscription. tRPC reconnects by itself and
+ * resumes after the last message received; the server ends the stream once the export is
+ * finished (`onEnd` is called then). A new `generation` (the export was resumed or its failed
+ * pages retried) opens the feed again from the start.
  */
 export function useExportFeed(exportId: string, onEnd?: () => void, generation = 0): ExportFeed {
-  const [state, setState] = useState<FeedState>(INITIAL);
+  const trpc = useTRPC();
+  // The state belongs to one export and one generation; a new one starts from INITIAL_FEED.
+  const scope = `${exportId}#${generation}`;
+  const [scoped, setScoped] = useState({ scope, feed: INITIAL_FEED });
+  const update = useCallback(
+    (next: (feed: FeedState) => FeedState) =>
+      setScoped((s) => ({ scope, feed: next(s.scope === scope ? s.feed : INITIAL_FEED) })),
+    [scope],
+  );
   const onEndRef = useRef(onEnd);
   useEffect(() => {
     onEndRef.current = onEnd;
   });
 
-  useEffect(() => {
-    setState(INITIAL);
-    // A new generation (the export was resumed or retried after it ended) opens a new feed.
-    const source = new EventSource(`/api/exports/${encodeURIComponent(exportId)}/events?generation=${generation}`);
-    source.addEventListener('open', () =>
-      setState((s) => (s.connection === 'ended' ? s : { ...s, connection: 'live' })),
-    );
-    source.addEventListener('progress', (event) => {
-      const message = JSON.parse((event as MessageEvent<string>).data) as FeedMessage;
-      setState((s) => applyMessage(s, message));
-    });
-    source.addEventListener('end', () => {
-      source.close();
-      setState((s) => ({ ...s, connection: 'ended' }));
-      onEndRef.current?.();
-    });
-    source.addEventListener('failure', (event) => {
-      const data = (event as MessageEvent<string>).data;
-      let message = 'The live feed failed';
-      try {
-        message = (JSON.parse(data) as { message?: string }).message ?? message;
-      } catch {
-        /* keep the generic message */
-      }
-      // The server closes the stream after a failure; EventSource retries and resumes.
-      setState((s) => ({ ...s, connection: 'reconnecting', error: message }));
-    });
-    source.onerror = () => {
-      setState((s) =>
-        s.connection === 'ended'
-          ? s
-          : { ...s, connection: source.readyState === EventSource.CLOSED ? 'failed' : 'reconnecting' },
-      );
-    };
-    return () => source.close();
-  }, [exportId, generation]);
+  const { reset } = useSubscription(
+    trpc.exports.onProgress.subscriptionOptions(
+      { id: exportId },
+      {
+        onStarted: () => update((s) => applyConnection(s, { type: 'live' })),
+        onData: ({ data }) => update((s) => applyMessage(s, data)),
+        onConnectionStateChange: (change) => {
+          if (change.state === 'connecting') update((s) => applyConnection(s, { type: 'connecting', retrying: change.error !== null }));
+          if (change.state === 'idle') {
+            update((s) => applyConnection(s, { type: 'ended' }));
+            onEndRef.current?.();
+          }
+        },
+        onError: (error) => update((s) => applyConnection(s, { type: 'failed', message: error.message })),
+      },
+    ),
+  );
 
-  const { position: _position, ...feed } = state;
+  const opened = useRef(generation);
+  useEffect(() => {
+    if (opened.current === generation) return;
+    opened.current = generation;
+    reset();
+  }, [generation, reset]);
+
+  const { position: _position, ...feed } = scoped.scope === scope ? scoped.feed : INITIAL_FEED;
   return feed;
 }

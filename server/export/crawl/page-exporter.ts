@@ -1,0 +1,49 @@
+import type { Client } from '@notionhq/client';
+import { isFullPage } from '@notionhq/client';
+import type { WrittenFile } from '@/server/export/domain/export';
+import { childFolder } from '@/server/export/files/layout';
+import { normalizeId, pageTitle } from '@/server/export/render/notion-text';
+import { documentWritersFor } from '@/server/export/render/writers/document-writers';
+import { attachmentRefs, saveAttachments } from './attachment-refs';
+import { childItems, fetchBlockTree, unsupportedIssues } from './block-tree';
+import { completeProperties } from './complete-properties';
+import { documentContext, type ExportTarget, type ItemResult, join, stemOf, type WorkItem, writeItemFile } from './export-target';
+import { referencedIds } from './page-links';
+
+/** Fetches a page and its blocks, saves its files, writes it in every format, names its children. */
+export async function exportPage(
+  client: Client,
+  target: ExportTarget,
+  item: WorkItem,
+  signal?: AbortSignal,
+): Promise<ItemResult> {
+  let page = await target.pages.take(item.id);
+  if (!page) {
+    const fetched = await client.pages.retrieve({ page_id: item.id });
+    if (!isFullPage(fetched)) throw new Error(`Notion returned a partial page for ${item.id}`);
+    page = fetched;
+  }
+  await completeProperties(client, page);
+  const blocks = await fetchBlockTree(client, item.id, target.synced, signal);
+  const title = pageTitle(page) || item.title;
+  const stem = stemOf({ ...item, title: item.title || title }, target.options.naming);
+  const childDir = childFolder(item.dir, stem);
+  const discovered = await childItems(target, blocks, item.id, childDir);
+
+  const refs = attachmentRefs(page, blocks);
+  const { saved, files: attachmentFiles, issues } = await saveAttachments(target, refs, item.id);
+  issues.push(...unsupportedIssues(blocks));
+
+  const known = await target.lookup([...referencedIds(page, blocks)]);
+  const unresolved = { value: false };
+  const parent = page.parent;
+  const dataSource = parent.type === 'data_source_id' ? target.dataSources.get(normalizeId(parent.data_source_id)) : undefined;
+  const files: WrittenFile[] = [...attachmentFiles];
+  const base = join(item.dir, stem);
+  for (const writer of documentWritersFor(target.formats)) {
+    const context = { ...documentContext(item.dir, writer.extension, known, saved, unresolved), dataSource };
+    files.push(await writeItemFile(target, `${base}${writer.extension}`, writer.renderPage({ page, blocks, context }), item.id));
+  }
+  return { files, discovered, issues, unresolvedLinks: unresolved.value };
+}
+
