@@ -261,7 +261,9 @@ function nodeArgsOfScript(name: string): string[] {
 /** The worker exactly as `npm run worker` starts it (node flags and bundle from package.json), plus the bench's flags. */
 function workerArgs(): string[] {
   const args = nodeArgsOfScript('worker');
-  return [...args.slice(0, -1), ...WORKER_NODE_FLAGS, args.at(-1)!];
+  const script = args.at(-1);
+  if (script === undefined) throw new Error('npm run worker has no script to run');
+  return [...args.slice(0, -1), ...WORKER_NODE_FLAGS, script];
 }
 
 /** What `npm run worker` does first (its `preworker` script): compile the worker bundle. */

@@ -120,14 +120,20 @@ const WORDS =
     ' ',
   );
 
+/** One element of `list`, chosen with `rand`. */
+function pick<T>(rand: () => number, list: readonly T[]): T {
+  const value = list[Math.floor(rand() * list.length)];
+  if (value === undefined) throw new Error('pick from an empty list');
+  return value;
+}
+
 /** A page of about `approxBytes` as Markdown and as block JSON (text that compresses like real notes). */
 function textOf(rand: () => number, approxBytes: number): { markdown: string; json: string; title: string } {
-  const word = () => WORDS[Math.floor(rand() * WORDS.length)]!;
+  const word = () => pick(rand, WORDS);
   const sentence = () => {
     const n = 6 + Math.floor(rand() * 14);
-    const words = Array.from({ length: n }, word);
-    words[0] = words[0]!.charAt(0).toUpperCase() + words[0]!.slice(1);
-    return `${words.join(' ')}.`;
+    const [first = '', ...rest] = Array.from({ length: n }, word);
+    return `${[first.charAt(0).toUpperCase() + first.slice(1), ...rest].join(' ')}.`;
   };
   const title = Array.from({ length: 2 + Math.floor(rand() * 3) }, word).join(' ');
   const lines = [`# ${title}`, ''];
@@ -206,7 +212,7 @@ async function ensureExport(dir: string, totalMb: number): Promise<{ root: strin
   const folders: { rel: string; depth: number }[] = [{ rel: '', depth: 0 }];
   let textBytes = 0;
   while (textBytes < textTarget) {
-    const parent = folders[Math.floor(rand() * folders.length)]!;
+    const parent = pick(rand, folders);
     const page = textOf(rand, 2_000 + Math.floor(rand() * 14_000));
     const base = path.join(parent.rel, `${page.title} ${hex(rand, 32)}`);
     await mkdir(path.join(root, parent.rel), { recursive: true });
@@ -219,7 +225,7 @@ async function ensureExport(dir: string, totalMb: number): Promise<{ root: strin
   // Attachments: random bytes (incompressible, like media), sizes log-uniform in 1–64 MB.
   for (let left = total - textBytes, i = 0; left > 0; i++) {
     const size = Math.min(left, Math.round(MB * 2 ** (rand() * 6)));
-    const ext = ATTACHMENT_EXTENSIONS[Math.floor(rand() * ATTACHMENT_EXTENSIONS.length)]!;
+    const ext = pick(rand, ATTACHMENT_EXTENSIONS);
     const folder = path.join(root, ATTACHMENTS_DIR, hex(rand, 16));
     await mkdir(folder, { recursive: true });
     await writeRandomFile(path.join(folder, `file-${i}${ext}`), size);
@@ -261,7 +267,7 @@ async function startServer(root: string): Promise<{ child: ChildProcess; port: n
   });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n')[0];
       if (out.includes('\n') && line) resolve((JSON.parse(line) as { port: number }).port);
@@ -304,7 +310,7 @@ async function download(url: string, file: string): Promise<{ bytes: number; sec
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
   });
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -375,7 +381,7 @@ function measureCrc32(): { yazlMbPerSec: number; zlibMbPerSec: number } {
     for (let run = 0; run < 3; run++) {
       const started = performance.now();
       let value = 0;
-      for (let done = 0; done < mb; done++) value = crc(chunks[done % chunks.length]!, value);
+      for (let done = 0; done < mb; done++) value = crc(chunks[done % chunks.length] ?? Buffer.alloc(0), value);
       best = Math.min(best, (performance.now() - started) / 1000);
       if (value === -1) throw new Error('unreachable'); // keeps the loop from being optimised away
     }
@@ -401,7 +407,8 @@ export async function runZipBench(options: ZipBenchOptions): Promise<ZipBenchRes
   const tmp = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   const zipFile = path.join(tmp, `notion-sync-zip-bench-${process.pid}.zip`);
   try {
-    const pid = child.pid!;
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('the zip server did not start');
     const serverRssBeforeMb = rssMb(pid);
     let cacheDropped = true;
     let peakIsDownloadOnly = true;

@@ -52,7 +52,8 @@ export function installStatementCache(limit = STATEMENT_CACHE_LIMIT): void {
     }
     const statement = prepare.call(this, sql);
     cache.set(sql, statement);
-    if (cache.size > limit) cache.delete(cache.keys().next().value!);
+    const oldest = cache.keys().next();
+    if (cache.size > limit && !oldest.done) cache.delete(oldest.value);
     return statement;
   };
   proto[INSTALLED] = true;

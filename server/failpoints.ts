@@ -23,7 +23,7 @@ function parse(spec: string | undefined): Map<string, number> {
   const out = new Map<string, number>();
   for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
     const [name, count] = part.split(':');
-    out.set(name!, Math.max(1, Number(count ?? 1) || 1));
+    if (name) out.set(name, Math.max(1, Number(count ?? 1) || 1));
   }
   return out;
 }

@@ -64,7 +64,8 @@ export async function createConnection(ctx: AppContext, input: NewConnection): P
       checkedAt: now,
     })
     .returning();
-  return view(row!);
+  if (!row) throw new Error('Storing the connection returned no row');
+  return view(row);
 }
 
 /** The connection for this token and API (the CLI's), created and checked on first use. */
@@ -126,5 +127,6 @@ export async function updateConnectionToken(
     })
     .where(eq(connections.id, id))
     .returning();
-  return view(updated!);
+  if (!updated) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+  return view(updated);
 }

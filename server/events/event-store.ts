@@ -140,7 +140,8 @@ export class EventStore {
             .returning();
           const recorded = inserted.map(toRecorded).sort((a, b) => a.streamVersion - b.streamVersion);
           await this.#project(tx, streamId, recorded);
-          const last = recorded[recorded.length - 1]!;
+          const last = recorded.at(-1);
+          if (!last) throw new Error('An append recorded no event');
           return { nextVersion: last.streamVersion, lastPosition: last.globalPosition, recorded };
         },
         { behavior: 'immediate' },
@@ -173,7 +174,8 @@ export class EventStore {
       .where(and(eq(events.streamId, streamId), inArray(events.eventId, ids)))
       .orderBy(asc(events.streamVersion));
     if (rows.length !== ids.length) return undefined;
-    const last = rows[rows.length - 1]!;
+    const last = rows.at(-1);
+    if (!last) return undefined;
     return { nextVersion: last.streamVersion, lastPosition: last.globalPosition, recorded: rows.map(toRecorded) };
   }
 
@@ -248,12 +250,13 @@ export class EventStore {
         if (batch.length === 0) break;
         let start = 0;
         for (let i = 1; i <= batch.length; i++) {
-          if (i === batch.length || batch[i]!.streamId !== batch[start]!.streamId) {
-            await this.#project(tx, batch[start]!.streamId, batch.slice(start, i));
+          const first = batch[start];
+          if (first && batch[i]?.streamId !== first.streamId) {
+            await this.#project(tx, first.streamId, batch.slice(start, i));
             start = i;
           }
         }
-        position = batch[batch.length - 1]!.globalPosition;
+        position = batch.at(-1)?.globalPosition ?? position;
         count += batch.length;
       }
     });

@@ -315,10 +315,10 @@ export class CircuitBreaker {
       }
       return;
     }
-    if (this.current === 'half_open' && !this.probeInFlight && this.queue.length > 0) {
-      const waiter = this.queue[0]!;
-      this.remove(waiter);
-      waiter.resolve(this.permit(true));
+    const next = this.queue[0];
+    if (this.current === 'half_open' && !this.probeInFlight && next) {
+      this.remove(next);
+      next.resolve(this.permit(true));
     }
     const now = this.now();
     for (const waiter of [...this.queue]) {

@@ -282,7 +282,8 @@ export class RateLimiter {
           await this.sleep(Math.min(delay, MAX_NAP_MS));
           continue;
         }
-        const waiter = this.queue.shift()!;
+        const waiter = this.queue.shift();
+        if (!waiter) break;
         this.tokens -= 1;
         this.recordSent(this.now());
         this.counters.acquired += 1;

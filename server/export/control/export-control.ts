@@ -74,8 +74,7 @@ async function removeExportFiles(ctx: AppContext, id: string, outDir: string): P
     .from(exportItems)
     .where(eq(exportItems.exportId, id));
   const named = items
-    .filter((i) => i.dir !== null && i.stem)
-    .flatMap((i) => ['.md', '.html', '.json', '.csv'].map((ext) => path.posix.join(i.dir!, `${i.stem}${ext}`)));
+    .flatMap(({ dir, stem }) => (dir !== null && stem ? ['.md', '.html', '.json', '.csv'].map((ext) => path.posix.join(dir, `${stem}${ext}`)) : []));
   const dirs = new Set<string>();
   for (const rel of [...files.map((f) => f.path), ...named, REPORT_FILE, MANIFEST_FILE]) {
     const abs = path.join(root, ...rel.split('/'));

@@ -60,7 +60,8 @@ function itemsOf<T extends PropertyItemObjectResponse['type']>(
 export async function completeProperties(client: Client, page: PageObjectResponse): Promise<number> {
   const cut = truncatedProperties(page);
   for (const { name, id } of cut) {
-    const prop = page.properties[name]!;
+    const prop = page.properties[name];
+    if (!prop) continue;
     const { items, propertyItem } = await collectPropertyItems(client, page.id, id);
     switch (prop.type) {
       case 'relation':

@@ -35,8 +35,9 @@ export async function resolveLinks(
       .where(and(eq(exportItems.exportId, exportId), eq(exportItems.unresolvedLinks, true), gt(exportItems.itemId, after)))
       .orderBy(asc(exportItems.itemId))
       .limit(100);
-    if (items.length === 0) return count;
-    after = items[items.length - 1]!.id;
+    const last = items.at(-1);
+    if (!last) return count;
+    after = last.id;
     const rewritten: WrittenFile[] = [];
     for (const { id } of items) {
       const files = await db
@@ -47,7 +48,7 @@ export async function resolveLinks(
       for (const file of docs) {
         const abs = path.join(root, ...file.path.split('/'));
         const text = await fs.readFile(abs, 'utf8');
-        const ids = [...text.matchAll(/#notion-sync-page-([0-9a-f-]{36})/g)].map((m) => m[1]!);
+        const ids = [...text.matchAll(/#notion-sync-page-([0-9a-f-]{36})/g)].flatMap((m) => (m[1] ? [m[1]] : []));
         const known = await lookupItems(db, exportId, [...new Set(ids)]);
         const fromDir = path.posix.dirname(file.path);
         const ext = file.path.endsWith('.html') ? '.html' : '.md';
@@ -90,9 +91,10 @@ export async function writeReportAndManifest(
         .where(and(eq(exportFiles.exportId, exportId), gt(exportFiles.path, after)))
         .orderBy(asc(exportFiles.path))
         .limit(1000);
-      if (page.length === 0) return;
+      const last = page.at(-1);
+      if (!last) return;
       yield page;
-      after = page[page.length - 1]!.path;
+      after = last.path;
     }
   }
   failpoint('before-manifest');

@@ -51,7 +51,7 @@ export async function stemsInDir(db: DB, exportId: string, dir: string, except: 
         except.length > 0 && except.length <= 500 ? notInArray(exportItems.itemId, [...except]) : undefined,
       ),
     );
-  return rows.map((r) => r.stem!);
+  return rows.flatMap((r) => (r.stem ? [r.stem] : []));
 }
 
 /** Page objects already read, kept on disk until their page is exported (flat memory). */

@@ -21,7 +21,7 @@ function richTextTargets(rich: readonly RichTextItemResponse[] | undefined, out:
     }
     const url = r.href ?? (r.type === 'text' ? r.text.link?.url : undefined);
     const internal = url?.match(/^\/([0-9a-f]{32})(?:[?#]|$)/i);
-    if (internal) out.add(normalizeId(internal[1]!));
+    if (internal?.[1]) out.add(normalizeId(internal[1]));
   }
 }
 

@@ -76,7 +76,7 @@ function failuresOf(events: RecordedEvent[]): FeedFailure[] {
 
 /** Whether `events` (sorted) follow stream version `version` without a hole; an unknown version never does. */
 const continues = (version: number | undefined, events: RecordedEvent[]) =>
-  events.every((e, i) => e.streamVersion === (i === 0 ? (version ?? -1) : events[i - 1]!.streamVersion) + 1);
+  events.every((e, i) => e.streamVersion === (i === 0 ? (version ?? -1) : (events[i - 1]?.streamVersion ?? -1)) + 1);
 
 /**
  * Follows one export's stream for a live view: the events after `afterPosition` (where a
@@ -146,7 +146,8 @@ export async function* followExport(
       const current = await readRow(ctx.database.db, exportId);
       if (!current) return;
       row = current;
-      const last = events[events.length - 1]!;
+      const last = events.at(-1);
+      if (!last) continue;
       position = last.globalPosition;
       version = last.streamVersion;
       yield { position, activity: events.map(describeExportEvent), failures: failuresOf(events), progress: row };

@@ -200,7 +200,8 @@ class OutputBuffer {
   }
 
   take(): Buffer {
-    const chunk = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#length);
+    const [only] = this.#chunks;
+    const chunk = only && this.#chunks.length === 1 ? only : Buffer.concat(this.#chunks, this.#length);
     this.#chunks = [];
     this.#length = 0;
     return chunk;

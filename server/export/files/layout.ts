@@ -168,7 +168,7 @@ export function pathBudget(dir: string): number {
 export function fitPath(dir: string, stem: string, maxLength = pathBudget(dir)): string {
   const fixed = (dir === '' ? 0 : dir.length + 1) + MAX_EXT_BYTES;
   if (fixed + stem.length <= maxLength) return stem;
-  const [, title, tail] = STEM_PARTS.exec(stem)!;
+  const [, title = stem, tail = ''] = STEM_PARTS.exec(stem) ?? [];
   const minimum = truncateBy(title, MIN_TITLE_CHARS, (s) => s.length).length;
   const budget = Math.max(minimum, maxLength - fixed - tail.length);
   const head = cleanTitle(truncateBy(title, budget, (s) => s.length)) || truncateBy(title, budget, (s) => s.length);
@@ -231,12 +231,12 @@ export function assignSiblingStems(
   };
   // Unique names first, so that "Notes (2)" keeps its name even when two other pages are called "Notes".
   for (const item of ordered) {
-    const stem = base.get(item.id)!;
+    const stem = base.get(item.id) ?? makeStem(item.title, item.id, 1);
     if (counts.get(nameKey(stem)) === 1 && isFree(stem)) claim(item.id, stem);
   }
   for (const item of ordered) {
     if (result.has(item.id)) continue;
-    let stem = base.get(item.id)!;
+    let stem = base.get(item.id) ?? makeStem(item.title, item.id, 1);
     for (let n = 2; !isFree(stem); n += 1) stem = makeStem(item.title, item.id, n);
     claim(item.id, stem);
   }

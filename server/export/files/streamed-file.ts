@@ -22,20 +22,25 @@ export class StreamedFile {
     this.#temp = path.join(path.dirname(absPath), `.${path.basename(absPath)}.${randomBytes(6).toString('hex')}.tmp`);
   }
 
-  async write(chunk: string | Uint8Array): Promise<void> {
+  /** The temp file's stream, created (with its folder) on first use. */
+  async #opened(): Promise<WriteStream> {
     if (!this.#stream) {
       await mkdir(path.dirname(this.absPath), { recursive: true });
       this.#stream = createWriteStream(this.#temp, { flags: 'wx' });
     }
+    return this.#stream;
+  }
+
+  async write(chunk: string | Uint8Array): Promise<void> {
+    const stream = await this.#opened();
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     this.#hash.update(buffer);
     this.#bytes += buffer.byteLength;
-    if (!this.#stream.write(buffer)) await once(this.#stream, 'drain');
+    if (!stream.write(buffer)) await once(stream, 'drain');
   }
 
   async finish(beforeRename?: () => Promise<void>): Promise<AtomicWriteResult> {
-    if (!this.#stream) await this.write('');
-    const stream = this.#stream!;
+    const stream = await this.#opened();
     await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
     const handle = await open(this.#temp, 'r+');
     try {

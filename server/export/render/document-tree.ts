@@ -371,7 +371,7 @@ function blockToFlow(block: BlockNode, ctx: BuildContext): BlockContent[] {
     case 'bulleted_list_item':
     case 'numbered_list_item':
     case 'to_do':
-      return [list(listKindOf(block)!, [block], ctx)];
+      return [list(listKindOf(block) ?? 'bulleted', [block], ctx)];
     case 'toggle':
       return [
         {

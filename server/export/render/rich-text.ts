@@ -181,12 +181,11 @@ type Edge = 'start' | 'end';
 function peelBlanks(nodes: PhrasingContent[], edge: Edge): { blanks: PhrasingContent[]; rest: PhrasingContent[] } {
   const rest = [...nodes];
   const blanks: PhrasingContent[] = [];
-  const take = () => (edge === 'start' ? rest.shift()! : rest.pop()!);
+  const take = () => (edge === 'start' ? rest.shift() : rest.pop());
   const put = (node: PhrasingContent) => (edge === 'start' ? rest.unshift(node) : rest.push(node));
   const keep = (node: PhrasingContent) => (edge === 'start' ? blanks.push(node) : blanks.unshift(node));
   const pattern = edge === 'start' ? /^\s+/ : /\s+$/;
-  while (rest.length > 0) {
-    const node = take();
+  for (let node = take(); node; node = take()) {
     if (node.type === 'break') {
       keep(node);
       continue;

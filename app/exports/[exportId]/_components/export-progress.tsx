@@ -259,7 +259,7 @@ export function ExportProgress({ exportId }: { exportId: string }) {
               onRetry={canRetryFailed(row.status, row.pagesFailed) ? (pageId) => retry.mutate({ id: row.id, pageIds: [pageId] }) : undefined}
             />
           )}
-          {(detail.data?.issues.length ?? 0) > 0 && <ExportIssues issues={detail.data!.issues} />}
+          {detail.data && detail.data.issues.length > 0 && <ExportIssues issues={detail.data.issues} />}
           <ActivityLog entries={feed.activity} />
         </div>
       </div>

@@ -31,7 +31,7 @@ export function measureRate(
   total: number,
 ): { samples: RateSample[]; rate: LiveRate | undefined } {
   const next = [...samples.filter((s) => sample.at - s.at <= RATE_WINDOW_MS), sample];
-  const first = next[0]!;
+  const first = next[0] ?? sample;
   const spanMs = sample.at - first.at;
   if (spanMs < MIN_SPAN_MS) return { samples: next, rate: undefined };
   const seconds = spanMs / 1000;
