@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
 
-// Keep in step with e2e/fixtures.ts (TWIN_URL, TWIN_WORKSPACE).
+// Keep in step with e2e/fixtures.ts (TWIN_URL, TWIN_WORKSPACE, APP_URL, E2E_ADMIN, E2E_DATABASE_URL).
 const TWIN_PORT = 4311;
 const APP_PORT = 3211;
 
@@ -65,6 +65,13 @@ export default defineConfig({
         EXPORTS_DIR: './data/e2e/exports',
         NEXT_TELEMETRY_DISABLED: '1',
         NOTION_SYNC_SECRET: 'e2e-secret-e2e-secret',
+        // The first admin, made at start-up; the tests sign in as them (e2e/fixtures.ts).
+        ADMIN_EMAIL: 'admin@e2e.test',
+        ADMIN_PASSWORD: 'e2e admin password',
+        // The origin the browser uses: better-auth trusts it alone.
+        PUBLIC_URL: baseURL,
+        // The connection the tests add points at the twin (http://127.0.0.1), refused in production.
+        NOTION_SYNC_ENV: 'development',
         // The twin runs without a rate limit; at the default 3 req/s the ~450 requests of this
         // workspace take 2.5 minutes. 10/s keeps the limiter in play and the run under a minute.
         NOTION_RATE_LIMIT: '10',

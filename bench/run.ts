@@ -317,6 +317,8 @@ async function runOurs(scenario: Scenario, t: BenchTwin, minimum: WorkspaceMinim
     EXPORTS_DIR: path.join(dir, 'exports'),
     NOTION_SYNC_SECRET: 'bench-secret-bench-secret',
     NOTION_RATE_LIMIT: scenario.throttled ? String(LIMIT) : '1000',
+    // The connection points at the twin (http://127.0.0.1), which production refuses.
+    NOTION_SYNC_ENV: 'development',
   };
   // Request the export as the dashboard does: a connection (checked with users.me) and an ExportRequested event.
   const ctx = await createAppContext({ ...loadConfig({ ...process.env, ...env }), runnerEnabled: false });

@@ -1,7 +1,15 @@
 import Link from 'next/link';
+import { SignOutButton } from './sign-out-button';
 
-/** Top bar shared by every page. */
-export function AppHeader() {
+/** Who is signed in, as the header shows them. */
+export interface HeaderUser {
+  name: string;
+  email: string;
+  role: string | null;
+}
+
+/** Top bar shared by every page; with a user, their name and role, links to their account (and Users for admins), and Sign out. */
+export function AppHeader({ user }: { user?: HeaderUser }) {
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex h-14 max-w-6xl items-center justify-between px-4 sm:px-6">
@@ -11,7 +19,21 @@ export function AppHeader() {
           </span>
           Notion Sync
         </Link>
-        <span className="text-xs text-slate-500">Self-hosted workspace exporter</span>
+        {user ? (
+          <nav aria-label="Account" className="flex items-center gap-3 text-sm">
+            {user.role === 'admin' && (
+              <Link href="/users" className="text-slate-700 hover:text-slate-900">
+                Users
+              </Link>
+            )}
+            <Link href="/account" className="text-slate-700 hover:text-slate-900" title={user.email}>
+              {user.name} <span className="text-xs text-slate-500">({user.role ?? 'no role'})</span>
+            </Link>
+            <SignOutButton />
+          </nav>
+        ) : (
+          <span className="text-xs text-slate-500">Self-hosted workspace exporter</span>
+        )}
       </div>
     </header>
   );

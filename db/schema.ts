@@ -180,3 +180,93 @@ export const settings = sqliteTable('settings', {
   key: text().primaryKey(),
   value: text({ mode: 'json' }).notNull().$type<unknown>(),
 });
+
+/*
+ * People who may use the dashboard (better-auth's tables, with the admin plugin's fields; see
+ * server/auth/auth.ts). Property names are better-auth's field names.
+ */
+
+/** A person; `role` is admin, operator or viewer (server/auth/roles.ts). */
+export const authUsers = sqliteTable('user', {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  email: text().notNull().unique(),
+  emailVerified: integer({ mode: 'boolean' }).notNull().default(false),
+  image: text(),
+  createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  updatedAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  role: text(),
+  banned: integer({ mode: 'boolean' }).default(false),
+  banReason: text(),
+  banExpires: integer({ mode: 'timestamp_ms' }),
+});
+
+/** A signed-in browser: the cookie holds the token, signed. */
+export const authSessions = sqliteTable(
+  'session',
+  {
+    id: text().primaryKey(),
+    expiresAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    token: text().notNull().unique(),
+    createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    ipAddress: text(),
+    userAgent: text(),
+    userId: text()
+      .notNull()
+      .references(() => authUsers.id, { onDelete: 'cascade' }),
+    impersonatedBy: text(),
+  },
+  (t) => [index('session_user_id_idx').on(t.userId)],
+);
+
+/** How a person signs in: `credential` accounts hold the password hash (scrypt). */
+export const authAccounts = sqliteTable(
+  'account',
+  {
+    id: text().primaryKey(),
+    accountId: text().notNull(),
+    providerId: text().notNull(),
+    userId: text()
+      .notNull()
+      .references(() => authUsers.id, { onDelete: 'cascade' }),
+    accessToken: text(),
+    refreshToken: text(),
+    idToken: text(),
+    accessTokenExpiresAt: integer({ mode: 'timestamp_ms' }),
+    refreshTokenExpiresAt: integer({ mode: 'timestamp_ms' }),
+    scope: text(),
+    password: text(),
+    createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('account_user_id_idx').on(t.userId)],
+);
+
+/** better-auth's short-lived values (unused by email + password sign-in today, required by it). */
+export const authVerifications = sqliteTable(
+  'verification',
+  {
+    id: text().primaryKey(),
+    identifier: text().notNull(),
+    value: text().notNull(),
+    expiresAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('verification_identifier_idx').on(t.identifier)],
+);
+
+/** Sign-in attempts per client and path, shared by every process on this database. */
+export const authRateLimits = sqliteTable('rate_limit', {
+  id: text().primaryKey(),
+  key: text().notNull().unique(),
+  count: integer().notNull(),
+  lastRequest: integer().notNull(),
+});
+
+/** The one-time link that makes the first admin: only the SHA-256 of its token is kept. */
+export const setupTokens = sqliteTable('setup_tokens', {
+  tokenHash: text().primaryKey(),
+  createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+});

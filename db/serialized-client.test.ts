@@ -28,7 +28,8 @@ describe('serialized libSQL client', () => {
     void outside.then(() => {
       settled = true;
     });
-    await new Promise((r) => setTimeout(r, 20));
+    // Let every pending callback run: the statement still waits for the transaction.
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
     expect(settled).toBe(false);
     await tx.commit();
     expect(Number((await outside).rows[0]!.n)).toBe(1);
@@ -281,8 +282,13 @@ describe('openDatabase with a short busy timeout (lock held in this process)', (
     const url = `file:${path.join(dir, 'x.db')}`;
     await configureDatabase(database);
     const short = openDatabase(url, undefined, { busyTimeoutMs: 200, busyWaitSliceMs: 20 });
+    let released: () => void = () => undefined;
+    const unlocked = new Promise<void>((resolve) => {
+      released = resolve;
+    });
     const locked = new Promise<void>((resolve) => {
       void holdWriteLock({ url, holdMs: 400, gapMs: 0 }, (line) => {
+        if (line.startsWith('released')) released();
         if (line.startsWith('locked')) resolve();
       });
     });
@@ -294,7 +300,7 @@ describe('openDatabase with a short busy timeout (lock held in this process)', (
       await expect(tx.commit()).rejects.toBeInstanceOf(DatabaseBusyError);
       await expect(short.client.execute('insert into t values (2)')).rejects.toMatchObject({ operation: 'statement' });
       // Once the holder commits, the next write goes through on a fresh connection.
-      await new Promise((r) => setTimeout(r, 450));
+      await unlocked;
       await short.client.execute('insert into t values (3)');
       const fresh = openDatabase(url);
       expect((await fresh.client.execute('select n from t')).rows.map((r) => Number(r.n))).toEqual([3]);

@@ -2,10 +2,55 @@
  * Shared helpers for the browser tests: where the Notion twin runs, what it holds, and how to read
  * the zip an export downloads.
  */
+import { execFileSync } from 'node:child_process';
+import { type APIRequestContext, test as base } from '@playwright/test';
 import yauzl from 'yauzl';
 import { generateWorkspace, type TwinPage, type WorkspaceOptions } from './notion-twin';
 
-export { expect, test } from '@playwright/test';
+export { expect } from '@playwright/test';
+
+/** Must match the app's webServer in playwright.config.ts. */
+export const APP_URL = 'http://127.0.0.1:3211';
+export const E2E_ENV = { DATABASE_URL: 'file:./data/e2e/notion-sync.db', NOTION_SYNC_SECRET: 'e2e-secret-e2e-secret' };
+/** The first admin, made by the server at start-up from ADMIN_EMAIL / ADMIN_PASSWORD. */
+export const E2E_ADMIN = { email: 'admin@e2e.test', password: 'e2e admin password' };
+
+type StorageState = Awaited<ReturnType<APIRequestContext['storageState']>>;
+
+/** Signs in over better-auth's route (POST /api/auth/sign-in/email) and returns the cookies. */
+export async function signIn(request: APIRequestContext, user: { email: string; password: string }): Promise<StorageState> {
+  const response = await request.post('/api/auth/sign-in/email', { data: user });
+  if (response.status() !== 200) throw new Error(`sign-in of ${user.email} answered ${response.status()}`);
+  return request.storageState();
+}
+
+/** Adds a user with the CLI (`users add … --password-stdin`), on the app's database, as a script would. */
+export function addUser(email: string, role: 'admin' | 'operator' | 'viewer', password: string): void {
+  execFileSync('node_modules/.bin/tsx', ['server/cli.ts', 'users', 'add', email, '--role', role, '--password-stdin'], {
+    input: password,
+    env: { ...process.env, ...E2E_ENV },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+}
+
+/**
+ * Every test's browser starts signed in as the admin: one sign-in per worker (better-auth allows
+ * three per 10 s per client), its cookies reused by each test's context.
+ */
+export const test = base.extend<object, { adminState: StorageState }>({
+  adminState: [
+    async ({ playwright }, use) => {
+      const request = await playwright.request.newContext({ baseURL: APP_URL });
+      const state = await signIn(request, E2E_ADMIN);
+      await request.dispose();
+      await use(state);
+    },
+    { scope: 'worker' },
+  ],
+  storageState: async ({ adminState }, use) => {
+    await use(adminState);
+  },
+});
 
 /** Must match the twin's webServer command in playwright.config.ts. */
 export const TWIN_URL = 'http://127.0.0.1:4311';

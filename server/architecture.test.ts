@@ -87,6 +87,25 @@ function violations(from: RegExp, to: RegExp): string[] {
   return graph.flatMap(({ file, imports }) => (from.test(file) ? imports.filter((i) => to.test(i)).map((i) => `${file} → ${i}`) : []));
 }
 
+/** Project modules `entry` loads when it runs: static value imports, followed (type-only imports and import() left out). */
+function loadedBy(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (module: string) => {
+    if (seen.has(module)) return;
+    seen.add(module);
+    const file = ['.ts', '.tsx', '/index.ts'].map((ext) => module + ext).find((f) => fs.existsSync(path.join(ROOT, f)));
+    if (!file) return;
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    for (const m of text.matchAll(/(?:^|\n)\s*(import|export)(?!\s+type\b)\b[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) {
+      const spec = m[2] ?? m[3] ?? '';
+      if (spec.startsWith('@/')) visit(spec.slice(2).replace(/\.(ts|tsx)$/, ''));
+      else if (spec.startsWith('.')) visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)).replace(/\.(ts|tsx)$/, ''));
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
 describe('architecture', () => {
   it('finds the cycle in a graph that has one, and none in one that has none', () => {
     const g = (pairs: [string, string][]) => {
@@ -134,6 +153,14 @@ describe('architecture', () => {
 
   it('keeps the status rules pure: they import nothing of the project (db/, app/ and the domain share them)', () => {
     expect(graph.find((g) => g.file === `${STATUS_RULES}.ts`)?.imports).toEqual([]);
+  });
+
+  it('keeps accounts (better-auth) out of the worker and the export CLI, which must stay small', () => {
+    for (const entry of ['server/worker', 'server/cli']) {
+      const loaded = loadedBy(entry);
+      expect(loaded.has('server/runner/runner'), `${entry} loads the runner`).toBe(true);
+      expect([...loaded].filter((m) => m === 'server/auth/auth' || m.startsWith('server/auth/user')), entry).toEqual([]);
+    }
   });
 
   it('keeps the UI out of the server, and the server out of components/ (Biome checks app/ in detail)', () => {

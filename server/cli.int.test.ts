@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
 import { verifyManifest } from '@/server/export/files/manifest';
+import { cliEnv, doneAtLeast, isProgress, listFiles, messagesOf, parseRecords, spawnCli } from '@/server/testing/export-checks';
 
 let twin: Twin;
 let dir: string;
@@ -17,115 +17,119 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; stderr: string }>;
-  stderr: () => string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Run {
-  let stderr = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
-    env: {
-      ...process.env,
-      DATABASE_URL: `file:${path.join(dir, 'state.db')}`,
-      NOTION_SYNC_SECRET: 'cli-test-secret-value',
-      NOTION_TOKEN: 'secret_twin',
-      NOTION_BASE_URL: twin.url,
-      NOTION_RATE_LIMIT: '1000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr!.on('data', (d) => {
-    stderr += String(d);
-  });
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stderr })),
-  );
-  return { child, done, stderr: () => stderr };
-}
-
-function files(root: string): string[] {
-  return fs
-    .readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => path.join(d.parentPath, d.name));
+/** Each test has a state database (and export folders) of its own, named after it. */
+function place(name: string) {
+  const state = path.join(dir, `${name}.db`);
+  return {
+    out: path.join(dir, name),
+    cli: (args: string[], env: Record<string, string> = {}) => spawnCli(args, { ...cliEnv(twin, state), ...env }),
+  };
 }
 
 const hex = (id: string) => id.replace(/-/g, '');
 
 function expectEveryPageOnce(root: string, ext: string) {
-  const all = files(root);
+  const all = listFiles(root);
   for (const page of twin.workspace.allPages()) {
     expect(all.filter((f) => f.endsWith(`${hex(page.id)}${ext}`)), page.title).toHaveLength(1);
   }
 }
 
 describe('notion-sync export (CLI)', () => {
-  it('exports the workspace into --out with a manifest, printing progress, exit 0', async () => {
-    const out = path.join(dir, 'full');
-    const { code, stderr } = await cli(['export', '--out', out]).done;
-    expect(stderr).toMatch(/\[exporting\] \d+\/\d+/);
+  it('exports the workspace into --out with a manifest, reporting progress as JSON lines, exit 0', async () => {
+    const { out, cli } = place('full');
+    const { code, stderr } = await cli(['export', '--out', out, '--progress', 'json']).done;
     expect(code).toBe(0);
     expectEveryPageOnce(out, '.md');
     expectEveryPageOnce(out, '.json');
     expect(await verifyManifest(out)).toMatchObject({ missing: [], changed: [], extra: [] });
-    // The summary counts what report.json counts (report.json and manifest.json not among the files).
+
+    // Every line is a record of its schema: a message, progress as it is recorded, the result last.
+    const { records, other } = parseRecords(stderr);
+    expect(other).toEqual([]);
+    const [started] = messagesOf(records);
+    expect(started).toMatch(new RegExp(`^Export \\S+ of "Twin Workspace" into ${out}$`));
+    const progress = records.filter(isProgress);
+    expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['discovering', 'exporting', 'finishing', 'done']));
+    const exportId = progress[0]?.exportId;
+    expect(progress.every((p) => p.exportId === exportId)).toBe(true);
+    for (const [a, b] of progress.slice(1).map((p, i) => [progress[i]!, p] as const)) {
+      expect(b.pagesDone).toBeGreaterThanOrEqual(a.pagesDone);
+      expect(b.requests).toBeGreaterThanOrEqual(a.requests);
+    }
+    const items = twin.workspace.allPages().length + twin.workspace.allDatabases().length + twin.workspace.linkedDatabases().length;
+    expect(progress.at(-1)).toMatchObject({ status: 'completed', phase: 'done', pagesDone: items, pagesDiscovered: items, pagesFailed: 0 });
+
+    // The result counts what report.json counts (report.json and manifest.json not among the files).
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
-    const counts = `${report.pages.exported} pages, ${report.databases.exported} databases, ${report.files.count} files`;
-    expect(stderr).toContain(`Completed: ${counts}`);
     const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
     expect(report.files.count).toBe(manifest.files.length - 1);
-    expect(stderr).toMatch(/running time \d+/);
-    // The list says the same.
-    let stdout = '';
-    const list = cli(['exports']);
-    list.child.stdout!.on('data', (d) => {
-      stdout += String(d);
+    const result = records.at(-1);
+    expect(result).toMatchObject({
+      type: 'result',
+      exitCode: 0,
+      exportId,
+      status: 'completed',
+      pages: report.pages.exported,
+      databases: report.databases.exported,
+      files: report.files.count,
+      bytes: report.files.bytes,
+      failed: 0,
+      failures: [],
+      reason: null,
+      runningTimeMs: expect.any(Number),
     });
+
+    // The list says the same.
+    const list = cli(['exports']);
     expect((await list.done).code).toBe(0);
-    expect(stdout).toMatch(/Completed {13}/);
-    expect(stdout).toContain(`${out}\n    ${counts}`);
+    expect(list.stdout()).toMatch(/Completed {13}/);
+    expect(list.stdout()).toContain(`${out}\n    ${report.pages.exported} pages, ${report.databases.exported} databases, ${report.files.count} files`);
+  });
+
+  it('writes only the formats asked for, reporting for people by default: a progress line, then the summary', async () => {
+    const { out, cli } = place('md-only');
+    const { code, stderr } = await cli(['export', '--out', out, '--format', 'markdown']).done;
+    expect(code).toBe(0);
+    expectEveryPageOnce(out, '.md');
+    expect(listFiles(out).filter((f) => /\.(json|html|csv)$/.test(f) && !/(manifest|report)\.json$/.test(f))).toEqual([]);
+    // Not a terminal: one progress line per update.
+    expect(stderr).toMatch(/^\[exporting\] \d+\/\d+ \(\d+%\) · \d+ s · \d+ requests · \d+ rate-limit waits$/m);
+    expect(parseRecords(stderr).records).toEqual([]);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(stderr).toContain(
+      `Completed: ${report.pages.exported} pages, ${report.databases.exported} databases, ${report.files.count} files`,
+    );
+    expect(stderr).toMatch(/; \d+ API requests; running time \d+ s\.\n$/);
+    // --progress human says the same.
+    const again = await cli(['export', '--out', `${out}-again`, '--format', 'markdown', '--progress', 'human']).done;
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/^\[done\] \d+\/\d+ \(100%\)/m);
   });
 
   it('verifies an export against its manifest and names what changed', async () => {
-    const out = path.join(dir, 'full');
+    const { out, cli } = place('verified');
+    expect((await cli(['export', '--out', out, '--format', 'markdown,json', '--progress', 'json']).done).code).toBe(0);
     const ok = await cli(['verify', out]).done;
     expect(ok.code).toBe(0);
-    const some = files(out).find((f) => f.endsWith('.md'))!;
+    const some = listFiles(out).find((f) => f.endsWith('.md'))!;
     fs.appendFileSync(some, 'tampered');
     fs.writeFileSync(path.join(out, 'stray.txt'), 'x');
-    const removed = files(out).find((f) => f.endsWith('.json') && !f.endsWith('manifest.json'))!;
+    const removed = listFiles(out).find((f) => f.endsWith('.json') && !f.endsWith('manifest.json'))!;
     fs.rmSync(removed);
-    let stdout = '';
-    const run = cli(['verify', out]);
-    run.child.stdout!.on('data', (d) => {
-      stdout += String(d);
-    });
-    const bad = await run.done;
+    const bad = await cli(['verify', out]).done;
     expect(bad.code).toBe(3);
-    expect(stdout).toContain(`changed: ${path.relative(out, some).split(path.sep).join('/')}`);
-    expect(stdout).toContain('extra:   stray.txt');
-    expect(stdout).toContain(`missing: ${path.relative(out, removed).split(path.sep).join('/')}`);
+    expect(bad.stdout).toContain(`changed: ${path.relative(out, some).split(path.sep).join('/')}`);
+    expect(bad.stdout).toContain('extra:   stray.txt');
+    expect(bad.stdout).toContain(`missing: ${path.relative(out, removed).split(path.sep).join('/')}`);
     expect((await cli(['verify', path.join(dir, 'nowhere')]).done).code).toBe(1);
   });
 
-  it('writes only the formats asked for', async () => {
-    const out = path.join(dir, 'md-only');
-    const { code } = await cli(['export', '--out', out, '--format', 'markdown']).done;
-    expect(code).toBe(0);
-    expectEveryPageOnce(out, '.md');
-    expect(
-      files(out).filter((f) => /\.(json|html|csv)$/.test(f) && !/(manifest|report)\.json$/.test(f)),
-    ).toEqual([]);
-  });
-
   it('names files without ids with --naming clean, numbering duplicate titles', async () => {
-    const out = path.join(dir, 'clean');
-    const { code } = await cli(['export', '--out', out, '--format', 'markdown', '--naming', 'clean']).done;
+    const { out, cli } = place('clean');
+    const { code } = await cli(['export', '--out', out, '--format', 'markdown', '--naming', 'clean', '--progress', 'json']).done;
     expect(code).toBe(0);
-    const md = files(out).filter((f) => f.endsWith('.md'));
+    const md = listFiles(out).filter((f) => f.endsWith('.md'));
     expect(md.filter((f) => /[0-9a-f]{32}/.test(path.basename(f)))).toEqual([]);
     const expected = twin.workspace.allPages().length + twin.workspace.allDatabases().length;
     expect(md).toHaveLength(expected);
@@ -135,42 +139,62 @@ describe('notion-sync export (CLI)', () => {
   });
 
   it('resumes the unfinished export for the same folder after being killed', async () => {
-    const out = path.join(dir, 'resumed');
+    const { out, cli } = place('resumed');
+    const args = ['export', '--out', out, '--format', 'json', '--progress', 'json'];
     twin.setLatency([5, 15]);
-    const first = cli(['export', '--out', out, '--format', 'json']);
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        const m = [...first.stderr().matchAll(/\[exporting\] (\d+)\//g)].pop();
-        if (m && Number(m[1]) >= 40) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 20);
-    });
-    first.child.kill('SIGKILL');
-    await first.done;
-    twin.setLatency(null);
-    const second = await cli(['export', '--out', out, '--format', 'json']).done;
-    expect(second.stderr).toMatch(/Resuming export/);
+    try {
+      const first = cli(args);
+      await first.record(doneAtLeast(40), 'the first run to export 40 pages');
+      first.child.kill('SIGKILL');
+      await first.done;
+    } finally {
+      twin.setLatency(null);
+    }
+    const second = await cli(args).done;
     expect(second.code).toBe(0);
+    const { records } = parseRecords(second.stderr);
+    expect(messagesOf(records)[0]).toMatch(/^Resuming export \S+ into /);
+    expect(records.filter(isProgress)[0]?.pagesDone).toBeGreaterThanOrEqual(40);
     expectEveryPageOnce(out, '.json');
-    expect(files(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(listFiles(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(await verifyManifest(out)).toMatchObject({ missing: [], changed: [], extra: [] });
   });
 
   it('says what is wrong with a bad token, a bad format or a missing --out, exit 1', async () => {
-    const badToken = await cli(['export', '--out', path.join(dir, 'x')], { NOTION_TOKEN: 'secret_nope' }).done;
+    const { out, cli } = place('refused');
+    const badToken = await cli(['export', '--out', out], { NOTION_TOKEN: 'secret_nope' }).done;
     expect(badToken.code).toBe(1);
     expect(badToken.stderr).toMatch(/token/i);
-    const noToken = await cli(['export', '--out', path.join(dir, 'x')], { NOTION_TOKEN: '' }).done;
+    const noToken = await cli(['export', '--out', out], { NOTION_TOKEN: '' }).done;
     expect(noToken.stderr).toMatch(/Set NOTION_TOKEN/);
-    const badFormat = await cli(['export', '--out', path.join(dir, 'x'), '--format', 'pdf']).done;
+    const badFormat = await cli(['export', '--out', out, '--format', 'pdf']).done;
     expect(badFormat.code).toBe(1);
     expect(badFormat.stderr).toMatch(/Unknown format "pdf"/);
     const noOut = await cli(['export']).done;
     expect(noOut.stderr).toMatch(/Missing --out/);
-    const badDb = await cli(['export', '--out', path.join(dir, 'x')], { DATABASE_URL: 'mysql://x' }).done;
+    const badDb = await cli(['export', '--out', out], { DATABASE_URL: 'mysql://x' }).done;
     expect(badDb.code).toBe(1);
     expect(badDb.stderr).toMatch(/DATABASE_URL/);
+    const badMode = await cli(['export', '--out', out, '--progress', 'xml']).done;
+    expect(badMode.code).toBe(1);
+    expect(badMode.stderr).toMatch(/Unknown progress mode "xml"/);
+  });
+
+  it('says it in JSON lines too with --progress json, ending with a result', async () => {
+    const { out, cli } = place('refused-json');
+    const badToken = await cli(['export', '--out', out, '--progress', 'json'], { NOTION_TOKEN: 'secret_nope' }).done;
+    expect(badToken.code).toBe(1);
+    const refused = parseRecords(badToken.stderr);
+    expect(refused.other).toEqual([]);
+    expect(messagesOf(refused.records).join('\n')).toMatch(/token/i);
+    expect(refused.records.at(-1)).toMatchObject({ type: 'result', exitCode: 1, exportId: null });
+    const badFormat = await cli(['export', '--out', out, '--format', 'pdf', '--progress', 'json']).done;
+    expect(badFormat.code).toBe(1);
+    const usage = parseRecords(badFormat.stderr);
+    expect(usage.other).toEqual([]);
+    expect(usage.records).toEqual([
+      { type: 'message', text: expect.stringMatching(/^Unknown format "pdf"[\s\S]*Usage: /) },
+      { type: 'result', exitCode: 1, exportId: null, reason: expect.stringMatching(/^Unknown format "pdf"/) },
+    ]);
   });
 });

@@ -4,35 +4,42 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { exports } from '@/db/schema';
+import { PROGRESS_MODES, type ProgressMode, type ProgressReporter, progressReporter } from './cli-progress';
 import { ConfigError, loadConfig } from './config';
 import { ensureConnection } from './connections/connections';
 import { createAppContext } from './context';
+import type { AppContext } from './app-context';
 import { DomainError } from './errors';
 import { EXPORT_FORMATS, ExportFormat, exportStreamId } from '@/server/export/domain/export';
 import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control/export-control';
-import { type ExportDetail, type ExportView, getExport, listExports } from '@/server/export/control/export-queries';
+import { getExport, type ExportView, listExports } from '@/server/export/control/export-queries';
 import {
+  allows,
   canResume,
   countsOf,
   describeCounts,
-  describeDuration,
   describeQueueWait,
   describeRetried,
   exportStatusLabel,
   isDownloadable,
-  runningTimeMs,
 } from '@/server/export/domain/export-status';
 import { verifyManifest } from '@/server/export/files/manifest';
 import { findUnfinishedExport, requestExport } from '@/server/export/control/request-export';
+import { sleep } from './retry/sleep';
 import { Runner } from './runner/runner';
+import { ROTATE_KEY_USAGE, rotateKeyCommand } from './auth/key-rotation';
+import { TokenKeyError } from './auth/token-key';
 
-const USAGE = `Usage: npm run notion-sync -- export --out <dir> [--format ${EXPORT_FORMATS.join(',')}] [--naming notion|clean] [--download-external]
+const USAGE = `Usage: npm run notion-sync -- export --out <dir> [--format ${EXPORT_FORMATS.join(',')}] [--naming notion|clean] [--download-external] [--progress human|json]
 
 Exports everything the integration token can see into <dir>.
   --out <dir>           folder that receives the export tree (report.json and manifest.json included)
   --format <list>       comma-separated formats: ${EXPORT_FORMATS.join(', ')} (default: all)
   --naming <mode>       notion: "Title <id>.md" like Notion's own export (default); clean: "Title.md"
   --download-external   also download files that pages only link to (Notion-hosted files always are)
+  --progress <mode>     human: a progress line and a summary (default); json: one JSON object per
+                        line on stderr: {"type":"progress",…} at each update, {"type":"message","text"}
+                        for anything else, and last {"type":"result","exitCode","status",…counts}
 
 Environment:
   NOTION_TOKEN       the integration token (required)
@@ -50,7 +57,12 @@ missing, changed or extra file. Exit codes: 0 intact, 3 differences found, 1 no 
        npm run notion-sync -- exports | pause <id> | resume <id> | cancel <id> | retry <id> [page id…]
 
 Lists exports; pauses, resumes or cancels one (cancel removes the files it wrote); retries the
-pages an export could not read (all, or the ones named).`;
+pages an export could not read (all, or the ones named).
+
+${ROTATE_KEY_USAGE}`;
+
+/** Another runner holds the export (until it gives it back or its lease runs out): look again this often. */
+const LOOK_AGAIN_MS = 1000;
 
 class UsageError extends Error {}
 
@@ -66,7 +78,15 @@ function parseFormats(value: string | undefined): ExportFormat[] {
   return formats as ExportFormat[];
 }
 
-async function exportCommand(args: string[]): Promise<number> {
+const isProgressMode = (value: string): value is ProgressMode => (PROGRESS_MODES as readonly string[]).includes(value);
+
+/** The `--progress` mode of an export command, read before anything else can fail, so every line it writes is in that mode. */
+function progressModeOf(args: string[]): ProgressMode {
+  const { values } = parseArgs({ args, options: { progress: { type: 'string' } }, strict: false, allowPositionals: true });
+  return values.progress === 'json' ? 'json' : 'human';
+}
+
+async function exportCommand(args: string[], reporter: ProgressReporter): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -74,6 +94,7 @@ async function exportCommand(args: string[]): Promise<number> {
       format: { type: 'string' },
       naming: { type: 'string' },
       'download-external': { type: 'boolean' },
+      progress: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -81,6 +102,9 @@ async function exportCommand(args: string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (values.progress !== undefined && !isProgressMode(values.progress)) {
+    throw new UsageError(`Unknown progress mode "${values.progress}". Choose human or json`);
   }
   if (!values.out) throw new UsageError('Missing --out <dir>');
   const formats = parseFormats(values.format);
@@ -96,97 +120,79 @@ async function exportCommand(args: string[]): Promise<number> {
   const ctx = await createAppContext({ ...config, runnerEnabled: false });
   try {
     const connection = await ensureConnection(ctx, { token, baseUrl: config.notionBaseUrl, name: 'CLI' });
-    let exportId = await findUnfinishedExport(ctx, outDir);
-    if (exportId) {
-      log(`Resuming export ${exportId} into ${outDir}`);
+    const unfinished = await findUnfinishedExport(ctx, outDir);
+    let exportId: string;
+    if (unfinished) {
+      exportId = unfinished;
+      reporter.message(`Resuming export ${exportId} into ${outDir}`);
       if (canResume((await getExport(ctx.database.db, exportId)).status)) await resumeExport(ctx, exportId, 'the CLI');
     } else {
       exportId = await requestExport(ctx, { connectionId: connection.id, formats, outDir, requestedBy: 'cli', options });
-      log(`Export ${exportId} of "${connection.workspaceName ?? connection.name}" into ${outDir}`);
+      reporter.message(`Export ${exportId} of "${connection.workspaceName ?? connection.name}" into ${outDir}`);
     }
-    const progress = new ProgressPrinter();
+
+    // Progress as it is recorded: the row read after each append to the export's stream, in order.
     const streamId = exportStreamId(exportId);
+    let shown = Promise.resolve();
+    const show = async () => {
+      const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
+      if (row) reporter.progress(row);
+    };
     const unsubscribe = ctx.feed.subscribe((events) => {
-      if (events.some((e) => e.streamId === streamId)) void printProgress(ctx.database.db, exportId!, progress);
+      if (events.some((e) => e.streamId === streamId)) shown = shown.then(show);
     });
 
-    const runner = new Runner(ctx, { exportId, pollMs: 250, leaseMs: ctx.config.leaseMs });
-    let stopping = false;
-    const stop = () => {
-      stopping = true;
-      log('\nStopping; run the same command again to resume.');
-      void runner.stop();
+    const runner = new Runner(ctx, { exportId, leaseMs: ctx.config.leaseMs });
+    const stop = new AbortController();
+    let stopped: Promise<void> | undefined;
+    const onSignal = () => {
+      reporter.message('Stopping; run the same command again to resume.');
+      stop.abort();
+      stopped = runner.stop();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    let outcome = await runner.runOnce();
-    // Until the export ends: another runner may hold it (or its lease has not expired yet), or a
-    // retryable failure queued it again for later; wait and look again.
-    while ((outcome === undefined || outcome === 'retrying') && !stopping) {
-      if (outcome === 'retrying') {
-        progress.done();
-        const { wait } = await getExport(ctx.database.db, exportId);
-        if (wait) log(`${describeQueueWait(wait)}.`);
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-      outcome = await runner.runOnce();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await runToEnd(ctx, runner, exportId, stop.signal, reporter);
+      await stopped;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      unsubscribe();
     }
-    unsubscribe();
-    progress.done();
-    return summarize(await getExport(ctx.database.db, exportId));
+    await shown;
+    return reporter.result(await getExport(ctx.database.db, exportId));
   } finally {
     ctx.database.close();
   }
 }
 
-/** The end of an export in words (the same counts and running time as the dashboard); returns the exit code. */
-function summarize(row: ExportDetail): number {
-  const done = `${describeCounts(countsOf(row))}; ${row.requests} API requests; running time ${describeDuration(runningTimeMs(row, new Date()))}.`;
-  if (row.retriedPages) log(`${describeRetried(row.retriedPages)}.`);
-  switch (row.status) {
-    case 'completed':
-      log(`Completed: ${done}`);
-      return 0;
-    case 'completed_with_errors':
-      log(`Completed with errors: ${done}\nCould not be exported:`);
-      for (const item of row.failures) log(`  - ${item.title || item.id}: ${item.error}`);
-      return 2;
-    case 'failed':
-      log(`Export failed: ${row.lastError}\nRun the same command again to resume it.`);
-      return 1;
-    case 'paused':
-      log(`Export paused: ${row.statusReason}\nRun the same command again to resume it.`);
-      return 1;
-    default:
-      log(`Export ${exportStatusLabel(row.status).toLowerCase()}${row.wait ? ` (${describeQueueWait(row.wait)})` : ''}; run the same command again to resume.`);
-      return 1;
+/**
+ * Runs the export in this process until it ends, or until `stop`. Meanwhile another runner may
+ * hold it (this one takes over once that one gives it back or its lease runs out), or a retryable
+ * failure may have queued it for later (this one waits for its retry time).
+ */
+async function runToEnd(ctx: AppContext, runner: Runner, exportId: string, stop: AbortSignal, reporter: ProgressReporter): Promise<void> {
+  for (;;) {
+    const outcome = await runner.runOnce();
+    if (stop.aborted || (outcome !== undefined && outcome !== 'retrying')) return;
+    const { status, wait } = await getExport(ctx.database.db, exportId);
+    // Completed by another runner, or paused or cancelled meanwhile: nothing more to run here.
+    if (!allows('StartExport', status)) return;
+    if (outcome === 'retrying' && wait) reporter.message(`${describeQueueWait(wait)}.`);
+    const ms = wait?.reason === 'retry' ? Math.max(0, Date.parse(wait.at) - Date.now()) : LOOK_AGAIN_MS;
+    // A wait that holds the process open: waiting for its turn is all the CLI does meanwhile.
+    try {
+      await sleep(ms, stop);
+    } catch (error) {
+      if (stop.aborted) return;
+      throw error;
+    }
   }
 }
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
-}
-
-class ProgressPrinter {
-  #last = '';
-  readonly #tty = process.stderr.isTTY;
-  print(line: string): void {
-    if (line === this.#last) return;
-    this.#last = line;
-    process.stderr.write(this.#tty ? `\r\x1b[2K${line}` : `${line}\n`);
-  }
-  done(): void {
-    if (this.#tty && this.#last) process.stderr.write('\n');
-  }
-}
-
-async function printProgress(db: Awaited<ReturnType<typeof createAppContext>>['database']['db'], id: string, p: ProgressPrinter) {
-  const [row] = await db.select().from(exports).where(eq(exports.id, id));
-  if (!row) return;
-  const pct = row.pagesDiscovered > 0 ? Math.floor((100 * (row.pagesDone + row.pagesFailed)) / row.pagesDiscovered) : 0;
-  p.print(
-    `[${row.phase}] ${row.pagesDone + row.pagesFailed}/${row.pagesDiscovered} (${pct}%) · ${describeDuration(runningTimeMs(row, new Date()))} · ${row.requests} requests · ${row.rateLimited} rate-limit waits${row.pacedRate !== null ? ` · paced at ${row.pacedRate}/s (Notion's 429s)` : ''}${row.pagesFailed ? ` · ${row.pagesFailed} failed` : ''}`,
-  );
 }
 
 /** `exports`, `pause <id>`, `resume <id>`, `cancel <id>`, `retry <id> [page ids…]`: the same commands as the dashboard. */
@@ -222,8 +228,9 @@ function exportLine(row: ExportView): string {
 
 async function verifyCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: {} });
-  if (positionals.length !== 1) throw new UsageError('verify needs exactly one export folder');
-  const root = path.resolve(positionals[0]!);
+  const [folder] = positionals;
+  if (positionals.length !== 1 || folder === undefined) throw new UsageError('verify needs exactly one export folder');
+  const root = path.resolve(folder);
   let check: Awaited<ReturnType<typeof verifyManifest>>;
   try {
     check = await verifyManifest(root);
@@ -247,22 +254,38 @@ async function verifyCommand(args: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // The export command reports in its --progress mode (every stderr line JSON in json mode); the others in words.
+  const reporter = progressReporter(command === 'export' ? progressModeOf(rest) : 'human', (text) => process.stderr.write(text), process.stderr.isTTY);
   try {
-    if (command === 'export') return await exportCommand(rest);
+    if (command === 'export') return await exportCommand(rest, reporter);
     if (command === 'verify') return await verifyCommand(rest);
     if (command && ['exports', 'pause', 'resume', 'cancel', 'retry'].includes(command)) return await controlCommand(command, rest);
+    if (command === 'rotate-key') return await rotateKeyCommand(rest, process.env);
+    if (command === 'users') {
+      // People (server/auth/users-command.ts): add, list, set-role, remove, on the database directly.
+      const ctx = await createAppContext({ ...loadConfig(), runnerEnabled: false });
+      try {
+        process.stdout.write(await (await import('./auth/users-command')).usersCommand(ctx, rest, process.stdin));
+        return 0;
+      } finally {
+        ctx.database.close();
+      }
+    }
     if (!command || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return command ? 0 : 1;
     }
     throw new UsageError(`Unknown command "${command}"`);
   } catch (error) {
-    if (error instanceof UsageError) log(`${error.message}\n\n${USAGE}`);
-    else if (error instanceof ConfigError || error instanceof DomainError) log(error.message);
-    else if (error instanceof Error && error.name === 'TypeError' && /parseArgs|Unknown option/.test(error.message)) log(error.message);
-    else log(`Error: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return reporter.failure(failureText(error));
   }
+}
+
+function failureText(error: unknown): string {
+  if (error instanceof UsageError) return `${error.message}\n\n${USAGE}`;
+  if (error instanceof ConfigError || error instanceof DomainError || error instanceof TokenKeyError) return error.message;
+  if (error instanceof Error && error.name === 'TypeError' && /parseArgs|Unknown option/.test(error.message)) return error.message;
+  return `Error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 main(process.argv.slice(2)).then((code) => {

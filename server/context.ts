@@ -1,7 +1,7 @@
 import type { AppContext } from './app-context';
 import { openDatabase } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
-import { TokenCipher } from './auth/token-cipher';
+import { openTokenCipher } from './auth/token-key';
 import { type Config, loadConfig } from './config';
 import { RunnerPort } from './export/domain/runner-port';
 import { EventStore } from './events/event-store';
@@ -14,12 +14,21 @@ export type { AppContext };
 
 export const PROJECTIONS = [exportItemsProjection, exportsProjection, exportJobsProjection];
 
-/** Opens the database, applies migrations, wires the store with its projections. */
+/**
+ * Opens the database, applies migrations, checks the key of the stored tokens (a key that cannot
+ * open them stops here with TokenKeyError, changing nothing), wires the store with its projections.
+ */
 export async function createAppContext(config: Config, feed: LiveFeed = getLiveFeed()): Promise<AppContext> {
   const database = openDatabase(config.databaseUrl, config.databaseAuthToken);
-  await migrateDatabase(database);
+  let cipher: AppContext['cipher'];
+  try {
+    await migrateDatabase(database);
+    cipher = await openTokenCipher(config, database.db);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
   const store = new EventStore(database.db, { projections: PROJECTIONS, feed });
-  const cipher = config.secret ? TokenCipher.fromSecret(config.secret) : TokenCipher.fromKeyFile(config.dataDir);
   return { config, database, store, feed, cipher, runners: new RunnerPort() };
 }
 

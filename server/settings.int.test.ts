@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
-import { createCaller } from '@/server/api/root';
+import { callerAs } from '@/server/testing/call-as';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { Runner } from '@/server/runner/runner';
 
@@ -18,7 +18,7 @@ afterAll(async () => {
 
 describe('run-time settings', () => {
   it('change the Notion budget without a restart, and the runner follows them', async () => {
-    const caller = createCaller({ app: ctx });
+    const caller = callerAs(ctx, 'admin');
     expect(await caller.settings.get()).toEqual({ requestsPerSecond: 1 });
     await expect(caller.settings.update({ requestsPerSecond: -1 })).rejects.toThrow();
     expect(await caller.settings.update({ requestsPerSecond: 500 })).toEqual({ requestsPerSecond: 500 });

@@ -1,5 +1,6 @@
 // First: V8 settings that must be in place before the rest of the program loads.
 import './memory-flags';
+import { TokenKeyError } from './auth/token-key';
 import { ConfigError, loadConfig } from './config';
 import { createAppContext } from './context';
 import { Runner } from './runner/runner';
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
   // The runner's poll timer does not hold the process open (it must not in the server or the
   // CLI); a standalone worker has to stay up with nothing queued.
   const keepAlive = setInterval(() => undefined, 60_000);
-  console.error(`notion-sync worker ${runner.owner} running on ${config.databaseUrl}`);
+  // A server URL may carry credentials (user:password@, ?authToken=): name its host only.
+  const where = config.databaseUrl.startsWith('file:') ? config.databaseUrl : new URL(config.databaseUrl).host;
+  console.error(`notion-sync worker ${runner.owner} running on ${where}`);
   const shutdown = () => {
     console.error('notion-sync worker: stopping, releasing exports in flight');
     clearInterval(keepAlive);
@@ -31,6 +34,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof TokenKeyError ? error.message : error);
   process.exit(1);
 });

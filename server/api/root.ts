@@ -1,12 +1,20 @@
+import { roleAllows } from '@/server/auth/roles';
 import { connectionsRouter } from './routers/connections';
 import { exportsRouter } from './routers/exports';
 import { settingsRouter } from './routers/settings';
-import { createCallerFactory, router } from './trpc';
+import { usersRouter } from './routers/users';
+import { createCallerFactory, router, viewerProcedure } from './trpc';
 
 export const appRouter = router({
+  /** Who is signed in, and what the dashboard should offer them. */
+  me: viewerProcedure.query(({ ctx }) => {
+    const { id, email, name, role } = ctx.viewer;
+    return { id, email, name, role, can: { operate: roleAllows(role, 'operator'), administer: roleAllows(role, 'admin') } };
+  }),
   connections: connectionsRouter,
   exports: exportsRouter,
   settings: settingsRouter,
+  users: usersRouter,
 });
 
 export type AppRouter = typeof appRouter;

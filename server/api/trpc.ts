@@ -4,24 +4,40 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError, z } from 'zod';
+import { type Role, roleAllows } from '@/server/auth/roles';
+import { type Viewer, viewerOf } from '@/server/auth/viewer';
 import { type AppContext, getAppContext } from '@/server/context';
 import { DomainError, type DomainErrorCode } from '@/server/errors';
 import { InvalidStateError } from '@/server/export/domain/decide';
+import { authOf } from '@/server/auth/auth';
 
 export interface TrpcContext {
   app: AppContext;
+  /** The signed-in person (from the session cookie), or undefined. */
+  viewer?: Viewer;
 }
 
-export async function createTrpcContext(): Promise<TrpcContext> {
-  return { app: await getAppContext() };
+/** Per request: the process's context and who is asking (`auth.api.getSession` on the request's headers). */
+export async function createTrpcContext(opts?: { req: Request }): Promise<TrpcContext> {
+  const app = await getAppContext();
+  return { app, viewer: opts ? await viewerOf(authOf(app), opts.req.headers) : undefined };
 }
+
+/** Stack traces and the messages of unexpected errors reach the browser under `next dev` only. */
+const SHOW_INTERNALS = process.env.NODE_ENV === 'development';
 
 const t = initTRPC.context<TrpcContext>().create({
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, path }) {
+    const { stack, ...data } = shape.data;
+    const internal = shape.data.code === 'INTERNAL_SERVER_ERROR';
+    // Never the input: it may hold an integration token.
+    if (internal) console.error(`tRPC ${path ?? '(no path)'} failed:`, error.cause ?? error);
     return {
       ...shape,
+      message: internal && !SHOW_INTERNALS ? 'Something went wrong on the server; its log says what.' : shape.message,
       data: {
-        ...shape.data,
+        ...data,
+        ...(SHOW_INTERNALS && stack !== undefined ? { stack } : {}),
         zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
       },
     };
@@ -61,6 +77,25 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * Who may call: no session → UNAUTHORIZED (401), a role below `needed` → FORBIDDEN (403). It runs
+ * before the input is parsed and before the procedure, so a refused call reads and changes nothing.
+ */
+const requireRole = (needed: Role) =>
+  t.middleware(({ ctx, next }) => {
+    const viewer = ctx.viewer;
+    if (!viewer) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+    if (!roleAllows(viewer.role, needed)) throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${needed} role` });
+    return next({ ctx: { ...ctx, viewer } });
+  });
+
 export const router = t.router;
+/** For what anyone may call without signing in (nothing today). */
 export const publicProcedure = t.procedure.use(domainErrors);
+/** Seeing exports and their progress. */
+export const viewerProcedure = t.procedure.use(requireRole('viewer')).use(domainErrors);
+/** Starting, pausing, resuming, cancelling, retrying and deleting exports. */
+export const operatorProcedure = t.procedure.use(requireRole('operator')).use(domainErrors);
+/** People, connections and settings. */
+export const adminProcedure = t.procedure.use(requireRole('admin')).use(domainErrors);
 export const createCallerFactory = t.createCallerFactory;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TokenCipher, tokenHash } from './token-cipher';
+import { keyFilePath, keyIdOf, TokenCipher, tokenHash } from './token-cipher';
 
 describe('token cipher', () => {
   it('round-trips and never stores the token in clear', () => {
@@ -24,13 +24,33 @@ describe('token cipher', () => {
     expect(() => new TokenCipher(Buffer.alloc(3))).toThrow(/32 bytes/);
   });
 
-  it('creates a key file once, owner-only, and reuses it', () => {
+  it('creates a key file owner-only, never over an existing one, and reads it back', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cipher-'));
-    const a = TokenCipher.fromKeyFile(dir);
-    const b = TokenCipher.fromKeyFile(dir);
-    expect(b.decrypt(a.encrypt('x'))).toBe('x');
-    if (process.platform !== 'win32') expect(fs.statSync(path.join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
+    const file = keyFilePath(dir);
+    expect(TokenCipher.readKeyFile(file)).toBeUndefined();
+    const a = TokenCipher.createKeyFile(file);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(() => TokenCipher.createKeyFile(file)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    const b = TokenCipher.readKeyFile(file);
+    expect(b?.keyId).toBe(a.keyId);
+    expect(b?.decrypt(a.encrypt('x'))).toBe('x');
+    if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    fs.writeFileSync(file, 'not a key');
+    expect(() => TokenCipher.readKeyFile(file)).toThrow(/does not hold a key/);
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('names the key in every ciphertext by a fingerprint, never the key itself', () => {
+    const cipher = TokenCipher.fromSecret('a long enough secret');
+    const sealed = cipher.encrypt('token');
+    expect(cipher.keyId).toMatch(/^[0-9a-f]{8}$/);
+    expect(keyIdOf(sealed)).toBe(cipher.keyId);
+    expect(keyIdOf('x')).toBeUndefined();
+    expect(keyIdOf(`${sealed}:extra`)).toBeUndefined();
+    expect(TokenCipher.fromSecret('another secret value').keyId).not.toBe(cipher.keyId);
+    expect(cipher.canDecrypt(sealed)).toBe(true);
+    expect(TokenCipher.fromSecret('another secret value').canDecrypt(sealed)).toBe(false);
   });
 
   it('hashes tokens stably', () => {

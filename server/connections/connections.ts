@@ -5,6 +5,7 @@ import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
 import { checkConnection, createNotionGateway } from '@/server/notion/notion-gateway';
 import { tokenHash } from '../auth/token-cipher';
+import { assertApiBaseUrlAllowed } from './api-base-url';
 
 export interface ConnectionView {
   id: string;
@@ -28,16 +29,36 @@ const view = (row: typeof connections.$inferSelect): ConnectionView => ({
   checkedAt: row.checkedAt,
 });
 
+/** Integration tokens are visible ASCII (`secret_…`, `ntn_…`): anything else is refused before it is sent. */
+const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
+
+/**
+ * The token, trimmed, checked before it goes into a request header: a character a header cannot
+ * hold (a line break pasted inside) makes fetch fail with a message that quotes the header, token
+ * and all. The refusal does not repeat the token.
+ */
+function cleanToken(token: string): string {
+  const clean = token.trim();
+  if (!TOKEN_CHARACTERS.test(clean)) {
+    throw new DomainError('BAD_INPUT', 'An integration token holds letters, digits and signs only, without spaces or line breaks: check what was pasted.');
+  }
+  return clean;
+}
+
 export interface NewConnection {
   name?: string;
   token: string;
   baseUrl?: string;
 }
 
-/** Checks the token with `users.me`; stores the connection (token encrypted) only if it works. */
+/**
+ * Checks the token with `users.me`; stores the connection (token encrypted) only if it works. An
+ * API base URL that is not allowed (see api-base-url.ts) is refused before any request.
+ */
 export async function createConnection(ctx: AppContext, input: NewConnection): Promise<ConnectionView> {
-  const token = input.token.trim();
+  const token = cleanToken(input.token);
   const baseUrl = input.baseUrl?.trim() || undefined;
+  assertApiBaseUrlAllowed(ctx.config, baseUrl);
   const gateway = createNotionGateway({
     token,
     baseUrl: baseUrl ?? ctx.config.notionBaseUrl,
@@ -89,10 +110,14 @@ export async function listConnections(ctx: AppContext): Promise<ConnectionView[]
   return rows.map(view);
 }
 
-/** The decrypted token and API base URL, for the runner only. */
+/**
+ * The decrypted token and API base URL, for the runner only. The base URL is checked again (the
+ * connection may have been made under other settings, in development).
+ */
 export async function connectionSecrets(ctx: AppContext, id: string): Promise<{ token: string; baseUrl?: string }> {
   const [row] = await ctx.database.db.select().from(connections).where(eq(connections.id, id));
   if (!row) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+  assertApiBaseUrlAllowed(ctx.config, row.baseUrl);
   return { token: ctx.cipher.decrypt(row.tokenCiphertext), baseUrl: row.baseUrl ?? ctx.config.notionBaseUrl };
 }
 
@@ -104,7 +129,8 @@ export async function updateConnectionToken(
 ): Promise<ConnectionView> {
   const [row] = await ctx.database.db.select().from(connections).where(eq(connections.id, id));
   if (!row) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
-  const clean = token.trim();
+  assertApiBaseUrlAllowed(ctx.config, row.baseUrl);
+  const clean = cleanToken(token);
   const gateway = createNotionGateway({
     token: clean,
     baseUrl: row.baseUrl ?? ctx.config.notionBaseUrl,

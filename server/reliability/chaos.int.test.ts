@@ -16,14 +16,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwin, type Twin, type TwinFault } from '@/e2e/notion-twin';
 import { type AppContext, createAppContext } from '@/server/context';
 import { LiveFeed } from '@/server/events/live-feed';
+import { systemClock, waitOrAbort } from '@/server/retry/clock';
+import { sleep } from '@/server/retry/sleep';
 import {
   cliEnv,
   expectCompleteExport,
+  exportedAtLeast,
   exportedCounts,
+  isProgress,
+  messagesOf,
   pagesExportedTwice,
+  parseRecords,
   seededRandom,
   spawnCli,
-  waitFor,
   withDb,
 } from '@/server/testing/export-checks';
 
@@ -31,6 +36,8 @@ const SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floo
 const MIN_KILLS = 5;
 /** The twin's token bucket; 429s with Retry-After when the exporter bursts above it. */
 const RATE_LIMIT = { requestsPerSecond: 200, burst: 40 };
+/** How long a rate-limit window of the weather lasts. */
+const WINDOW_MS = 1000;
 
 // 6 faults picked uniformly: 5 % server errors (one of five an HTML page), 1 % dropped connections.
 const FAULTS: TwinFault[] = [
@@ -75,8 +82,6 @@ async function readModels(query: (sql: string) => Promise<{ columns: string[]; r
   };
 }
 
-const sleep = (ms: number) => new Promise<'slept'>((r) => setTimeout(() => r('slept'), ms));
-
 describe('crash soak', () => {
   it(`exports 1,000 pages through faults, rate limits and ${MIN_KILLS}+ SIGKILLs, losing and duplicating nothing`, { timeout: 240_000 }, async () => {
     const seed = `seed ${SEED}`;
@@ -89,24 +94,18 @@ describe('crash soak', () => {
     expect(pages).toBeGreaterThanOrEqual(1000);
     const started = Date.now();
 
-    // Short rate-limit windows every 3–8 s (their own seeded stream): the bucket shrinks to
-    // 2 requests/s until a 429 with Retry-After has been served (at most 2 s), then is restored.
-    // `windows` counts those that did serve one.
+    // Short rate-limit windows every 3–8 s (their own seeded stream): for one second the bucket
+    // shrinks to 2 requests/s, then is restored. When they come and how long they last is the
+    // weather under test (Notion rate-limiting at moments nobody chose), so they are real time.
+    // `windows` counts those that served a 429.
     const windowRandom = seededRandom(SEED ^ 0x5bd1e995);
-    let stopWeather!: () => void;
-    const weatherStopped = new Promise<'stopped'>((r) => {
-      stopWeather = () => r('stopped');
-    });
+    const stopWeather = new AbortController();
     let windows = 0;
     const weather = (async () => {
-      for (;;) {
-        if ((await Promise.race([weatherStopped, sleep(3000 + windowRandom() * 5000)])) === 'stopped') return;
+      while (await waitOrAbort(systemClock, 3000 + windowRandom() * 5000, stopWeather.signal)) {
         const before = twin.stats().rateLimited;
         twin.setRateLimit({ requestsPerSecond: 2, burst: 1 });
-        const until = Date.now() + 2000;
-        while (twin.stats().rateLimited === before && Date.now() < until) {
-          if ((await Promise.race([weatherStopped, sleep(50)])) === 'stopped') break;
-        }
+        await waitOrAbort(systemClock, WINDOW_MS, stopWeather.signal);
         twin.setRateLimit(RATE_LIMIT);
         if (twin.stats().rateLimited > before) windows++;
       }
@@ -118,44 +117,45 @@ describe('crash soak', () => {
     const kills = MIN_KILLS + Math.floor(random() * 3);
     const targets = [0, ...Array.from({ length: kills - 1 }, () => random() * 0.95).sort((a, b) => a - b)];
     const moments: string[] = [];
+    const args = ['export', '--out', out, '--progress', 'json'];
     let current: ReturnType<typeof spawnCli> | undefined;
     let last: Awaited<ReturnType<typeof spawnCli>['done']>;
     try {
       for (const [k, target] of targets.entries()) {
-        const run = spawnCli(['export', '--out', out], env);
+        const run = spawnCli(args, env);
         current = run;
-        let exited = false;
-        void run.done.then(() => {
-          exited = true;
-        });
-        const reached = () => {
-          const line = [...run.stderr().matchAll(/^\[exporting\] (\d+)\/(\d+)/gm)].pop();
-          return !!line && Number(line[1]) >= target * Number(line[2]);
-        };
-        const begun = () => /^(Export \S+ of|Resuming export)/m.test(run.stderr());
-        await waitFor(() => exited || (target === 0 ? begun() : reached()), `${seed}: run ${k + 1} to reach ${target}`, 120_000);
-        expect(exited, `${seed}: run ${k + 1} ended before its kill:\n${run.stderr()}`).toBe(false);
+        // Fails if the run ends first (it must be killed before the export is done).
+        if (target === 0) {
+          await run.record((r) => r.type === 'message' && /^(Export \S+ of|Resuming export)/.test(r.text), `${seed}: run ${k + 1} to begin`, 120_000);
+        } else {
+          await run.record(exportedAtLeast(target), `${seed}: run ${k + 1} to reach ${target}`, 120_000);
+        }
+        // Then a moment nobody chose (seeded real time), not only right after a progress record:
+        // where the kill lands is what is under test.
         const delay = Math.floor(random() * 1500);
-        const first = await Promise.race([run.done, sleep(delay)]);
+        const first = await Promise.race([run.done.then(() => 'exited'), sleep(delay).then(() => 'slept')]);
         expect(first, `${seed}: the export finished after only ${k} kills:\n${run.stderr()}`).toBe('slept');
         run.child.kill('SIGKILL');
         const exit = await run.done;
         expect(exit.signal, `${seed}: run ${k + 1}\n${exit.stderr}`).toBe('SIGKILL');
-        const progress = [...exit.stderr.matchAll(/^\[(\w+)\] (\d+\/\d+)/gm)].pop();
-        moments.push(`${Math.round(target * 100)}%+${delay} ms (${progress ? `${progress[1]} ${progress[2]}` : 'no progress line'})`);
+        const progress = parseRecords(exit.stderr).records.filter(isProgress).at(-1);
+        const where = progress ? `${progress.phase} ${progress.pagesDone + progress.pagesFailed}/${progress.pagesDiscovered}` : 'no progress record';
+        moments.push(`${Math.round(target * 100)}%+${delay} ms (${where})`);
       }
       console.log(`[chaos] ${seed}: killed ${kills} times, at ${moments.join(', ')}`);
-      current = spawnCli(['export', '--out', out], env);
+      current = spawnCli(args, env);
       last = await current.done;
     } finally {
       if (current && current.child.exitCode === null && current.child.signalCode === null) current.child.kill('SIGKILL');
-      stopWeather();
+      stopWeather.abort();
       await weather;
       twin.setRateLimit(RATE_LIMIT);
     }
     console.log(`[chaos] ${seed}: finished in ${Math.round((Date.now() - started) / 1000)} s, ${windows} rate-limit windows; twin: ${JSON.stringify({ ...twin.stats(), byId: undefined })}`);
     expect(last.code, `${seed}\n${last.stderr}`).toBe(0);
-    expect(last.stderr).toMatch(/^Resuming export/m);
+    const { records } = parseRecords(last.stderr);
+    expect(messagesOf(records).filter((m) => m.startsWith('Resuming export'))).toHaveLength(1);
+    expect(records.at(-1)).toMatchObject({ type: 'result', exitCode: 0, status: 'completed', failed: 0 });
 
     // The folder: every page once per format, no temp file, the manifest verifies.
     await expectCompleteExport(out, twin);

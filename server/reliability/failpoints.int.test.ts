@@ -17,7 +17,9 @@ import {
   expectCompleteExport,
   exportedCounts,
   listFiles,
+  messagesOf,
   pagesExportedTwice,
+  parseRecords,
   spawnCli,
   spawnScript,
   withDb,
@@ -72,13 +74,15 @@ describe('a crash at each failpoint, then the same command again', () => {
       const state = path.join(dir, `${failpoint}.db`);
       const log = path.join(dir, `${failpoint}.log`);
 
+      const args = ['export', '--out', out, '--progress', 'json'];
       const first = await spawnCli(
-        ['export', '--out', out],
+        args,
         cliEnv(twin, state, { NOTION_SYNC_FAILPOINTS: `${failpoint}:${at}`, NOTION_SYNC_FAILPOINT_LOG: log }),
       ).done;
       expect(first.signal, first.stderr).toBe('SIGKILL');
       expect(fs.readFileSync(log, 'utf8')).toBe(`failpoint ${failpoint} reached\n`);
-      expect(first.stderr).toContain(`failpoint ${failpoint} reached`);
+      // Every line the CLI wrote is a record, but the failpoint's own.
+      expect(parseRecords(first.stderr).other).toEqual([`failpoint ${failpoint} reached`]);
 
       // What the crash left behind.
       const [crashed] = await exportRows(state);
@@ -104,18 +108,20 @@ describe('a crash at each failpoint, then the same command again', () => {
       }
       if (failpoint !== 'after-completion') expect(crashed?.status).toBe('running');
 
-      const second = await spawnCli(['export', '--out', out], cliEnv(twin, state)).done;
+      const second = await spawnCli(args, cliEnv(twin, state)).done;
       expect(second.code, second.stderr).toBe(0);
-      expect(second.stderr).not.toMatch(/failpoint \S+ reached/);
+      const { records, other } = parseRecords(second.stderr);
+      expect(other, 'lines that are not records (no failpoint fires)').toEqual([]);
+      expect(records.at(-1)).toMatchObject({ type: 'result', exitCode: 0, status: 'completed' });
       const rows = await exportRows(state);
       if (failpoint === 'after-completion') {
         // Nothing unfinished for this folder: the CLI starts a new export into it, which
         // rewrites the same tree and its manifest.
-        expect(second.stderr).not.toMatch(/Resuming export/);
+        expect(messagesOf(records).filter((m) => m.startsWith('Resuming export'))).toEqual([]);
         expect(rows.map((r) => r.status)).toEqual(['completed', 'completed']);
         expect(rows[1]!.id).not.toBe(crashed!.id);
       } else {
-        expect(second.stderr).toContain(`Resuming export ${String(crashed!.id)}`);
+        expect(messagesOf(records)[0]).toMatch(new RegExp(`^Resuming export ${String(crashed!.id)} `));
         expect(rows.map((r) => [r.id, r.status])).toEqual([[crashed!.id, 'completed']]);
       }
       expect(rows.every((r) => r.out_dir === out)).toBe(true);
@@ -163,7 +169,7 @@ describe('a crash while zipping', () => {
     const out = path.join(dir, 'mid-zip');
     const state = path.join(dir, 'mid-zip.db');
     const log = path.join(dir, 'mid-zip.log');
-    const exported = await spawnCli(['export', '--out', out], cliEnv(twin, state)).done;
+    const exported = await spawnCli(['export', '--out', out, '--progress', 'json'], cliEnv(twin, state)).done;
     expect(exported.code, exported.stderr).toBe(0);
     const before = new Map(listFiles(out).map((f) => [f, fs.statSync(f).mtimeMs]));
 

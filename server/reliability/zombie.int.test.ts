@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
 import {
   cliEnv,
+  doneAtLeast,
   expectCompleteExport,
   listFiles,
+  messagesOf,
   pagesExportedTwice,
+  parseRecords,
   spawnCli,
-  waitFor,
   withDb,
 } from '@/server/testing/export-checks';
 
@@ -32,16 +34,19 @@ describe('a runner paused past its lease (SIGSTOP) that wakes up', () => {
     const out = path.join(dir, 'out');
     const db = path.join(dir, 'state.db');
     const env = cliEnv(twin, db, { RUNNER_LEASE_MS: '4000' });
-    const zombie = spawnCli(['export', '--out', out, '--format', 'json'], env);
-    await waitFor(() => /\[exporting\] ([3-9]\d|\d{3,})\//.test(zombie.stderr()), 'the first runner to export 30 pages');
+    const args = ['export', '--out', out, '--format', 'json', '--progress', 'json'];
+    const zombie = spawnCli(args, env);
+    await zombie.record(doneAtLeast(30), 'the first runner to export 30 pages');
     zombie.child.kill('SIGSTOP');
     const frozenAt = Date.now();
     const filesWhenFrozen = listFiles(out).length;
 
     // The lease runs out; a second runner (same command) takes the export over and finishes it.
-    const successor = await spawnCli(['export', '--out', out, '--format', 'json'], env).done;
+    // A frozen process is what is under test, so this is the real lease of 4 s on the real clock:
+    // the successor waits for it to run out, it cannot take the export before.
+    const successor = await spawnCli(args, env).done;
     expect(Date.now() - frozenAt).toBeGreaterThan(4000);
-    expect(successor.stderr).toMatch(/Resuming export/);
+    expect(messagesOf(parseRecords(successor.stderr).records).filter((m) => m.startsWith('Resuming export'))).toHaveLength(1);
     expect(successor.code).toBe(0);
     const files = listFiles(out).sort();
     const manifest = fs.readFileSync(path.join(out, 'manifest.json'), 'utf8');

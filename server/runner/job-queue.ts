@@ -14,7 +14,8 @@ export interface Claim {
 export interface ClaimOptions {
   owner: string;
   leaseMs: number;
-  now?: number;
+  /** The runner's clock (ms since the epoch): queued exports due by then, leases expired before then. */
+  now: number;
   /** Only this export (the CLI runs the one it requested). */
   exportId?: string;
   /** Frees leases whose owner is known to be gone (a killed process on this host) before claiming. */
@@ -27,7 +28,7 @@ export interface ClaimOptions {
  * token. One statement: a compare-and-set, so two runners can never both win.
  */
 export async function claimNext(db: DB, options: ClaimOptions): Promise<Claim | undefined> {
-  const now = options.now ?? Date.now();
+  const { now } = options;
   if (options.isOwnerGone) await expireGoneOwners(db, options.isOwnerGone, now);
   const expires = now + options.leaseMs;
   const onlyThis = options.exportId ? sql`and j.export_id = ${options.exportId}` : sql``;
@@ -67,7 +68,7 @@ const held = (claim: Claim) =>
   );
 
 /** Extends the lease; false when the claim was lost (another runner took over, or it ended). */
-export async function renewLease(db: DB, claim: Claim, leaseMs: number, now = Date.now()): Promise<boolean> {
+export async function renewLease(db: DB, claim: Claim, leaseMs: number, now: number): Promise<boolean> {
   const rows = await db
     .update(exportJobs)
     .set({ leaseExpiresAt: now + leaseMs })
@@ -88,7 +89,7 @@ export async function releaseLease(db: DB, claim: Claim): Promise<boolean> {
 }
 
 /** Throws LeaseLostError unless `claim` still holds a live lease; returns when that lease expires. */
-export async function assertLease(db: DbOrTx, claim: Pick<Claim, 'exportId' | 'attempt' | 'owner'>, now = Date.now()): Promise<number> {
+export async function assertLease(db: DbOrTx, claim: Pick<Claim, 'exportId' | 'attempt' | 'owner'>, now: number): Promise<number> {
   const [row] = await db
     .select({ expires: exportJobs.leaseExpiresAt })
     .from(exportJobs)
@@ -114,9 +115,9 @@ export async function assertLease(db: DbOrTx, claim: Pick<Claim, 'exportId' | 'a
 export function leaseFence(
   db: DB,
   claim: Pick<Claim, 'exportId' | 'attempt' | 'owner'>,
-  options: { maxAgeMs?: number; now?: () => number } = {},
+  options: { now: () => number; maxAgeMs?: number },
 ): () => Promise<void> {
-  const { maxAgeMs = 250, now = Date.now } = options;
+  const { maxAgeMs = 250, now } = options;
   let checkedAt = Number.NEGATIVE_INFINITY;
   let expires = 0;
   let pending: Promise<void> | undefined;
@@ -135,7 +136,7 @@ export function leaseFence(
   };
 }
 
-export async function holdsLease(db: DB, claim: Claim, now = Date.now()): Promise<boolean> {
+export async function holdsLease(db: DB, claim: Claim, now: number): Promise<boolean> {
   const [row] = await db.select().from(exportJobs).where(held(claim));
   return !!row && (row.leaseExpiresAt ?? 0) >= now;
 }

@@ -5,6 +5,7 @@ import { type RunOutcome, runExport } from '@/server/export/crawl/run-export';
 import { InvalidStateError } from '@/server/export/domain/decide';
 import { type ExportLease, isLeaseLost } from '@/server/export/domain/export-lease';
 import { handle } from '@/server/export/domain/handle';
+import { type Clock, systemClock, waitOrAbort } from '@/server/retry/clock';
 import { assertLease, type Claim, claimNext, leaseFence, releaseLease, renewLease } from './job-queue';
 
 export interface RunnerOptions {
@@ -17,9 +18,16 @@ export interface RunnerOptions {
   concurrency?: number;
   onOutcome?: (exportId: string, outcome: RunOutcome) => void;
   log?: (message: string) => void;
+  /**
+   * What time it is for the leases, and the runner's waits: the poll, the heartbeat, the grace of
+   * a graceful stop (and the export's own timers). Default: the system clock.
+   */
+  clock?: Clock;
 }
 
 const HOST = os.hostname();
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Runner ids are `host:pid:nonce`; a runner on this host whose process no longer exists is gone. */
 export function ownerProcessGone(owner: string): boolean {
@@ -42,9 +50,13 @@ export class Runner {
   readonly #leaseMs: number;
   readonly #heartbeatMs: number;
   readonly #pollMs: number;
+  readonly #clock: Clock;
   #stopping = false;
   #loop?: Promise<void>;
-  #wake?: () => void;
+  /** Ends the poll wait under way (a fresh one per wait). */
+  #wake?: AbortController;
+  /** Work was announced since the loop last looked: look again without waiting. */
+  #poked = false;
   readonly #detach: () => void;
   readonly #active = new Map<
     string,
@@ -59,6 +71,7 @@ export class Runner {
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#heartbeatMs = options.heartbeatMs ?? Math.floor(this.#leaseMs / 3);
     this.#pollMs = options.pollMs ?? 1000;
+    this.#clock = options.clock ?? systemClock;
     this.#detach = ctx.runners.attach(this);
   }
 
@@ -71,6 +84,7 @@ export class Runner {
     const claim = await claimNext(this.ctx.database.db, {
       owner: this.owner,
       leaseMs: this.#leaseMs,
+      now: this.#clock.now(),
       exportId: this.options.exportId,
       isOwnerGone: ownerProcessGone,
     });
@@ -80,26 +94,24 @@ export class Runner {
 
   /** Nudges the loop to look for work now (an export was just requested). */
   poke(): void {
-    this.#wake?.();
+    this.#poked = true;
+    this.#wake?.abort();
   }
 
   async #run(): Promise<void> {
     while (!this.#stopping) {
+      this.#poked = false;
       try {
         const outcome = await this.runOnce();
         if (outcome !== undefined) continue;
       } catch (error) {
-        this.options.log?.(`runner: ${error instanceof Error ? error.message : String(error)}`);
+        this.options.log?.(`runner: ${messageOf(error)}`);
       }
-      if (this.#stopping) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#pollMs);
-        timer.unref?.();
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      if (this.#stopping || this.#poked) continue;
+      // Nothing to do: look again after the poll interval, or as soon as work is announced.
+      const wake = new AbortController();
+      this.#wake = wake;
+      await waitOrAbort(this.#clock, this.#pollMs, wake.signal);
       this.#wake = undefined;
     }
   }
@@ -107,23 +119,19 @@ export class Runner {
   async #perform(claim: Claim): Promise<RunOutcome> {
     const abort = new AbortController();
     const drain = new AbortController();
+    const ended = new AbortController();
     let leaseLost = false;
-    const heartbeat = setInterval(() => {
-      renewLease(this.ctx.database.db, claim, this.#leaseMs)
-        .then((held) => {
-          if (held) return;
-          leaseLost = true;
-          abort.abort(new Error('lease lost'));
-        })
-        .catch(() => undefined);
-    }, this.#heartbeatMs);
-    heartbeat.unref?.();
+    const heartbeat = this.#heartbeat(claim, ended.signal, () => {
+      leaseLost = true;
+      abort.abort(new Error('lease lost'));
+    });
     const db = this.ctx.database.db;
+    const now = () => this.#clock.now();
     const lease: ExportLease = {
       check: async (tx) => {
-        await assertLease(tx, claim);
+        await assertLease(tx, claim, now());
       },
-      fence: leaseFence(db, claim),
+      fence: leaseFence(db, claim, { now }),
     };
     const done = runExport(this.ctx, {
       exportId: claim.exportId,
@@ -133,6 +141,7 @@ export class Runner {
       signal: abort.signal,
       drain: drain.signal,
       concurrency: this.options.concurrency,
+      clock: this.#clock,
     });
     this.#active.set(claim.exportId, { claim, abort, drain, done });
     let outcome: RunOutcome | undefined;
@@ -141,11 +150,34 @@ export class Runner {
       this.options.onOutcome?.(claim.exportId, outcome);
       return outcome;
     } finally {
-      clearInterval(heartbeat);
+      ended.abort();
+      await heartbeat;
       this.#active.delete(claim.exportId);
       // Stopped by a shutdown before the end: back to the queue, so the next runner resumes it at
       // once. A runner that lost its lease (taken over, paused, cancelled) records nothing.
       if (this.#stopping && !leaseLost && (abort.signal.aborted || outcome === 'aborted')) await this.#interrupt(claim, lease);
+    }
+  }
+
+  /**
+   * Renews the lease every heartbeat until `ended` aborts; calls `lost` (once) when the lease
+   * turns out to be gone: taken over after it expired, or ended by a pause or a cancel.
+   */
+  async #heartbeat(claim: Claim, ended: AbortSignal, lost: () => void): Promise<void> {
+    while (await waitOrAbort(this.#clock, this.#heartbeatMs, ended)) {
+      let held: boolean;
+      try {
+        held = await renewLease(this.ctx.database.db, claim, this.#leaseMs, this.#clock.now());
+      } catch (error) {
+        // The database did not answer this time (busy, for one): the next beat tries again, well
+        // before the lease runs out; if it does run out, the lease check of every append and file
+        // stops the export.
+        this.options.log?.(`runner: could not renew the lease on export ${claim.exportId}: ${messageOf(error)}`);
+        continue;
+      }
+      if (held || ended.aborted) continue;
+      lost();
+      return;
     }
   }
 
@@ -162,7 +194,7 @@ export class Runner {
     } catch (error) {
       // Paused, cancelled or taken over meanwhile: nothing to give back.
       if (error instanceof InvalidStateError || isLeaseLost(error)) return;
-      this.options.log?.(`runner: could not record the stop of export ${claim.exportId}: ${error instanceof Error ? error.message : String(error)}`);
+      this.options.log?.(`runner: could not record the stop of export ${claim.exportId}: ${messageOf(error)}`);
       // The lease at least goes back, so the next runner need not wait for it to expire.
       await releaseLease(this.ctx.database.db, claim);
     }
@@ -185,20 +217,15 @@ export class Runner {
    */
   async stop(graceMs = 10_000): Promise<void> {
     this.#stopping = true;
-    this.#wake?.();
+    this.#wake?.abort();
     const active = [...this.#active.values()];
     for (const a of active) a.drain.abort();
-    const settled = Promise.allSettled(active.map((a) => a.done));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), graceMs);
-      timer.unref?.();
-    });
-    if ((await Promise.race([settled, late])) === 'late') {
+    const settled = new AbortController();
+    const allDone = Promise.allSettled(active.map((a) => a.done)).then(() => settled.abort());
+    if (await waitOrAbort(this.#clock, graceMs, settled.signal)) {
       for (const a of active) a.abort.abort(new Error('runner stopping'));
-      await settled;
     }
-    clearTimeout(timer);
+    await allDone;
     await this.#loop;
     this.#detach();
   }

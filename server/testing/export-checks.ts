@@ -1,6 +1,7 @@
 /**
- * Helpers for the reliability tests (server/reliability/*.int.test.ts): spawning the CLI, waiting
- * on conditions, and the invariants every interrupted-then-resumed export must satisfy.
+ * Helpers for the reliability tests (server/reliability/*.int.test.ts) and the CLI's: spawning the
+ * CLI (and other scripts of the repository), reading what it reports line by line, and the
+ * invariants every interrupted-then-resumed export must satisfy.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +10,7 @@ import { createClient } from '@libsql/client';
 import { expect } from 'vitest';
 import type { Twin } from '@/e2e/notion-twin';
 import { mulberry32 } from '@/e2e/notion-twin/ids';
+import { CliRecord, type ProgressRecord } from '@/server/cli-progress';
 import { verifyManifest } from '@/server/export/files/manifest';
 
 export interface Exit {
@@ -22,30 +24,123 @@ export interface Spawned {
   child: ChildProcess;
   done: Promise<Exit>;
   stderr: () => string;
+  stdout: () => string;
+  /**
+   * Resolves with the first complete line of `stream` (stderr by default) for which `test` holds,
+   * those already printed included. Rejects when the process exits without printing one, or
+   * after `timeoutMs` (a bound: the test fails if the line never comes).
+   */
+  line(test: (line: string) => boolean, what: string, options?: { stream?: 'stdout' | 'stderr'; timeoutMs?: number }): Promise<string>;
+  /** Calls `listener` with every complete line of `stream` (stderr by default) from now on; returns the way to stop. */
+  onLine(listener: (line: string) => void, stream?: 'stdout' | 'stderr'): () => void;
+  /** The same for the CLI's `--progress json` records on stderr. */
+  record<T extends CliRecord>(test: (record: CliRecord) => record is T, what: string, timeoutMs?: number): Promise<T>;
+  record(test: (record: CliRecord) => boolean, what: string, timeoutMs?: number): Promise<CliRecord>;
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+/** A stream's complete lines as they come: those so far, and a way to hear of the next ones. */
+function lineReader(stream: NodeJS.ReadableStream | null) {
+  const lines: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  let text = '';
+  let partial = '';
+  stream?.on('data', (chunk) => {
+    text += String(chunk);
+    const parts = (partial + String(chunk)).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      for (const listener of listeners) listener(line);
+    }
+  });
+  return { lines, listeners, text: () => text };
+}
+
 /** Runs a TypeScript script of this repository (through tsx) with extra environment variables. */
 export function spawnScript(script: string, args: string[], env: Record<string, string | undefined>): Spawned {
-  let stderr = '';
-  let stdout = '';
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, NOTION_SYNC_FAILPOINTS: undefined, NOTION_SYNC_FAILPOINT_LOG: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stderr!.on('data', (d) => {
-    stderr += String(d);
-  });
-  child.stdout!.on('data', (d) => {
-    stdout += String(d);
-  });
+  const out = { stdout: lineReader(child.stdout), stderr: lineReader(child.stderr) };
   const done = new Promise<Exit>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stderr, stdout })),
+    child.on('close', (code, signal) => resolve({ code, signal, stderr: out.stderr.text(), stdout: out.stdout.text() })),
   );
-  return { child, done, stderr: () => stderr };
+  const line: Spawned['line'] = (test, what, options = {}) => {
+    const reader = out[options.stream ?? 'stderr'];
+    const seen = reader.lines.find(test);
+    if (seen !== undefined) return Promise.resolve(seen);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    return new Promise<string>((resolve, reject) => {
+      const finish = (error: Error | undefined, found?: string) => {
+        reader.listeners.delete(listener);
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(found ?? '');
+      };
+      const listener = (l: string) => {
+        if (test(l)) finish(undefined, l);
+      };
+      reader.listeners.add(listener);
+      const timer = setTimeout(() => finish(new Error(`No line with ${what} within ${timeoutMs} ms:\n${reader.text()}`)), timeoutMs);
+      void done.then((exit) => finish(new Error(`${script} exited (${exit.signal ?? exit.code}) before a line with ${what}:\n${exit.stderr}`)));
+    });
+  };
+  const record = (test: (record: CliRecord) => boolean, what: string, timeoutMs?: number) =>
+    line(
+      (l) => {
+        const parsed = parseRecord(l);
+        return parsed !== undefined && test(parsed);
+      },
+      what,
+      { timeoutMs },
+    ).then((l) => parseRecord(l) as CliRecord);
+  const onLine: Spawned['onLine'] = (listener, stream = 'stderr') => {
+    out[stream].listeners.add(listener);
+    return () => out[stream].listeners.delete(listener);
+  };
+  return { child, done, stderr: out.stderr.text, stdout: out.stdout.text, line, onLine, record: record as Spawned['record'] };
 }
+
+/** A line of the CLI's `--progress json` output, checked against its schema; undefined for any other line. */
+export function parseRecord(line: string): CliRecord | undefined {
+  if (!line.startsWith('{')) return undefined;
+  const parsed = CliRecord.safeParse(JSON.parse(line));
+  if (!parsed.success) throw new Error(`Not a record of the CLI's progress: ${line}\n${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** Every line of `--progress json` stderr, parsed; `other`: the lines that are not records (a failpoint's, say). */
+export function parseRecords(stderr: string): { records: CliRecord[]; other: string[] } {
+  const records: CliRecord[] = [];
+  const other: string[] = [];
+  for (const line of stderr.split('\n').filter((l) => l !== '')) {
+    const record = parseRecord(line);
+    if (record) records.push(record);
+    else other.push(line);
+  }
+  return { records, other };
+}
+
+export const isProgress = (record: CliRecord): record is ProgressRecord => record.type === 'progress';
+
+/** A progress record of the exporting phase with at least `share` of the items found done (or failed). */
+export const exportedAtLeast =
+  (share: number) =>
+  (record: CliRecord): record is ProgressRecord =>
+    isProgress(record) && record.phase === 'exporting' && record.pagesDone + record.pagesFailed >= share * record.pagesDiscovered;
+
+/** A progress record with at least `items` pages and databases done. */
+export const doneAtLeast =
+  (items: number) =>
+  (record: CliRecord): record is ProgressRecord =>
+    isProgress(record) && record.pagesDone >= items;
+
+/** The text of every message record, in order. */
+export const messagesOf = (records: CliRecord[]): string[] => records.flatMap((r) => (r.type === 'message' ? [r.text] : []));
 
 /** The environment the CLI needs to export from `twin` with its state in `dbPath`. */
 export function cliEnv(twin: Twin, dbPath: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -61,15 +156,6 @@ export function cliEnv(twin: Twin, dbPath: string, extra: Record<string, string 
 
 export function spawnCli(args: string[], env: Record<string, string | undefined>): Spawned {
   return spawnScript('server/cli.ts', args, env);
-}
-
-/** Resolves once `condition()` holds, polling; rejects after `timeoutMs` with `what` in the message. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 export function listFiles(root: string): string[] {

@@ -22,6 +22,8 @@ export async function createTestContext(overrides: Partial<Config> = {}): Promis
     runnerEnabled: false,
     leaseMs: 60_000,
     secret: 'test-secret-test-secret',
+    // Connections point at the Notion twin (http://127.0.0.1:<port>), allowed in development only.
+    deployment: 'development',
     ...overrides,
   };
   const ctx = await createAppContext(config, new LiveFeed());

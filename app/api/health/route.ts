@@ -3,11 +3,13 @@ import { checkHealth } from '@/server/observability/health';
 
 export const dynamic = 'force-dynamic';
 
+/** Public: says whether the server works, never where its files or database are (the log has the details). */
 export async function GET(): Promise<Response> {
   try {
     const report = await checkHealth(await getAppContext());
     return Response.json(report, { status: report.ok ? 200 : 503 });
   } catch (error) {
-    return Response.json({ ok: false, error: error instanceof Error ? error.message : String(error) }, { status: 503 });
+    console.error('health: the server did not start:', error);
+    return Response.json({ ok: false, error: 'The server did not start; its log says why' }, { status: 503 });
   }
 }

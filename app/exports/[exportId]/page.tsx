@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { AppHeader } from '@/components/app-header';
+import { requirePageViewer } from '@/server/page-access';
 import { ExportProgress } from './_components/export-progress';
 
 interface ExportPageProps {
@@ -14,9 +15,10 @@ export async function generateMetadata({ params }: ExportPageProps): Promise<Met
 
 export default async function ExportPage({ params }: ExportPageProps) {
   const { exportId } = await params;
+  const viewer = await requirePageViewer(`/exports/${encodeURIComponent(exportId)}`);
   return (
     <>
-      <AppHeader />
+      <AppHeader user={viewer} />
       <main className="mx-auto max-w-6xl space-y-6 px-4 py-8 sm:px-6">
         <div>
           <Link href="/" className="text-sm text-slate-500 hover:text-slate-900">

@@ -13,6 +13,8 @@ import { TextField } from '@/components/ui/text-field';
 export function ConnectionsPanel() {
   const trpc = useTRPC();
   const connections = useQuery(trpc.connections.list.queryOptions());
+  // Adding connections and replacing tokens is for admins (the server checks again).
+  const canEdit = useQuery(trpc.me.queryOptions()).data?.can.administer === true;
   return (
     <Card title="Connections" description="Notion integrations this server can export from.">
       {connections.isPending ? (
@@ -26,16 +28,16 @@ export function ConnectionsPanel() {
       ) : (
         <ul aria-label="Connections" className="divide-y divide-slate-100">
           {connections.data.map((c) => (
-            <ConnectionItem key={c.id} connection={c} />
+            <ConnectionItem key={c.id} connection={c} canEdit={canEdit} />
           ))}
         </ul>
       )}
-      <AddConnectionForm />
+      {canEdit && <AddConnectionForm />}
     </Card>
   );
 }
 
-function ConnectionItem({ connection: c }: { connection: ConnectionView }) {
+function ConnectionItem({ connection: c, canEdit }: { connection: ConnectionView; canEdit: boolean }) {
   return (
     <li className="py-3 first:pt-0">
       <div className="flex flex-wrap items-baseline justify-between gap-x-3">
@@ -52,7 +54,7 @@ function ConnectionItem({ connection: c }: { connection: ConnectionView }) {
         <dt className="text-slate-400">API</dt>
         <dd className="truncate font-mono text-xs leading-5">{c.baseUrl ?? 'https://api.notion.com (default)'}</dd>
       </dl>
-      <UpdateTokenForm connection={c} />
+      {canEdit && <UpdateTokenForm connection={c} />}
     </li>
   );
 }

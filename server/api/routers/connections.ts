@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createConnection, listConnections, updateConnectionToken } from '@/server/connections/connections';
 import { resumeAuthPausedExports } from '@/server/export/control/export-control';
-import { publicProcedure, router } from '../trpc';
+import { adminProcedure, operatorProcedure, router } from '../trpc';
 
 export const CreateConnectionInput = z.object({
   name: z.string().trim().max(100).optional(),
@@ -12,11 +12,11 @@ export const CreateConnectionInput = z.object({
 });
 
 export const connectionsRouter = router({
-  list: publicProcedure.query(({ ctx }) => listConnections(ctx.app)),
-  create: publicProcedure
+  list: operatorProcedure.query(({ ctx }) => listConnections(ctx.app)),
+  create: adminProcedure
     .input(CreateConnectionInput)
     .mutation(({ ctx, input }) => createConnection(ctx.app, { ...input, baseUrl: input.baseUrl || undefined })),
-  updateToken: publicProcedure
+  updateToken: adminProcedure
     .input(z.object({ id: z.string().min(1), token: z.string().trim().min(1, 'Enter the integration token') }))
     .mutation(async ({ ctx, input }) => {
       const connection = await updateConnectionToken(ctx.app, input.id, input.token);

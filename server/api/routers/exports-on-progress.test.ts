@@ -1,6 +1,6 @@
 import { isTrackedEnvelope } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCaller } from '@/server/api/root';
+import { callerAs } from '@/server/testing/call-as';
 import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/domain/export';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 
@@ -22,7 +22,7 @@ afterEach(async () => {
   await ctx.cleanup();
 });
 
-const caller = (signal?: AbortSignal) => createCaller({ app: ctx }, { signal });
+const caller = (signal?: AbortSignal) => callerAs(ctx, 'admin', { signal });
 
 describe('exports.onProgress', () => {
   it('answers NOT_FOUND for an unknown export, and BAD_REQUEST for a last event id that is no position', async () => {

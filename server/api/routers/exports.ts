@@ -5,7 +5,7 @@ import { requestExport } from '@/server/export/control/request-export';
 import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control/export-control';
 import { getExport, listExports } from '@/server/export/control/export-queries';
 import { type ExportProgressMessage, openExportFeed } from '@/server/export/delivery/export-feed';
-import { publicProcedure, router } from '../trpc';
+import { operatorProcedure, router, viewerProcedure } from '../trpc';
 
 export const StartExportInput = z.object({
   connectionId: z.string().min(1),
@@ -22,30 +22,30 @@ async function* withEventIds(feed: AsyncIterable<ExportProgressMessage>) {
 }
 
 export const exportsRouter = router({
-  list: publicProcedure.query(({ ctx }) => listExports(ctx.app.database.db, { noRunner: !ctx.app.config.runnerEnabled })),
-  get: publicProcedure
+  list: viewerProcedure.query(({ ctx }) => listExports(ctx.app.database.db, { noRunner: !ctx.app.config.runnerEnabled })),
+  get: viewerProcedure
     .input(z.object({ id: z.string() }))
     .query(({ ctx, input }) => getExport(ctx.app.database.db, input.id, { noRunner: !ctx.app.config.runnerEnabled })),
-  start: publicProcedure.input(StartExportInput).mutation(async ({ ctx, input }) => {
+  start: operatorProcedure.input(StartExportInput).mutation(async ({ ctx, input }) => {
     const id = await requestExport(ctx.app, { ...input, requestedBy: 'dashboard' });
     return { id };
   }),
-  cancel: publicProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+  cancel: operatorProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
     await cancelExport(ctx.app, input.id, 'Cancelled from the dashboard');
     return { id: input.id };
   }),
-  pause: publicProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+  pause: operatorProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
     await pauseExport(ctx.app, input.id, 'the dashboard');
     return { id: input.id };
   }),
-  resume: publicProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+  resume: operatorProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
     await resumeExport(ctx.app, input.id, 'the dashboard');
     return { id: input.id };
   }),
-  retryFailed: publicProcedure
+  retryFailed: operatorProcedure
     .input(z.object({ id: z.string(), pageIds: z.array(z.string()).min(1).optional() }))
     .mutation(async ({ ctx, input }) => ({ id: input.id, retried: await retryFailedPages(ctx.app, input.id, input.pageIds) })),
-  onProgress: publicProcedure.input(OnProgressInput).subscription(async ({ ctx, input, signal }) => {
+  onProgress: viewerProcedure.input(OnProgressInput).subscription(async ({ ctx, input, signal }) => {
     const feed = await openExportFeed(ctx.app, input.id, Number(input.lastEventId ?? 0), signal ?? new AbortController().signal);
     return withEventIds(feed);
   }),

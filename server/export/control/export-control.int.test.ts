@@ -6,6 +6,7 @@ import { exports } from '@/db/schema';
 import { startTwin, type Twin } from '@/e2e/notion-twin/index';
 import { createConnection, updateConnectionToken } from '@/server/connections/connections';
 import { Runner } from '@/server/runner/runner';
+import { exportRow } from '@/server/testing/export-row';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { cancelExport, pauseExport, resumeAuthPausedExports, resumeExport, retryFailedPages } from './export-control';
 import { exportStreamId } from '@/server/export/domain/export';
@@ -46,14 +47,7 @@ async function runUntil(ctx: TestContext, exportId: string, pages: number, act: 
   // A runner of this process, as in the dashboard's server: a cancel stops it and waits for it.
   const runner = new Runner(ctx, { heartbeatMs: 50 });
   const outcome = runner.runOnce();
-  await new Promise<void>((resolve) => {
-    const unsubscribe = ctx.feed.subscribe(async () => {
-      if ((await row(ctx, exportId)).pagesDone >= pages) {
-        unsubscribe();
-        resolve();
-      }
-    });
-  });
+  await exportRow(ctx, exportId, (r) => r.pagesDone >= pages);
   await act();
   return outcome;
 }

@@ -3,7 +3,7 @@ import { handle } from '@/server/export/domain/handle';
 import { claimNext } from '@/server/runner/job-queue';
 import { requestTestExport, seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
-import { getExport, listExports } from './export-queries';
+import { getExport, listExports, redactForViewer, withoutAbsolutePaths } from './export-queries';
 
 let ctx: TestContext;
 beforeEach(async () => {
@@ -65,5 +65,37 @@ describe('export queries', () => {
     });
     expect((await listExports(ctx.database.db, { limit: 1 })).map((r) => r.id)).toHaveLength(1);
     await expect(getExport(ctx.database.db, 'nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('redactForViewer', () => {
+  it('drops the folder and absolute paths from messages, and keeps the rest', async () => {
+    await request('e1');
+    await handle(ctx.store, 'e1', { type: 'StartExport', data: { attempt: 1, runner: 'A' } });
+    await handle(ctx.store, 'e1', {
+      type: 'FailExport',
+      data: { reason: "EACCES: permission denied, open '/srv/notion/exports/e1/Page.md'", retryable: false, now: new Date(), jitter: 0 },
+    });
+    const row = await getExport(ctx.database.db, 'e1');
+    expect(row.outDir).toBe('/tmp/e1');
+    const seen = redactForViewer({
+      ...row,
+      failures: [{ id: 'p', kind: 'page' as const, title: 'P', error: 'ENOSPC: no space left on device, write C:\\data\\x.md' }],
+      issues: [{ itemId: 'p', kind: 'attachment_failed', sourceId: 's', message: 'could not save /srv/notion/exports/e1/a.png' }],
+    });
+    expect(seen).not.toHaveProperty('outDir');
+    expect(seen.lastError).toBe("EACCES: permission denied, open '…'");
+    expect(seen.failures[0]?.error).toBe('ENOSPC: no space left on device, write …');
+    expect(seen.issues[0]?.message).toBe('could not save …');
+    expect(seen).toMatchObject({ id: 'e1', status: 'failed', connectionId: 'c1' });
+    const listed = (await listExports(ctx.database.db)).map(redactForViewer);
+    expect(JSON.stringify(listed)).not.toContain('/srv/');
+    expect(JSON.stringify(listed)).not.toContain('/tmp/e1');
+  });
+
+  it('leaves URLs and words with slashes alone', () => {
+    expect(withoutAbsolutePaths('GET https://api.notion.com/v1/pages/abc failed: 404')).toBe('GET https://api.notion.com/v1/pages/abc failed: 404');
+    expect(withoutAbsolutePaths('and/or 3/4 (see /var/log/x)')).toBe('and/or 3/4 (see …)');
+    expect(withoutAbsolutePaths(null)).toBeNull();
   });
 });

@@ -70,3 +70,37 @@ export async function getExport(db: DB, id: string, options: QueryOptions = {}) 
 }
 
 export type ExportDetail = Awaited<ReturnType<typeof getExport>>;
+
+/**
+ * Absolute paths inside a message (`/srv/data/exports/…`, `C:\data\…`), as file-system errors
+ * quote them; URLs are left alone (their path follows `//host`).
+ */
+const ABSOLUTE_PATH = /(?<=^|[\s'"`(=])(?:\/(?!\/)|[A-Za-z]:\\)[^\s'"`)]*/g;
+
+/** `text` with every absolute path replaced by `…`. */
+export function withoutAbsolutePaths(text: string): string;
+export function withoutAbsolutePaths(text: string | null): string | null;
+export function withoutAbsolutePaths(text: string | null): string | null {
+  return text === null ? null : text.replace(ABSOLUTE_PATH, '…');
+}
+
+type ViewerFields = Pick<ExportRow, 'outDir' | 'lastError' | 'statusReason'> & {
+  failures?: { error: string | null }[];
+  issues?: { message: string }[];
+};
+
+/**
+ * An export (a row of the list, or one export with its failures and issues) as someone who need
+ * not know this machine sees it: without `outDir`, and with absolute paths taken out of its
+ * messages. The dashboard shows neither; the API gives it to people who are not administrators.
+ */
+export function redactForViewer<T extends ViewerFields>(row: T): Omit<T, 'outDir'> {
+  const { outDir: _outDir, ...rest } = row;
+  return {
+    ...rest,
+    lastError: withoutAbsolutePaths(row.lastError),
+    statusReason: withoutAbsolutePaths(row.statusReason),
+    ...(row.failures ? { failures: row.failures.map((f) => ({ ...f, error: withoutAbsolutePaths(f.error) })) } : {}),
+    ...(row.issues ? { issues: row.issues.map((i) => ({ ...i, message: withoutAbsolutePaths(i.message) })) } : {}),
+  };
+}

@@ -2,6 +2,8 @@ import type { Client } from '@notionhq/client';
 import { isFullDataSource, isFullPage } from '@notionhq/client';
 import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import { iterateSearch } from '@/server/notion/paginate';
+import type { ExportSession } from './export-session';
+import { placeAtRoot } from './export-target';
 import type { PageObjectStore } from './item-lookup';
 import type { DiscoveredItem } from '@/server/export/domain/export';
 import { databaseTitle, normalizeId, pageTitle } from '@/server/export/render/notion-text';
@@ -57,4 +59,17 @@ export async function* discoverWorkspace(
 function parentIdOf(parent: { type: string } & Record<string, unknown>): string | null {
   const value = parent[parent.type];
   return typeof value === 'string' ? normalizeId(value) : null;
+}
+
+/**
+ * The discovery phase: records what search lists (the roots named in the export's root folder),
+ * then moves the export on to exporting.
+ */
+export async function discoverItems(session: ExportSession): Promise<void> {
+  const { gateway, target, buffer, signal } = session;
+  for await (const items of discoverWorkspace(gateway.client, signal, target.pages)) {
+    buffer.addDiscovered(await placeAtRoot(target, items));
+  }
+  await buffer.flush();
+  await session.record({ type: 'ChangePhase', data: { phase: 'exporting' } });
 }

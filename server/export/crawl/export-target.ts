@@ -86,6 +86,19 @@ export async function placeItems(
     status: 'pending' as const }));
 }
 
+/** Names the items queued at the root of the export (the others are named by their parent). */
+export async function placeAtRoot(target: ExportTarget, items: DiscoveredItem[]): Promise<DiscoveredItem[]> {
+  const roots = items.filter((i) => i.status === 'pending' && i.dir === '');
+  if (roots.length === 0) return items;
+  const taken = [...(await target.stemsIn('', roots.map((r) => r.id))), ATTACHMENTS_DIR, DEEP_DIR];
+  const stems = assignSiblingStems(roots, taken, target.options.naming, { dir: '' });
+  return items.map((i) =>
+    i.status === 'pending' && i.dir === ''
+      ? { ...i, stem: fitPath('', stems.get(i.id) ?? itemStem(i.title, i.id, target.options.naming)) }
+      : i,
+  );
+}
+
 /** Document context for one output file: links relative to `fromDir`, to files of `ext`. */
 export function documentContext(
   fromDir: string,

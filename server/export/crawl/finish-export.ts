@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { and, asc, eq, gt } from 'drizzle-orm';
@@ -12,12 +13,40 @@ import { writeManifest } from '@/server/export/files/manifest';
 import { resolvePlaceholders } from './page-links';
 import { buildReport } from './report';
 import type { WrittenFile } from '@/server/export/domain/export';
+import { tallyExport } from '@/server/export/domain/exports.projection';
+import type { ExportSession } from './export-session';
+
+/**
+ * The finishing phase: resolves the links that waited for pages placed later, writes report.json
+ * and then manifest.json, and completes the export with the counts the row, the CLI and the
+ * report show (tallyExport). 'aborted' when the run was stopped before it could complete.
+ */
+export async function finishExport(session: ExportSession): Promise<'completed' | 'completed_with_errors' | 'aborted'> {
+  const { ctx, exportId, row, signal, target } = session;
+  const db = ctx.database.db;
+  await session.record({ type: 'ChangePhase', data: { phase: 'finishing' } });
+  const recordFiles = (reason: 'links' | 'report') => async (files: WrittenFile[]) => {
+    if (signal.aborted) throw new Error('The export was taken over or stopped');
+    await session.record({ type: 'RecordFiles', data: { files, reason } });
+  };
+  await resolveLinks(db, exportId, row.outDir, recordFiles('links'), target.fence);
+  await writeReportAndManifest(db, exportId, row.outDir, (file) => recordFiles('report')([file]), target.fence);
+  await target.pages.clear();
+  const { pages, databases, skipped, failed, files, bytes } = await tallyExport(db, exportId);
+  if (signal.aborted) return 'aborted';
+  await session.record({
+    type: 'CompleteExport',
+    data: { pages, databases, skipped, failed, files, bytes, stats: session.stats() },
+  });
+  failpoint('after-completion');
+  return failed > 0 ? 'completed_with_errors' : 'completed';
+}
 
 
 /**
  * Rewrites the files whose links pointed at pages not placed when they were written, now that
  * every page has its place. Pages that are not in the export link to Notion. Idempotent: a
- * file without placeholders is left alone. Records the new checksums in batches.
+ * file without placeholders is left alone (and recorded as it is). Records the checksums in batches.
  */
 export async function resolveLinks(
   db: DB,
@@ -47,7 +76,8 @@ export async function resolveLinks(
       const docs = files.filter((f) => f.path.endsWith('.md') || f.path.endsWith('.html') || f.path.endsWith('.csv'));
       for (const file of docs) {
         const abs = path.join(root, ...file.path.split('/'));
-        const text = await fs.readFile(abs, 'utf8');
+        const content = await fs.readFile(abs);
+        const text = content.toString('utf8');
         const ids = [...text.matchAll(/#notion-sync-page-([0-9a-f-]{36})/g)].flatMap((m) => (m[1] ? [m[1]] : []));
         const known = await lookupItems(db, exportId, [...new Set(ids)]);
         const fromDir = path.posix.dirname(file.path);
@@ -57,7 +87,13 @@ export async function resolveLinks(
           if (item?.status === 'done' && item.dir != null && item.stem) return relativeLink(fromDir === '.' ? '' : fromDir, path.posix.join(item.dir, `${item.stem}${ext}`));
           return `https://www.notion.so/${target.replace(/-/g, '')}`;
         });
-        const { bytes, sha256 } = next === text ? { bytes: file.bytes, sha256: file.sha256 } : await writeFileAtomic(abs, next, { beforeRename: fence });
+        // Nothing left to resolve: the file may still differ from its record, when a run that
+        // rewrote it died before recording that (the rename done, the append not), so its
+        // checksum is taken from the file itself.
+        const { bytes, sha256 } =
+          next === text
+            ? { bytes: content.length, sha256: createHash('sha256').update(content).digest('hex') }
+            : await writeFileAtomic(abs, next, { beforeRename: fence });
         rewritten.push({ path: file.path, bytes, sha256, sourceId: id });
       }
     }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -22,6 +23,11 @@ import { exportStreamId } from '@/server/export/domain/export';
 import { childFolder } from '@/server/export/files/layout';
 import { readManifest, verifyManifest } from '@/server/export/files/manifest';
 import { requestExport } from '@/server/export/control/request-export';
+import { describeExportEvent } from '@/server/export/delivery/describe-export-event';
+import type { ExportLease } from '@/server/export/domain/export-lease';
+import { countsOf, describeCounts } from '@/server/export/domain/export-status';
+import { assertLease, claimNext, leaseFence } from '@/server/runner/job-queue';
+import { runExport } from './run-export';
 
 const WORKSPACE = { seed: 11, pages: 300, databases: 4, rowsPerDatabase: 15, depth: 4, unsharedPages: 2, largePages: 2 };
 
@@ -238,6 +244,16 @@ describe('exporting a generated workspace through the real SDK over HTTP', () =>
     for (const f of failed) expect(f.message).toMatch(/not shared with the integration/i);
   });
 
+  it('says in its activity log what the row, the CLI and report.json say: pages and databases apart', async () => {
+    const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
+    const completed = (await ctx.store.readStream(exportStreamId(exportId))).at(-1)!;
+    expect(completed.type).toBe('ExportCompleted');
+    expect(completed.data).toMatchObject({ pages: row!.pagesExported, databases: row!.databasesExported, skipped: row!.skipped, failed: 2 });
+    expect(describeExportEvent(completed).text).toBe(`Completed: ${describeCounts(countsOf(row!))}`);
+    const report = JSON.parse(fs.readFileSync(path.join(root, 'report.json'), 'utf8'));
+    expect(completed.data).toMatchObject({ pages: report.pages.exported, databases: report.databases.exported, files: report.files.count });
+  });
+
   it('counts the requests it made, batches progress, and fetched no page twice', async () => {
     const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
     const stats = twin.stats();
@@ -250,6 +266,56 @@ describe('exporting a generated workspace through the real SDK over HTTP', () =>
     // Page objects from search and data source queries are reused: only the pages search does
     // not list (the unshared ones, which answer 404) are retrieved one by one.
     expect(stats.byEndpoint['pages.retrieve'] ?? 0).toBe(twin.workspace.unsharedPages().length);
+  });
+});
+
+describe('the waits of an export', () => {
+  it('listen on its signal only while they last: none is left at the end, and Node sees no leak', async () => {
+    const ctx = await createTestContext();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const { exportId } = await exportWorkspace(ctx, ['markdown']);
+      // What a runner does: claim the export with a lease and hand runExport the export's signal.
+      const claim = (await claimNext(ctx.database.db, { owner: 'test', leaseMs: 60_000, now: Date.now() }))!;
+      const lease: ExportLease = {
+        check: async (tx) => {
+          await assertLease(tx, claim, Date.now());
+        },
+        fence: leaseFence(ctx.database.db, claim, { now: Date.now }),
+      };
+      const abort = new AbortController();
+      // Every listener added to the export's signal, until it is removed.
+      const listening = new Set<unknown>();
+      let most = 0;
+      const { signal } = abort;
+      const add = signal.addEventListener.bind(signal);
+      const remove = signal.removeEventListener.bind(signal);
+      signal.addEventListener = ((type: 'abort', listener: () => void, options?: AddEventListenerOptions) => {
+        listening.add(listener);
+        most = Math.max(most, listening.size);
+        add(type, listener, options);
+      }) as typeof signal.addEventListener;
+      signal.removeEventListener = ((type: 'abort', listener: () => void, options?: EventListenerOptions) => {
+        listening.delete(listener);
+        remove(type, listener, options);
+      }) as typeof signal.removeEventListener;
+
+      const outcome = await runExport(ctx, { exportId, attempt: claim.attempt, runner: 'test', lease, signal, concurrency: 10 });
+      expect(outcome).toBe('completed_with_errors');
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(listening.size).toBe(0);
+      expect(getEventListeners(signal, 'abort')).toEqual([]);
+      // Ten pages at a time and their attachments: more than Node's default of 10 at once, far
+      // fewer than the ~1,000 requests and 300 pages of the export.
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThan(100);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await ctx.cleanup();
+    }
   });
 });
 

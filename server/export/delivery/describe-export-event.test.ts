@@ -29,7 +29,7 @@ const SAMPLES: { [K in ExportEventType]: ExportEventOf<K>['data'] } = {
   PagesExported: { items: [{ id: 'p1', files: [file('A.md'), file('A.json')] }], stats },
   FilesWritten: { files: [file('A.md'), file('B.md')], reason: 'links' },
   PageFailed: { id: 'p3', kind: 'page', title: 'Secret', code: 'object_not_found', message: 'Not shared with the integration' },
-  ExportCompleted: { pages: 3, failed: 1, files: 7, bytes: 1234, stats },
+  ExportCompleted: { pages: 3, databases: 2, skipped: 1, failed: 1, files: 7, bytes: 1234, stats },
   ExportFailed: { reason: 'Notion kept answering 502', retryable: true, attempts: 6 },
   ExportRetryScheduled: { reason: 'Notion answered 502', retryAt: '2026-12-01T10:00:30.000Z', retry: 1, maxRetries: 5 },
   ExportPaused: { reason: 'Notion refused the token', cause: 'auth' },
@@ -67,10 +67,14 @@ describe('the activity log in words', () => {
     expect(text('FilesWritten')).toBe('Links between pages resolved in 2 files');
     expect(text('FilesWritten', { files: [file('report.json')], reason: 'report' })).toBe('Report written (report.json)');
     expect(text('PageFailed')).toBe('Could not export page “Secret”: Not shared with the integration');
-    expect(text('ExportCompleted')).toBe('Completed: 3 pages, 7 files, 1 failed');
+    // The counts as the dashboard, the CLI and report.json give them (describeCounts).
+    expect(text('ExportCompleted')).toBe('Completed: 3 pages, 2 databases, 7 files (1.2 KB); 1 linked database skipped; 1 could not be exported');
     expect(text('ExportCompleted', { ...SAMPLES.ExportCompleted, failed: 0, retried: { requested: 2, exported: 2, failed: 0 } })).toBe(
-      'Completed: 3 pages, 7 files; Retry of 2 pages: 2 exported',
+      'Completed: 3 pages, 2 databases, 7 files (1.2 KB); 1 linked database skipped; Retry of 2 pages: 2 exported',
     );
+    // Recorded before the event carried them: the items done, files and failures, as it was.
+    const { databases: _d, skipped: _s, ...older } = SAMPLES.ExportCompleted as Record<string, unknown>;
+    expect(text('ExportCompleted', older)).toBe('Completed: 3 pages, 7 files, 1 failed');
     expect(text('ExportFailed')).toBe('Export failed: Failed after 6 attempts: Notion kept answering 502');
     expect(text('ExportRetryScheduled')).toBe('Failed; retry 1 of 5 in 30 s: Notion answered 502');
     expect(text('ExportResumed')).toBe('Resumed (the dashboard)');

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@/server/events/event-store';
-import { type ExportEvent, type ExportEventType, parseExportEvent } from '@/server/export/domain/export';
-import { describeFailure, describeRetried } from '@/server/export/domain/export-status';
+import { completedCounts, type ExportEvent, type ExportEventType, parseExportEvent } from '@/server/export/domain/export';
+import { describeCounts, describeFailure, describeRetried } from '@/server/export/domain/export-status';
 
 export type ActivityTone = 'neutral' | 'success' | 'warning' | 'danger';
 
@@ -74,13 +74,20 @@ export function exportEventWords(event: ExportEvent, at: Date): Words {
         text: `Could not export ${event.data.kind} “${event.data.title || event.data.id}”: ${event.data.message}`,
         tone: 'warning',
       };
-    case 'ExportCompleted':
+    case 'ExportCompleted': {
+      // The counts as the dashboard, the CLI and report.json give them; events recorded before
+      // they were carried give the items done, files and failures.
+      const counts = completedCounts(event.data);
+      const done = counts
+        ? describeCounts(counts)
+        : `${plural(event.data.pages, 'page')}, ${plural(event.data.files, 'file')}${
+            event.data.failed > 0 ? `, ${event.data.failed.toLocaleString('en-US')} failed` : ''
+          }`;
       return {
-        text: `Completed: ${plural(event.data.pages, 'page')}, ${plural(event.data.files, 'file')}${
-          event.data.failed > 0 ? `, ${event.data.failed.toLocaleString('en-US')} failed` : ''
-        }${event.data.retried ? `; ${describeRetried(event.data.retried)}` : ''}`,
+        text: `Completed: ${done}${event.data.retried ? `; ${describeRetried(event.data.retried)}` : ''}`,
         tone: event.data.failed > 0 ? 'warning' : 'success',
       };
+    }
     case 'ExportFailed':
       return { text: `Export failed: ${describeFailure(event.data.reason, event.data.attempts)}`, tone: 'danger' };
     case 'ExportRetryScheduled':

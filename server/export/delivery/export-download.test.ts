@@ -1,9 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connections } from '@/db/schema';
 import { DomainError, domainErrorResponse } from '@/server/errors';
 import { handle } from '@/server/export/domain/handle';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
-import { exportDownload } from './export-download';
+import { exportDownload, isExportId } from './export-download';
 
 let ctx: TestContext;
 beforeEach(async () => {
@@ -21,21 +23,42 @@ afterEach(async () => {
   await ctx.cleanup();
 });
 
-const request = (exportId: string) =>
+const request = (exportId: string, outDir = path.join(ctx.config.exportsDir, exportId)) =>
   handle(ctx.store, exportId, {
     type: 'RequestExport',
-    data: { exportId, connectionId: 'c1', formats: ['json'], outDir: `/tmp/${exportId}`, requestedBy: 'dashboard', options: { naming: 'notion', downloadExternal: false } },
+    data: { exportId, connectionId: 'c1', formats: ['json'], outDir, requestedBy: 'dashboard', options: { naming: 'notion', downloadExternal: false } },
   });
 
-describe('exportDownload', () => {
-  it('gives the folder and the zip name of a completed export', async () => {
-    await request('e1');
-    await handle(ctx.store, 'e1', { type: 'StartExport', data: { attempt: 1, runner: 'r' } });
-    await handle(ctx.store, 'e1', {
-      type: 'CompleteExport',
-      data: { pages: 0, failed: 0, files: 0, bytes: 0, stats: { requests: 0, rateLimited: 0, retries: 0 } },
+async function complete(exportId: string, files: string[] = []): Promise<void> {
+  await handle(ctx.store, exportId, { type: 'StartExport', data: { attempt: 1, runner: 'r' } });
+  if (files.length > 0) {
+    await handle(ctx.store, exportId, {
+      type: 'RecordFiles',
+      data: { reason: 'report', files: files.map((p) => ({ path: p, bytes: 1, sha256: '0'.repeat(64), sourceId: exportId })) },
     });
-    expect(await exportDownload(ctx, 'e1')).toEqual({ root: '/tmp/e1', fileName: 'notion-export-e1.zip' });
+  }
+  await handle(ctx.store, exportId, {
+    type: 'CompleteExport',
+    data: { pages: 0, databases: 0, skipped: 0, failed: 0, files: 0, bytes: 0, stats: { requests: 0, rateLimited: 0, retries: 0 } },
+  });
+}
+
+describe('exportDownload', () => {
+  it("gives a dashboard export's own folder, zipped whole", async () => {
+    fs.mkdirSync(path.join(ctx.config.exportsDir, 'e1'), { recursive: true });
+    await request('e1');
+    await complete('e1');
+    expect(await exportDownload(ctx, 'e1')).toEqual({ root: path.join(ctx.config.exportsDir, 'e1'), fileName: 'notion-export-e1.zip' });
+  });
+
+  it('gives a folder chosen with the CLI with only the files the export recorded, and its manifest', async () => {
+    const outDir = path.join(ctx.dir, 'my-export');
+    fs.mkdirSync(outDir);
+    await request('e1', outDir);
+    await complete('e1', ['report.json', 'Page 1.md']);
+    const download = await exportDownload(ctx, 'e1');
+    expect(download.root).toBe(outDir);
+    expect([...(download.only ?? [])].sort()).toEqual(['Page 1.md', 'manifest.json', 'report.json']);
   });
 
   it('refuses an unknown export (404) and one that has not completed (409), with a message for people', async () => {
@@ -49,6 +72,27 @@ describe('exportDownload', () => {
     const conflict = domainErrorResponse(queued);
     expect(conflict.status).toBe(409);
     expect((await conflict.json()).error).toMatch(/queued; it can be downloaded once it completes/);
+  });
+
+  it('answers 404 without a path when the folder is gone or is a link to another folder', async () => {
+    await request('e3');
+    await complete('e3');
+    const gone = domainErrorResponse(await exportDownload(ctx, 'e3').catch((e: unknown) => e));
+    expect(gone.status).toBe(404);
+    const { error } = await gone.json();
+    expect(error).toBe('The files of export e3 are no longer on this server');
+    fs.mkdirSync(ctx.config.exportsDir, { recursive: true });
+    fs.symlinkSync(ctx.dir, path.join(ctx.config.exportsDir, 'e3'));
+    expect(domainErrorResponse(await exportDownload(ctx, 'e3').catch((e: unknown) => e)).status).toBe(404);
+  });
+
+  it('refuses ids that could name another path before reading anything (400)', async () => {
+    for (const id of ['..', '.', '../e1', '..%2Fe1', '%2e%2e', '/etc', 'a\0b', 'C:\\x', 'e1/..', '', 'x'.repeat(200)]) {
+      expect(isExportId(id), JSON.stringify(id)).toBe(false);
+      const response = domainErrorResponse(await exportDownload(ctx, id).catch((e: unknown) => e));
+      expect(response.status, JSON.stringify(id)).toBe(400);
+    }
+    expect(isExportId('0b6a3c3e-4f7e-4d1b-9a55-8d0f7c3b2a10')).toBe(true);
   });
 
   it('lets errors that are not domain errors through', () => {

@@ -160,25 +160,41 @@ describe('createZipStream', () => {
     expect((await collect(createZipStream(root))).includes(ZIP64_END_LOCATOR)).toBe(false);
   });
 
-  it('keeps a symbolic link as a link, never what it points to', async () => {
+  it('leaves out symbolic links, to files and folders outside the folder and inside it, never following them', async () => {
     const outside = await mkdtemp(path.join(tmpdir(), 'zip-outside-'));
     try {
-      await writeFile(path.join(outside, 'secret.md'), 'not for the zip');
-      await seed({ 'pages/page.md': '# Page\n' });
-      await symlink(path.join(outside, 'secret.md'), path.join(root, 'pages', 'link.md'));
-      await symlink(outside, path.join(root, 'pages', 'folder-link'));
-      const entries = await unzipEntries(await collect(createZipStream(root)));
-      for (const [name, entry] of entries) expect(entry.data.toString(), name).not.toBe('not for the zip');
-      for (const name of ['pages/link.md', 'pages/folder-link']) {
-        const link = entries.get(name);
-        expect(link?.compressionMethod, name).toBe(0);
-        expect((link?.mode ?? 0) & 0o170000, name).toBe(0o120000); // S_IFLNK: unzip recreates the link
-      }
-      expect(entries.get('pages/link.md')?.data.toString()).toBe(path.relative(path.join(root, 'pages'), path.join(outside, 'secret.md')));
-      expect([...entries.keys()].filter((name) => name.startsWith('pages/folder-link/'))).toEqual([]);
+      const secret = `outside-the-export-${randomBytes(8).toString('hex')}`;
+      await writeFile(path.join(outside, 'secret.md'), secret);
+      await mkdir(path.join(outside, 'folder'));
+      await writeFile(path.join(outside, 'folder', 'inner.md'), secret);
+      await seed({ 'pages/page.md': '# Page\n', 'pages/sub/child.md': '# Child\n' });
+      await symlink(path.join(outside, 'secret.md'), path.join(root, 'pages', 'to-outside-file.md'));
+      await symlink(path.join(outside, 'folder'), path.join(root, 'pages', 'to-outside-folder'));
+      await symlink('../../outside', path.join(root, 'pages', 'relative-up'));
+      await symlink(path.join(root, 'pages', 'page.md'), path.join(root, 'to-inside-file.md'));
+      await symlink('pages/sub', path.join(root, 'to-inside-folder'));
+      await symlink(path.join(root, 'missing'), path.join(root, 'dangling'));
+      await symlink(root, path.join(root, 'pages', 'loop'));
+      const zip = await collect(createZipStream(root, { level: 0 })); // stored: its bytes are the files' bytes
+      expect(zip.includes(secret)).toBe(false);
+      const entries = await unzipEntries(zip);
+      expect([...entries.keys()]).toEqual(['pages/', 'pages/page.md', 'pages/sub/', 'pages/sub/child.md']);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
+  });
+
+  it('zips only the files it is given, and the folders on their way', async () => {
+    await seed({ 'report.json': '{}', 'a/one.md': '1', 'a/b/two.md': '2', 'a/other.md': 'x', 'notes/private.txt': 'x', '.env': 'x' });
+    const entries = await unzipEntries(await collect(createZipStream(root, { only: new Set(['report.json', 'a/b/two.md', 'a/one.md', 'gone.md']) })));
+    expect([...entries.keys()]).toEqual(['a/', 'a/b/', 'a/b/two.md', 'a/one.md', 'report.json']);
+  });
+
+  it('refuses a link in place of the folder itself', async () => {
+    await seed({ 'real/page.md': '# Page\n' });
+    await symlink(path.join(root, 'real'), path.join(root, 'link'));
+    expect(() => createZipStream(path.join(root, 'link'))).toThrow(/export folder does not exist/);
+    expect(() => zipToWebStream(path.join(root, 'link'))).toThrow(/export folder does not exist/);
   });
 
   it('keeps folders (empty ones too), sorted order, modes and modification times', async () => {

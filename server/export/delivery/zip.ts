@@ -1,7 +1,7 @@
-import { constants as fsConstants, statSync } from 'node:fs';
+import { constants as fsConstants, lstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
-import { lstat, open, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, pipeline, Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
@@ -69,6 +69,11 @@ export interface ZipOptions {
   level?: number;
   /** Write ZIP64 records even where 32-bit fields would do (yazl's `forceZip64Format`; tests). */
   forceZip64?: boolean;
+  /**
+   * Only these files (paths relative to the root, `/`-separated), and the folders on their way;
+   * anything else in the folder is left out. Default: every file and folder.
+   */
+  only?: ReadonlySet<string>;
 }
 
 /**
@@ -147,19 +152,37 @@ interface EntryMeta {
 
 type PreparedEntry =
   | (EntryMeta & { kind: 'directory' })
-  /** A small file (or a link: its target as the data, stored), read whole. */
+  /** A small file, read whole. */
   | (EntryMeta & { kind: 'buffer'; data: Buffer; compressionLevel: number })
-  | (EntryMeta & { kind: 'stream'; abs: string; size: number; compressionLevel: number });
+  | (EntryMeta & { kind: 'stream'; abs: string; size: number; compressionLevel: number })
+  /** A symbolic link (or something else that is neither file nor folder): left out. */
+  | { kind: 'skip' };
 
-/** Every entry under `root`, depth first, names sorted, without leftover temp files. */
-async function* walk(root: string, rel = ''): AsyncGenerator<FoundEntry> {
+/** Which entries `only` lets in: its files, and the folders on their way. */
+function entryFilter(only: ReadonlySet<string> | undefined): (name: string, isDirectory: boolean) => boolean {
+  if (!only) return () => true;
+  const folders = new Set<string>();
+  for (const file of only) {
+    for (let slash = file.indexOf('/'); slash !== -1; slash = file.indexOf('/', slash + 1)) folders.add(file.slice(0, slash));
+  }
+  return (name, isDirectory) => (isDirectory ? folders.has(name) : only.has(name));
+}
+
+/**
+ * Every entry under `root`, depth first, names sorted, without leftover temp files and without
+ * symbolic links: a link is never followed nor zipped, wherever it points (outside the folder
+ * or inside). A folder is read only once `lstat` says it is a folder, not a link put in its place.
+ */
+async function* walk(root: string, keep: (name: string, isDirectory: boolean) => boolean, rel = ''): AsyncGenerator<FoundEntry> {
+  if (rel !== '' && !(await lstat(path.join(root, rel))).isDirectory()) return;
   const dirents = await readdir(path.join(root, rel), { withFileTypes: true });
   dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const dirent of dirents) {
-    if (TEMP_FILE_PATTERN.test(dirent.name)) continue;
+    if (TEMP_FILE_PATTERN.test(dirent.name) || dirent.isSymbolicLink()) continue;
     const name = rel === '' ? dirent.name : `${rel}/${dirent.name}`;
+    if (!keep(name, dirent.isDirectory())) continue;
     yield { abs: path.join(root, name), name };
-    if (dirent.isDirectory()) yield* walk(root, name);
+    if (dirent.isDirectory()) yield* walk(root, keep, name);
   }
 }
 
@@ -168,14 +191,8 @@ async function prepare({ abs, name }: FoundEntry, level: number): Promise<Prepar
   const stats = await lstat(abs);
   const meta: EntryMeta = { name, mtime: stats.mtime, mode: stats.mode };
   if (stats.isDirectory()) return { ...meta, kind: 'directory' };
-  if (stats.isSymbolicLink()) {
-    // The link itself, as unzip expects it (the mode says link, the data is its target), never
-    // what it points to; the target is made relative, so an absolute one does not leak this machine's paths.
-    const dir = path.dirname(abs);
-    const target = path.relative(dir, path.resolve(dir, await readlink(abs)));
-    return { ...meta, kind: 'buffer', data: Buffer.from(target), compressionLevel: 0 };
-  }
-  if (!stats.isFile()) throw new Error(`Cannot zip ${abs}: not a file, folder or link`);
+  // A link that replaced a file after the folder was read, a socket, a device: not zipped.
+  if (!stats.isFile()) return { kind: 'skip' };
   const compressionLevel = level === 0 || stats.size === 0 || isStoredInZip(name) ? 0 : level;
   if (stats.size > WHOLE_FILE_BYTES) return { ...meta, kind: 'stream', abs, size: stats.size, compressionLevel };
   return { ...meta, kind: 'buffer', data: await readFile(abs, { flag: READ_NO_FOLLOW }), compressionLevel };
@@ -310,7 +327,7 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
   };
 
   const feed = async () => {
-    const found = walk(path.resolve(root));
+    const found = walk(path.resolve(root), entryFilter(options.only));
     const ahead: Promise<PreparedEntry>[] = [];
     let listed = false;
     let entries = 0;
@@ -329,6 +346,7 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
         const next = ahead.shift();
         if (!next) break;
         const entry = await next;
+        if (entry.kind === 'skip') continue;
         if (waiting() >= HAND_OVER_ENTRIES) {
           while (!stopped && !failure && waiting() > HAND_OVER_LOW) await signal.wait();
         }
@@ -373,11 +391,11 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
   }
 }
 
-/** What every zip needs before it starts: the patched yazl on the native CRC, and a folder to zip. */
+/** What every zip needs before it starts: the patched yazl on the native CRC, and a folder (not a link to one) to zip. */
 function readyToZip(root: string): void {
   assertYazlPatched();
   nativeCrc32ForYazl();
-  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+  if (!lstatSync(root, { throwIfNoEntry: false })?.isDirectory()) {
     throw new Error(`Cannot zip ${root}: the export folder does not exist`);
   }
 }
@@ -387,8 +405,9 @@ function readyToZip(root: string): void {
  * memory). Entry names are relative to `root`. Leftover temp files from interrupted atomic writes
  * are skipped; a file that disappears while zipping fails the stream instead of being left out.
  * Already-compressed attachments are stored, everything else is deflated at `options.level`.
- * Symbolic links are zipped as links (never what they point to). Throws at once if `root` is not a
- * folder, or if yazl was installed without the project's patch.
+ * Symbolic links are left out (never followed, never zipped), and `options.only` keeps the export's
+ * own files alone. Throws at once if `root` is not a folder (a link to one is refused too), or if
+ * yazl was installed without the project's patch.
  */
 export function createZipStream(root: string, options: ZipOptions = {}): Readable {
   readyToZip(root);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ExportCommand, InvalidStateError, decide } from './decide';
-import { type ExportEvent, evolve, initialState, parseExportEvent } from './export';
+import { completedCounts, type ExportEvent, evolve, initialState, parseExportEvent } from './export';
 
 /** given(events).when(command) → then(events) | thenThrows(error) */
 function given(events: ExportEvent[]) {
@@ -74,7 +74,7 @@ describe('export decider', () => {
   });
 
   it('completes, with errors when pages failed', () => {
-    const done = { pages: 3, failed: 1, files: 6, bytes: 10, stats };
+    const done = { pages: 2, databases: 1, skipped: 0, failed: 1, files: 6, bytes: 10, stats };
     given([requested, started]).when({ type: 'CompleteExport', data: done }).then([{ type: 'ExportCompleted', data: done }]);
     const state = [requested, started, { type: 'ExportCompleted', data: done } as ExportEvent].reduce(evolve, initialState());
     expect(state.status).toBe('completed_with_errors');
@@ -181,7 +181,7 @@ describe('export decider', () => {
     const done: ExportEvent = { type: 'ExportCompleted', data: { pages: 5, failed: 4, files: 5, bytes: 1, stats } };
     // Four pages failed; three of them are retried; one of those fails again.
     const history = [requested, started, ...['a', 'b', 'c', 'd'].map(failedPage), done, { type: 'FailedPagesRequeued', data: { ids: ['a', 'b', 'c'] } } as ExportEvent, restarted, failedPage('a')];
-    const complete = { pages: 7, failed: 2, files: 7, bytes: 1, stats };
+    const complete = { pages: 6, databases: 1, skipped: 0, failed: 2, files: 7, bytes: 1, stats };
     given(history)
       .when({ type: 'CompleteExport', data: complete })
       .then([{ type: 'ExportCompleted', data: { ...complete, retried: { requested: 3, exported: 2, failed: 1 } } }]);
@@ -196,7 +196,12 @@ describe('export decider', () => {
       type: 'ExportFailed',
       data: { reason: 'x', retryable: true },
     });
-    expect(parseExportEvent('ExportCompleted', { pages: 1, failed: 0, files: 2, bytes: 3, stats }).data).not.toHaveProperty('retried');
+    const completed = parseExportEvent('ExportCompleted', { pages: 1, failed: 0, files: 2, bytes: 3, stats });
+    expect(completed.data).not.toHaveProperty('retried');
+    // Counted before pages and databases were apart: no ExportCounts to give.
+    expect(completed.type === 'ExportCompleted' ? completedCounts(completed.data) : 'other').toBeUndefined();
+    const counted = parseExportEvent('ExportCompleted', { pages: 1, databases: 2, skipped: 0, failed: 0, files: 2, bytes: 3, stats });
+    expect(counted.type === 'ExportCompleted' ? completedCounts(counted.data) : 'other').toEqual({ pages: 1, databases: 2, skipped: 0, failed: 0, files: 2, bytes: 3 });
     expect(parseExportEvent('ExportRequested', { ...requested.data, options: undefined }).data).toMatchObject({
       options: { naming: 'notion', downloadExternal: false },
     });

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { backoffDelay } from '@/server/retry/backoff';
 import type { ExportEvent, ExportEventSchemas, ExportState } from './export';
-import { allows, EXPORT_RETRY_POLICY, type ExportStatus, type ExportTransition, refusal } from './export-status';
+import { allows, EXPORT_RETRY_POLICY, type ExportCounts, type ExportStatus, type ExportTransition, refusal } from './export-status';
 
 type EventData<K extends keyof typeof ExportEventSchemas> = z.infer<(typeof ExportEventSchemas)[K]>;
 
@@ -18,8 +18,8 @@ export type ExportCommand =
   | { type: 'StartExport'; data: EventData<'ExportStarted'> }
   | { type: 'ChangePhase'; data: EventData<'PhaseChanged'> }
   | { type: 'RecordProgress'; data: ProgressBatch }
-  /** `retried` is the decider's to fill in (when the run retried failed pages). */
-  | { type: 'CompleteExport'; data: Omit<EventData<'ExportCompleted'>, 'retried'> }
+  /** The export's counts as people see them; `retried` is the decider's to fill in (when the run retried failed pages). */
+  | { type: 'CompleteExport'; data: ExportCounts & { stats: EventData<'ExportCompleted'>['stats'] } }
   | { type: 'RecordFiles'; data: EventData<'FilesWritten'> }
   /**
    * The runner could not finish it. A retryable failure with retries left is queued again

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ExportStatus, PauseCause, RetriedPages, type RetryingPages } from './export-status';
+import { type ExportCounts, type ExportStatus, PauseCause, RetriedPages, type RetryingPages } from './export-status';
 
 /** The formats an export can write. */
 export const EXPORT_FORMATS = ['markdown', 'html', 'json', 'csv'] as const;
@@ -98,9 +98,15 @@ export const ExportEventSchemas = {
   /** Files written or rewritten outside a page's own batch: resolved links, the report. */
   FilesWritten: z.object({ files: z.array(WrittenFileSchema), reason: z.enum(['links', 'report']) }),
   PageFailed: FailedItem,
+  /**
+   * The counts people see (ExportCounts in export-status: pages and databases apart, linked
+   * databases skipped), and the requests made. Events recorded before `databases` and `skipped`
+   * existed count the export's items done in `pages` (pages and databases, linked ones included).
+   */
   ExportCompleted: z.object({
-    /** Pages and databases done (the export's items). */
     pages: z.number().int().nonnegative(),
+    databases: z.number().int().nonnegative().optional(),
+    skipped: z.number().int().nonnegative().optional(),
     failed: z.number().int().nonnegative(),
     /** Files and bytes as defined in export-status (ExportCounts); in events of older code, as the manifest lists them (report.json included). */
     files: z.number().int().nonnegative(),
@@ -142,6 +148,13 @@ export function parseExportEvent(type: string, data: unknown): ExportEvent {
   const schema = ExportEventSchemas[type as ExportEventType];
   if (!schema) throw new Error(`Unknown export event type: ${type}`);
   return { type, data: schema.parse(data) } as ExportEvent;
+}
+
+/** The counts an ExportCompleted event carries, as ExportCounts; undefined for events recorded before it carried them. */
+export function completedCounts(data: z.infer<Schemas['ExportCompleted']>): ExportCounts | undefined {
+  const { pages, databases, skipped, failed, files, bytes } = data;
+  if (databases === undefined || skipped === undefined) return undefined;
+  return { pages, databases, skipped, failed, files, bytes };
 }
 
 export const exportStreamId = (exportId: string) => `export-${exportId}`;

@@ -351,7 +351,8 @@ describe('AttachmentStore: sharing, naming, stats', () => {
     const { fetch } = scriptedFetch(async (url) => {
       active += 1;
       peak = Math.max(peak, active);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Let the other saves run as far as they can while this download is in flight.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
       active -= 1;
       return ok(url);
     });
@@ -388,10 +389,13 @@ describe('AttachmentStore: sharing, naming, stats', () => {
 
   it('stops when the export is cancelled, without counting a failure', async () => {
     const controller = new AbortController();
-    const { fetch } = scriptedFetch(hang);
+    // Cancelled while the download is under way (once the request went out).
+    const { fetch } = scriptedFetch((url: string, init: RequestInit) => {
+      queueMicrotask(() => controller.abort(new Error('cancelled')));
+      return hang(url, init);
+    });
     const s = store({ fetch, signal: controller.signal });
     const pending = s.save(ref());
-    setTimeout(() => controller.abort(new Error('cancelled')), 5);
     await expect(pending).rejects.toThrow('cancelled');
     await expect(s.save(ref('https://files.example/later.pdf'))).rejects.toThrow('cancelled');
     expect(s.stats().failed).toBe(0);

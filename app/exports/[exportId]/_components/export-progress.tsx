@@ -55,6 +55,9 @@ export function ExportProgress({ exportId }: { exportId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const budget = useQuery(trpc.settings.get.queryOptions());
+  // Viewers see the export; operators and admins also act on it (the server checks again).
+  const me = useQuery(trpc.me.queryOptions());
+  const canOperate = me.data?.can.operate === true;
   const detail = useQuery(trpc.exports.get.queryOptions({ id: exportId }, { retry: (count, error) => error.data?.code !== 'NOT_FOUND' && count < 3 }));
   const onEnd = useCallback(() => {
     // The feed is done: refresh the authoritative row and failure list, and the dashboard's list.
@@ -128,22 +131,22 @@ export function ExportProgress({ exportId }: { exportId: string }) {
                 Download zip
               </a>
             )}
-            {canPause(row.status) && (
+            {canOperate && canPause(row.status) && (
               <Button variant="secondary" onClick={() => pause.mutate({ id: row.id })} disabled={pause.isPending}>
                 {pause.isPending ? 'Pausing…' : 'Pause'}
               </Button>
             )}
-            {canResume(row.status) && (
+            {canOperate && canResume(row.status) && (
               <Button onClick={() => resume.mutate({ id: row.id })} disabled={resume.isPending}>
                 {resume.isPending ? 'Resuming…' : 'Resume'}
               </Button>
             )}
-            {canRetryFailed(row.status, row.pagesFailed) && (
+            {canOperate && canRetryFailed(row.status, row.pagesFailed) && (
               <Button variant="secondary" onClick={() => retry.mutate({ id: row.id })} disabled={retry.isPending}>
                 {retry.isPending ? 'Retrying…' : 'Retry failed pages'}
               </Button>
             )}
-            {canCancel(row.status) && (
+            {canOperate && canCancel(row.status) && (
               <Button variant="danger" onClick={() => cancel.mutate({ id: row.id })} disabled={cancel.isPending}>
                 {cancel.isPending ? 'Cancelling…' : 'Cancel export'}
               </Button>

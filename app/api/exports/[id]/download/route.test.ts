@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import type { AppContext } from '@/server/context';
+import { handle } from '@/server/export/domain/handle';
+import { seedConnections } from '@/server/testing/seed';
+import { signedInHeaders } from '@/server/testing/sessions';
+import { createTestContext, type TestContext } from '@/server/testing/test-context';
+import { GET } from './route';
+import { authOf } from '@/server/auth/auth';
+
+/**
+ * The route as Next calls it, with ids as they arrive from a URL: refused ones must be answered
+ * before the context (database, disk) is asked for.
+ */
+let ctx: TestContext;
+let contextRequests = 0;
+const g = globalThis as typeof globalThis & { __notionSyncContext?: Promise<AppContext> };
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  await seedConnections(ctx, ['c1']);
+  viewer = await signedInHeaders(ctx, 'viewer');
+  // The process-wide context, counted each time the route asks for it.
+  g.__notionSyncContext = {
+    // biome-ignore lint/suspicious/noThenProperty: a promise-like that counts who awaits it
+    then(resolve: (value: AppContext) => unknown) {
+      contextRequests += 1;
+      return Promise.resolve(resolve(ctx));
+    },
+  } as unknown as Promise<AppContext>;
+});
+afterAll(async () => {
+  g.__notionSyncContext = undefined;
+  await ctx.cleanup();
+});
+beforeEach(() => {
+  contextRequests = 0;
+});
+
+let viewer: Headers;
+const get = (id: string, headers: HeadersInit = viewer) =>
+  GET(new Request(`http://localhost/api/exports/${encodeURIComponent(id)}/download`, { headers }), { params: Promise.resolve({ id }) });
+
+async function completedExport(id: string, outDir: string, recorded: string[] = []): Promise<void> {
+  await handle(ctx.store, id, {
+    type: 'RequestExport',
+    data: { exportId: id, connectionId: 'c1', formats: ['json'], outDir, requestedBy: 'dashboard', options: { naming: 'notion', downloadExternal: false } },
+  });
+  await handle(ctx.store, id, { type: 'StartExport', data: { attempt: 1, runner: 'r' } });
+  if (recorded.length > 0) {
+    await handle(ctx.store, id, {
+      type: 'RecordFiles',
+      data: { reason: 'report', files: recorded.map((p) => ({ path: p, bytes: 1, sha256: '0'.repeat(64), sourceId: id })) },
+    });
+  }
+  await handle(ctx.store, id, {
+    type: 'CompleteExport',
+    data: { pages: 0, databases: 0, skipped: 0, failed: 0, files: 0, bytes: 0, stats: { requests: 0, rateLimited: 0, retries: 0 } },
+  });
+}
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  }
+}
+
+async function zipEntryNames(response: Response): Promise<string[]> {
+  const body = Buffer.from(await response.arrayBuffer());
+  const zip = await yauzl.fromBufferPromise(body, { lazyEntries: true });
+  const names: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      names.push(entry.fileName);
+      zip.readEntry();
+    });
+    zip.once('end', resolve);
+    zip.once('error', reject);
+    zip.readEntry();
+  });
+  return names;
+}
+
+describe('GET /api/exports/[id]/download', () => {
+  it('refuses traversal, encoded and double-encoded, absolute paths and NUL with 400, before asking for the context', async () => {
+    const crafted = [
+      '..',
+      '../..',
+      '../../etc/passwd',
+      '..%2F..%2Fetc%2Fpasswd',
+      '%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+      '%252e%252e%252fetc',
+      '..\\..\\windows',
+      '/etc/passwd',
+      'C:\\Windows',
+      'e1\0',
+      '%00',
+      'e1/../e2',
+      '.',
+      '',
+    ];
+    for (const id of crafted) {
+      const response = await get(id);
+      expect(response.status, JSON.stringify(id)).toBe(400);
+      expect(await response.json()).toEqual({ error: 'This is not an export id' });
+    }
+    expect(contextRequests).toBe(0);
+  });
+
+  it('answers 401 without a session and with a forged or signed-out cookie, before reading the export', async () => {
+    const root = path.join(ctx.config.exportsDir, 'private1');
+    write(root, { 'report.json': '{}', 'Page.md': '# Page\n' });
+    await completedExport('private1', root);
+    const signedOut = await signedInHeaders(ctx, 'viewer', 'gone@example.test');
+    await authOf(ctx).api.signOut({ headers: signedOut });
+    const refused: HeadersInit[] = [{}, { cookie: 'better-auth.session_token=forged.value' }, signedOut];
+    for (const headers of refused) {
+      const response = await get('private1', headers);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toContain('application/json');
+    }
+    expect((await get('private1')).status).toBe(200);
+  });
+
+  it('answers 404 for an id that is no export', async () => {
+    const response = await get('0b6a3c3e-4f7e-4d1b-9a55-8d0f7c3b2a10');
+    expect(response.status).toBe(404);
+    expect(contextRequests).toBe(1);
+  });
+
+  it('zips a dashboard export without the links inside it, wherever they point', async () => {
+    const root = path.join(ctx.config.exportsDir, 'dash1');
+    write(root, { 'report.json': '{}', 'Page.md': '# Page\n', 'Page/Child.md': '# Child\n' });
+    write(ctx.dir, { 'outside/secret.txt': 'secret' });
+    fs.symlinkSync(path.join(ctx.dir, 'outside', 'secret.txt'), path.join(root, 'secret.txt'));
+    fs.symlinkSync(path.join(ctx.dir, 'outside'), path.join(root, 'Page', 'outside'));
+    fs.symlinkSync(ctx.database.url.replace(/^file:/, ''), path.join(root, 'state.db'));
+    fs.symlinkSync('Page.md', path.join(root, 'Again.md'));
+    await completedExport('dash1', root);
+    const response = await get('dash1');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe('attachment; filename="notion-export-dash1.zip"');
+    expect(await zipEntryNames(response)).toEqual(['Page/', 'Page/Child.md', 'Page.md', 'report.json']);
+  });
+
+  it("zips only the export's own files from a folder chosen with the CLI", async () => {
+    const root = path.join(ctx.dir, 'cli-out');
+    write(root, { 'report.json': '{}', 'manifest.json': '{}', 'Page.md': '# Page\n', '.env': 'NOTION_SYNC_SECRET=x', 'data/secret.key': 'k' });
+    await completedExport('cli1', root, ['report.json', 'Page.md']);
+    const response = await get('cli1');
+    expect(response.status).toBe(200);
+    expect(await zipEntryNames(response)).toEqual(['Page.md', 'manifest.json', 'report.json']);
+  });
+});

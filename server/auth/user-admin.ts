@@ -1,0 +1,106 @@
+import { and, asc, eq, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '@/db/client';
+import { authAccounts, authSessions, authUsers } from '@/db/schema';
+import { DomainError } from '@/server/errors';
+import type { Config } from '@/server/config';
+import { authOf, MIN_PASSWORD_LENGTH } from './auth';
+import { ROLES, type Role } from './roles';
+
+/** What managing people needs (an AppContext has it). */
+export interface UserAdminDeps {
+  config: Config;
+  database: Database;
+}
+
+export const NewUser = z.object({
+  email: z.email('Enter an email address').trim().toLowerCase(),
+  name: z.string().trim().max(100).optional(),
+  role: z.enum(ROLES),
+  password: z.string().min(MIN_PASSWORD_LENGTH, `The password needs at least ${MIN_PASSWORD_LENGTH} characters`).max(128),
+});
+export type NewUser = z.input<typeof NewUser>;
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: string | null;
+  createdAt: Date;
+}
+
+export async function listUsers(deps: UserAdminDeps): Promise<UserRow[]> {
+  return deps.database.db
+    .select({ id: authUsers.id, email: authUsers.email, name: authUsers.name, role: authUsers.role, createdAt: authUsers.createdAt })
+    .from(authUsers)
+    .orderBy(asc(authUsers.email));
+}
+
+/** A new person with a password, through better-auth's admin API (hashing, the credential account). */
+export async function createUser(deps: UserAdminDeps, input: NewUser): Promise<UserRow> {
+  const parsed = NewUser.safeParse(input);
+  if (!parsed.success) throw new DomainError('BAD_INPUT', parsed.error.issues.map((issue) => issue.message).join('; '));
+  const { email, role, password } = parsed.data;
+  if (await findUserByEmail(deps, email)) throw new DomainError('CONFLICT', `A user with the email ${email} exists already`);
+  try {
+    const { user } = await authOf(deps).api.createUser({ body: { email, password, role, name: parsed.data.name || email.split('@')[0] || email } });
+    return { id: user.id, email: user.email, name: user.name, role: user.role ?? null, createdAt: user.createdAt };
+  } catch (error) {
+    throw new DomainError('BAD_INPUT', `The user could not be created: ${authErrorMessage(error)}`);
+  }
+}
+
+export async function findUserByEmail(deps: UserAdminDeps, email: string): Promise<UserRow | undefined> {
+  const [row] = await deps.database.db
+    .select({ id: authUsers.id, email: authUsers.email, name: authUsers.name, role: authUsers.role, createdAt: authUsers.createdAt })
+    .from(authUsers)
+    .where(eq(authUsers.email, email.trim().toLowerCase()));
+  return row;
+}
+
+export async function countAdmins(deps: Pick<UserAdminDeps, 'database'>): Promise<number> {
+  const [row] = await deps.database.db.select({ n: sql<number>`count(*)` }).from(authUsers).where(eq(authUsers.role, 'admin'));
+  return Number(row?.n ?? 0);
+}
+
+/** The statement's own condition: the user is no admin, or another admin remains. Checked in the same statement as the change. */
+const keepsAnAdmin = or(
+  sql`${authUsers.role} is not 'admin'`,
+  sql`(select count(*) from ${authUsers} where ${authUsers.role} = 'admin') > 1`,
+);
+
+/** Changes a role; the last admin cannot stop being one. Its sessions stay (roles are read at every request). */
+export async function setUserRole(deps: UserAdminDeps, userId: string, role: Role): Promise<void> {
+  const changed = await deps.database.db
+    .update(authUsers)
+    .set({ role, updatedAt: new Date() })
+    .where(and(eq(authUsers.id, userId), role === 'admin' ? undefined : keepsAnAdmin))
+    .returning({ id: authUsers.id });
+  if (changed.length === 0) await explainRefusal(deps, userId, 'change the role of');
+}
+
+/** Removes a person with their sessions and accounts (foreign keys cascade); never the last admin. */
+export async function removeUser(deps: UserAdminDeps, userId: string): Promise<void> {
+  const removed = await deps.database.db.transaction(async (tx) => {
+    const rows = await tx.delete(authUsers).where(and(eq(authUsers.id, userId), keepsAnAdmin)).returning({ id: authUsers.id });
+    // The foreign keys cascade; said again for a database that does not enforce them.
+    if (rows.length > 0) {
+      await tx.delete(authSessions).where(eq(authSessions.userId, userId));
+      await tx.delete(authAccounts).where(eq(authAccounts.userId, userId));
+    }
+    return rows;
+  });
+  if (removed.length === 0) await explainRefusal(deps, userId, 'remove');
+}
+
+async function explainRefusal(deps: UserAdminDeps, userId: string, what: string): Promise<never> {
+  const [row] = await deps.database.db.select({ id: authUsers.id }).from(authUsers).where(eq(authUsers.id, userId));
+  if (!row) throw new DomainError('NOT_FOUND', 'There is no such user');
+  throw new DomainError('INVALID_STATE', `Cannot ${what} the last admin: make another admin first`);
+}
+
+/** better-auth's message for people (its errors carry no secret), or a generic one. */
+export function authErrorMessage(error: unknown): string {
+  const body = (error as { body?: { message?: unknown } } | undefined)?.body;
+  return typeof body?.message === 'string' ? body.message : 'unexpected error';
+}

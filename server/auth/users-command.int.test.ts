@@ -1,0 +1,44 @@
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { usersCommand } from '@/server/auth/users-command';
+import { sessionCookie, TEST_PASSWORD } from '@/server/testing/sessions';
+import { createTestContext, type TestContext } from '@/server/testing/test-context';
+
+let ctx: TestContext;
+afterEach(async () => {
+  await ctx.cleanup();
+});
+
+describe('users command', () => {
+  const run = (args: string[], stdin = '') => usersCommand(ctx, args, Readable.from([stdin]));
+
+  it('adds with the password from stdin, lists, changes roles and removes, but never the last admin', async () => {
+    ctx = await createTestContext();
+    expect(await run(['add', 'root@example.test', '--role', 'admin', '--password-stdin'], `${TEST_PASSWORD}\n`)).toBe('Added root@example.test (admin).\n');
+    expect(await sessionCookie(ctx, 'root@example.test')).toContain('session_token=');
+    await run(['add', 'eve@example.test', '--role', 'viewer', '--password-stdin', '--name', 'Eve'], TEST_PASSWORD);
+    expect(await run(['list'])).toBe('eve@example.test\tviewer\tEve\nroot@example.test\tadmin\troot\n');
+    expect(await run(['set-role', 'eve@example.test', 'operator'])).toBe('eve@example.test is now operator.\n');
+    await expect(run(['set-role', 'root@example.test', 'viewer'])).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(run(['remove', 'root@example.test'])).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await run(['set-role', 'eve@example.test', 'admin']);
+    expect(await run(['remove', 'root@example.test'])).toBe('Removed root@example.test.\n');
+    expect(await run(['list'])).toBe('eve@example.test\tadmin\tEve\n');
+    const sessions = await ctx.database.client.execute('select count(*) as n from session');
+    expect(Number(sessions.rows[0]?.n)).toBe(0);
+  });
+
+  it('refuses what it cannot do, changing nothing', async () => {
+    ctx = await createTestContext();
+    await expect(run(['add', 'x@example.test', '--role', 'owner', '--password-stdin'], TEST_PASSWORD)).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(run(['add', 'x@example.test', '--role', 'viewer'])).rejects.toThrow(/--password-stdin/);
+    await expect(run(['add', 'x@example.test', '--role', 'viewer', '--password-stdin'], 'short')).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(run(['set-role', 'nobody@example.test', 'admin'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(run(['frobnicate', 'x@example.test'])).rejects.toThrow(/Unknown users command/);
+    await expect(run([])).rejects.toThrow(/Usage/);
+    expect(await run(['list'])).toBe('No users.\n');
+    await run(['add', 'x@example.test', '--role', 'viewer', '--password-stdin'], TEST_PASSWORD);
+    await expect(run(['add', 'X@example.test', '--role', 'admin', '--password-stdin'], TEST_PASSWORD)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await run(['list'])).toBe('x@example.test\tviewer\tx\n');
+  });
+});

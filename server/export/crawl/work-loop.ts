@@ -1,0 +1,130 @@
+import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
+import { exportItems } from '@/db/schema';
+import { exportDatabase } from './database-exporter';
+import { itemFailure } from './export-errors';
+import type { ExportSession } from './export-session';
+import { placeAtRoot, type WorkItem } from './export-target';
+import { exportPage } from './page-exporter';
+
+/**
+ * The work loop: keeps `concurrency` items in flight until nothing is pending, then queues the
+ * items no walk reached, until there are none. A graceful stop (`drain`) starts no new item and
+ * returns once those in flight are recorded. Throws the first error that stops the export.
+ */
+export async function exportAllItems(session: ExportSession, concurrency: number, drain?: AbortSignal): Promise<void> {
+  const { ctx, exportId, gateway, target, buffer, signal } = session;
+  const db = ctx.database.db;
+  const inFlight = new Map<string, Promise<void>>();
+  let fatal: unknown;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener('abort', onAbort);
+
+  const nextPending = async (limit: number): Promise<WorkItem[]> => {
+    const busy = [...inFlight.keys(), ...buffer.unflushed];
+    const rows = await db
+      .select()
+      .from(exportItems)
+      .where(
+        and(
+          eq(exportItems.exportId, exportId),
+          eq(exportItems.status, 'pending'),
+          busy.length > 0 ? notInArray(exportItems.itemId, busy) : undefined,
+        ),
+      )
+      .orderBy(asc(exportItems.seq))
+      .limit(limit);
+    return rows.map((r) => ({ id: r.itemId, kind: r.kind, title: r.title, dir: r.dir ?? '', stem: r.stem }));
+  };
+
+  const start = (item: WorkItem) => {
+    const task = (async () => {
+      try {
+        const result =
+          item.kind === 'page'
+            ? await exportPage(gateway.client, target, item, stop.signal)
+            : await exportDatabase(gateway.client, target, item, stop.signal);
+        buffer.addExported(
+          { id: item.id, files: result.files, issues: result.issues, unresolvedLinks: result.unresolvedLinks },
+          result.discovered,
+        );
+      } catch (error) {
+        if (stop.signal.aborted) return;
+        const notion = itemFailure(error, gateway.baseUrl, item.id);
+        if (notion) {
+          buffer.addFailed({
+            id: item.id,
+            kind: item.kind,
+            title: item.title,
+            code: notion.code ?? notion.kind,
+            message: notion.userMessage,
+          });
+          return;
+        }
+        fatal ??= error;
+        stop.abort();
+      } finally {
+        inFlight.delete(item.id);
+      }
+    })();
+    inFlight.set(item.id, task);
+  };
+
+  try {
+    while (!stop.signal.aborted && !drain?.aborted) {
+      const free = concurrency - inFlight.size;
+      const next = free > 0 ? await nextPending(free) : [];
+      for (const item of next) start(item);
+      if (inFlight.size > 0 && (next.length === 0 || inFlight.size >= concurrency)) {
+        await Promise.race(inFlight.values());
+        continue;
+      }
+      if (inFlight.size > 0) continue;
+      // Nothing in flight and nothing pending in the database: record what is buffered, which
+      // may queue children, then promote candidates nobody reached.
+      await buffer.flush();
+      if ((await nextPending(1)).length > 0) continue;
+      if (!(await promoteCandidates(session))) break;
+    }
+    await Promise.allSettled(inFlight.values());
+    if (fatal !== undefined) throw fatal;
+    if (!signal.aborted) await buffer.flush();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Queues, at the root of the export, the items that search listed but no walk reached (their
+ * parent is not shared with the integration). Databases first: their rows are placed inside.
+ */
+async function promoteCandidates(session: ExportSession): Promise<boolean> {
+  const { ctx, exportId, target, buffer } = session;
+  const db = ctx.database.db;
+  for (const kind of ['database', 'page'] as const) {
+    const candidates = and(eq(exportItems.exportId, exportId), eq(exportItems.status, 'candidate'), eq(exportItems.kind, kind));
+    // Prefer the tops of unreached subtrees: their descendants are then found by the walk.
+    let rows = await db
+      .select()
+      .from(exportItems)
+      .where(
+        and(
+          candidates,
+          sql`not exists (select 1 from export_items p where p.export_id = ${exportId} and p.item_id = ${exportItems.parentId} and p.status = 'candidate')`,
+        ),
+      )
+      .orderBy(asc(exportItems.seq))
+      .limit(500);
+    if (rows.length === 0) rows = await db.select().from(exportItems).where(candidates).orderBy(asc(exportItems.seq)).limit(500);
+    if (rows.length === 0) continue;
+    buffer.addDiscovered(
+      await placeAtRoot(
+        target,
+        rows.map((r) => ({ id: r.itemId, kind: r.kind, title: r.title, parentId: r.parentId, dir: '', status: 'pending' as const })),
+      ),
+    );
+    await buffer.flush();
+    return true;
+  }
+  return false;
+}
