@@ -73,6 +73,11 @@ describe('tRPC routers', () => {
         twin.workspace.allPages().length + twin.workspace.allDatabases().length + twin.workspace.linkedDatabases().length,
       );
       expect((await caller.exports.list()).map((e) => e.id)).toEqual([id]);
+      // The export folder is this machine's: administrators see it, others do not.
+      expect(row.outDir).toMatch(/^(\/|[A-Za-z]:\\)/);
+      const viewer = callerAs(ctx, 'viewer');
+      expect(await viewer.exports.get({ id })).toMatchObject({ id, status: 'completed', outDir: null });
+      expect(JSON.stringify(await viewer.exports.list())).not.toContain(String(row.outDir));
     }));
 
   it('maps domain errors: unknown export, unknown connection, cancelling a finished export', () =>

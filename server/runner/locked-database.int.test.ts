@@ -65,7 +65,8 @@ describe('another process holding the write lock for seconds at a time', () => {
       expect(delay.max / 1e6).toBeLessThan(1000);
       const row = await caller.exports.get({ id: exportId });
       expect(row.pagesDone).toBe(twin.workspace.allPages().length + twin.workspace.allDatabases().length);
-      expect(await verifyManifest(row.outDir)).toMatchObject({ missing: [], changed: [], extra: [] });
+      expect(row.outDir).toEqual(expect.any(String));
+      expect(await verifyManifest(row.outDir ?? '')).toMatchObject({ missing: [], changed: [], extra: [] });
     } finally {
       await ctx.cleanup();
     }

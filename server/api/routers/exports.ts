@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { EXPORT_FORMATS, ExportFormat, ExportOptions } from '@/server/export/domain/export';
 import { requestExport } from '@/server/export/control/request-export';
 import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control/export-control';
-import { getExport, listExports } from '@/server/export/control/export-queries';
+import { getExport, listExports, redactForViewer } from '@/server/export/control/export-queries';
+import type { Viewer } from '@/server/auth/viewer';
 import { type ExportProgressMessage, openExportFeed } from '@/server/export/delivery/export-feed';
 import { operatorProcedure, router, viewerProcedure } from '../trpc';
 
@@ -21,11 +22,20 @@ async function* withEventIds(feed: AsyncIterable<ExportProgressMessage>) {
   for await (const message of feed) yield tracked(String(message.position), message);
 }
 
+/** Absolute paths of this machine (the export folder, paths in messages) are for administrators only. */
+function asSeenBy<T extends Parameters<typeof redactForViewer>[0]>(viewer: Viewer, row: T) {
+  return viewer.role === 'admin' ? row : { ...redactForViewer(row), outDir: null };
+}
+
 export const exportsRouter = router({
-  list: viewerProcedure.query(({ ctx }) => listExports(ctx.app.database.db, { noRunner: !ctx.app.config.runnerEnabled })),
+  list: viewerProcedure.query(async ({ ctx }) =>
+    (await listExports(ctx.app.database.db, { noRunner: !ctx.app.config.runnerEnabled })).map((row) => asSeenBy(ctx.viewer, row)),
+  ),
   get: viewerProcedure
     .input(z.object({ id: z.string() }))
-    .query(({ ctx, input }) => getExport(ctx.app.database.db, input.id, { noRunner: !ctx.app.config.runnerEnabled })),
+    .query(async ({ ctx, input }) =>
+      asSeenBy(ctx.viewer, await getExport(ctx.app.database.db, input.id, { noRunner: !ctx.app.config.runnerEnabled })),
+    ),
   start: operatorProcedure.input(StartExportInput).mutation(async ({ ctx, input }) => {
     const id = await requestExport(ctx.app, { ...input, requestedBy: 'dashboard' });
     return { id };
