@@ -1,6 +1,8 @@
 import 'server-only';
 import { headers } from 'next/headers';
-import { redirect } from 'next/navigation';
+import { notFound, redirect } from 'next/navigation';
+import { eq } from 'drizzle-orm';
+import { exports } from '@/db/schema';
 import { type Role, roleAllows } from './auth/roles';
 import { type Viewer, viewerOf } from './auth/viewer';
 import { getAppContext } from './context';
@@ -34,4 +36,11 @@ export async function requirePageViewer(path: string, needed?: Role): Promise<Vi
 export function safeNext(next: unknown): string {
   if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
   return /^[\x21-\x7e]*$/.test(next) ? next : '/';
+}
+
+/** An export page's export: Next's not-found page (404, with the app's header) when there is none. */
+export async function requireExport(exportId: string): Promise<void> {
+  const { database } = await getAppContext();
+  const [row] = await database.db.select({ id: exports.id }).from(exports).where(eq(exports.id, exportId));
+  if (!row) notFound();
 }

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { AppHeader } from '@/components/app-header';
-import { requirePageViewer } from '@/server/page-access';
+import { requireExport, requirePageViewer } from '@/server/page-access';
 import { ExportProgress } from './_components/export-progress';
 
 interface ExportPageProps {
@@ -16,6 +16,7 @@ export async function generateMetadata({ params }: ExportPageProps): Promise<Met
 export default async function ExportPage({ params }: ExportPageProps) {
   const { exportId } = await params;
   const viewer = await requirePageViewer(`/exports/${encodeURIComponent(exportId)}`);
+  await requireExport(exportId);
   return (
     <>
       <AppHeader user={viewer} />
