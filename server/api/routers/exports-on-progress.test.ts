@@ -2,14 +2,13 @@ import { isTrackedEnvelope } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callerAs } from '@/server/testing/call-as';
 import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/domain/export';
+import { seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 
 let ctx: TestContext;
 beforeEach(async () => {
   ctx = await createTestContext();
-  await ctx.database.client.execute(
-    "insert into connections (id, name, token_ciphertext, token_hash, token_hint, created_at) values ('c1','c','x','h','…',0)",
-  );
+  await seedConnections(ctx, ['c1']);
   await ctx.store.append('export-e1', 0, [
     {
       type: 'ExportRequested',

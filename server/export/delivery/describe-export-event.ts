@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@/server/events/event-store';
 import { completedCounts, type ExportEvent, type ExportEventType, parseExportEvent } from '@/server/export/domain/export';
-import { describeCounts, describeFailure, describeRetried } from '@/server/export/domain/export-status';
+import { describeCounts, describeFailure, describeRetried, plural } from '@/server/export/domain/export-status';
 
 export type ActivityTone = 'neutral' | 'success' | 'warning' | 'danger';
 
@@ -15,7 +15,6 @@ export interface ActivityEntry {
   at: string;
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 const REQUESTED_BY: Record<ExportEventOf<'ExportRequested'>['data']['requestedBy'], string> = {
   dashboard: 'from the dashboard',

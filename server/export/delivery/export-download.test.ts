@@ -1,23 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connections } from '@/db/schema';
 import { DomainError, domainErrorResponse } from '@/server/errors';
 import { handle } from '@/server/export/domain/handle';
+import { completeTestExport, seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { exportDownload, isExportId } from './export-download';
 
 let ctx: TestContext;
 beforeEach(async () => {
   ctx = await createTestContext();
-  await ctx.database.db.insert(connections).values({
-    id: 'c1',
-    name: 'Workspace',
-    tokenCiphertext: 'x',
-    tokenHash: 'h',
-    tokenHint: '…abcd',
-    createdAt: new Date(),
-  });
+  await seedConnections(ctx, ['c1']);
 });
 afterEach(async () => {
   await ctx.cleanup();
@@ -29,19 +22,7 @@ const request = (exportId: string, outDir = path.join(ctx.config.exportsDir, exp
     data: { exportId, connectionId: 'c1', formats: ['json'], outDir, requestedBy: 'dashboard', options: { naming: 'notion', downloadExternal: false } },
   });
 
-async function complete(exportId: string, files: string[] = []): Promise<void> {
-  await handle(ctx.store, exportId, { type: 'StartExport', data: { attempt: 1, runner: 'r' } });
-  if (files.length > 0) {
-    await handle(ctx.store, exportId, {
-      type: 'RecordFiles',
-      data: { reason: 'report', files: files.map((p) => ({ path: p, bytes: 1, sha256: '0'.repeat(64), sourceId: exportId })) },
-    });
-  }
-  await handle(ctx.store, exportId, {
-    type: 'CompleteExport',
-    data: { pages: 0, databases: 0, skipped: 0, failed: 0, files: 0, bytes: 0, stats: { requests: 0, rateLimited: 0, retries: 0 } },
-  });
-}
+const complete = (exportId: string, files: string[] = []) => completeTestExport(ctx, exportId, files);
 
 describe('exportDownload', () => {
   it("gives a dashboard export's own folder, zipped whole", async () => {

@@ -3,15 +3,14 @@ import { PROJECTIONS } from '@/server/context';
 import { DomainError } from '@/server/errors';
 import { EventStore, type NewEvent } from '@/server/events/event-store';
 import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/domain/export';
+import { seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { type ExportProgressMessage, type FeedContext, followExport, openExportFeed, type Sleep } from './export-feed';
 
 let ctx: TestContext;
 beforeEach(async () => {
   ctx = await createTestContext();
-  await ctx.database.client.execute(
-    "insert into connections (id, name, token_ciphertext, token_hash, token_hint, created_at) values ('c1','c','x','h','…',0)",
-  );
+  await seedConnections(ctx, ['c1']);
   await ctx.store.append('export-e1', 0, [
     {
       type: 'ExportRequested',

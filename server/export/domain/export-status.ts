@@ -176,7 +176,8 @@ export const countsOf = (row: {
   bytes: row.bytesWritten,
 });
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+/** "1 page", "1,234 pages". */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** "127 pages, 3 databases, 471 files (12.4 MB); 1 linked database skipped; 2 could not be exported". */
 export function describeCounts(counts: ExportCounts): string {

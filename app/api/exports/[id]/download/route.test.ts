@@ -3,8 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import type { AppContext } from '@/server/context';
-import { handle } from '@/server/export/domain/handle';
-import { seedConnections } from '@/server/testing/seed';
+import { completeTestExport, requestTestExport, seedConnections } from '@/server/testing/seed';
 import { signedInHeaders } from '@/server/testing/sessions';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { GET } from './route';
@@ -44,21 +43,8 @@ const get = (id: string, headers: HeadersInit = viewer) =>
   GET(new Request(`http://localhost/api/exports/${encodeURIComponent(id)}/download`, { headers }), { params: Promise.resolve({ id }) });
 
 async function completedExport(id: string, outDir: string, recorded: string[] = []): Promise<void> {
-  await handle(ctx.store, id, {
-    type: 'RequestExport',
-    data: { exportId: id, connectionId: 'c1', formats: ['json'], outDir, requestedBy: 'dashboard', options: { naming: 'notion', downloadExternal: false } },
-  });
-  await handle(ctx.store, id, { type: 'StartExport', data: { attempt: 1, runner: 'r' } });
-  if (recorded.length > 0) {
-    await handle(ctx.store, id, {
-      type: 'RecordFiles',
-      data: { reason: 'report', files: recorded.map((p) => ({ path: p, bytes: 1, sha256: '0'.repeat(64), sourceId: id })) },
-    });
-  }
-  await handle(ctx.store, id, {
-    type: 'CompleteExport',
-    data: { pages: 0, databases: 0, skipped: 0, failed: 0, files: 0, bytes: 0, stats: { requests: 0, rateLimited: 0, retries: 0 } },
-  });
+  await requestTestExport(ctx, id, 'c1', outDir);
+  await completeTestExport(ctx, id, recorded);
 }
 
 function write(root: string, files: Record<string, string>): void {
