@@ -32,7 +32,7 @@ export function ExportPhaseSteps({ phase, stopped = false }: { phase: ExportPhas
                     : phase === 'done'
                       ? 'bg-emerald-600 text-white'
                       : 'bg-slate-900 text-white'),
-                state === 'future' && 'text-slate-400',
+                state === 'future' && 'text-slate-500',
               )}
             >
               {p.label}

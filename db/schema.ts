@@ -33,6 +33,8 @@ export const connections = sqliteTable('connections', {
   workspaceName: text(),
   createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
   checkedAt: integer({ mode: 'timestamp_ms' }),
+  /** When an admin removed it and chose to keep its exports (hidden from the list, its exports keep its name); null while in use. */
+  removedAt: integer({ mode: 'timestamp_ms' }),
 });
 
 export type ExportPhase = 'queued' | 'discovering' | 'exporting' | 'finishing' | 'done';
@@ -77,6 +79,8 @@ export const exports = sqliteTable(
     /** The last problem someone may have to act on (a page that failed, a failure, a refused token, a full disk). */
     lastError: text(),
     requestedAt: integer({ mode: 'timestamp_ms' }).notNull(),
+    /** The email of the person who started it from the dashboard; null for the CLI and schedules. */
+    requestedByUser: text(),
     startedAt: integer({ mode: 'timestamp_ms' }),
     finishedAt: integer({ mode: 'timestamp_ms' }),
     /** Time spent running in the runs that ended; with `runningSince`, the running time without paused or queued time. */
@@ -269,4 +273,54 @@ export const authRateLimits = sqliteTable('rate_limit', {
 export const setupTokens = sqliteTable('setup_tokens', {
   tokenHash: text().primaryKey(),
   createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+});
+
+/**
+ * Failed sign-ins per account (`account:<email>`) and per client address (`address:<ip>`), in the
+ * database so every process sharing it counts the same attempts (server/auth/login-limits.ts).
+ */
+export const loginAttempts = sqliteTable('login_attempts', {
+  key: text().primaryKey(),
+  failures: integer().notNull(),
+  /** Start of the window the failures are counted in. */
+  windowStartedAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  /** Sign-ins for this key are refused until then (null when not locked). */
+  lockedUntil: integer({ mode: 'timestamp_ms' }),
+});
+
+/**
+ * The audit log: who did what, when, from where (server/audit/audit-log.ts). Append-only; never
+ * a token or a password in `detail`.
+ */
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    position: integer().primaryKey({ autoIncrement: true }),
+    at: integer({ mode: 'timestamp_ms' }).notNull(),
+    /** What happened, such as `sign-in`, `sign-in-failed`, `export.started`, `user.role-changed`. */
+    action: text().notNull(),
+    /** `ok`, or `refused` when it was not allowed or failed (a wrong password, a locked account). */
+    outcome: text().$type<'ok' | 'refused'>().notNull(),
+    actorId: text(),
+    /** The email the actor had (or tried, for a failed sign-in). */
+    actorEmail: text(),
+    /** The client address, as the server saw it. */
+    address: text(),
+    /** What it was done to: `export`, `connection`, `user`, `settings`. */
+    targetType: text(),
+    targetId: text(),
+    detail: text({ mode: 'json' }).notNull().default(sql`'{}'`).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_events_at_idx').on(t.at), index('audit_events_action_idx').on(t.action), index('audit_events_actor_idx').on(t.actorEmail)],
+);
+
+/** An invitation to make an account: only the SHA-256 of the link's token is kept; it expires and is used once. */
+export const invites = sqliteTable('invites', {
+  tokenHash: text().primaryKey(),
+  email: text().notNull(),
+  role: text().notNull(),
+  invitedBy: text().notNull(),
+  createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  expiresAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  usedAt: integer({ mode: 'timestamp_ms' }),
 });

@@ -25,7 +25,7 @@ export function TextField({ label, hint, error, className, ...props }: TextField
         aria-invalid={error ? true : undefined}
         className={cn(
           'mt-1 block h-10 w-full rounded-lg border-0 bg-white px-3 text-sm text-slate-900 shadow-sm ring-1 ring-inset',
-          'placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:outline-none',
+          'placeholder:text-slate-500 focus:ring-2 focus:ring-inset focus:outline-none',
           error ? 'ring-red-400 focus:ring-red-600' : 'ring-slate-300 focus:ring-slate-900',
         )}
         {...props}

@@ -10,17 +10,24 @@ import { type AppContext, getAppContext } from '@/server/context';
 import { DomainError, type DomainErrorCode } from '@/server/errors';
 import { InvalidStateError } from '@/server/export/domain/decide';
 import { authOf } from '@/server/auth/auth';
+import { clientAddressOf } from '@/server/security/client-address';
 
 export interface TrpcContext {
   app: AppContext;
   /** The signed-in person (from the session cookie), or undefined. */
   viewer?: Viewer;
+  /** The client's address, for the audit log (server/security/client-address.ts). */
+  address?: string;
 }
 
 /** Per request: the process's context and who is asking (`auth.api.getSession` on the request's headers). */
 export async function createTrpcContext(opts?: { req: Request }): Promise<TrpcContext> {
   const app = await getAppContext();
-  return { app, viewer: opts ? await viewerOf(authOf(app), opts.req.headers) : undefined };
+  return {
+    app,
+    viewer: opts ? await viewerOf(authOf(app), opts.req.headers) : undefined,
+    address: opts ? clientAddressOf(opts.req.headers) : undefined,
+  };
 }
 
 /** Stack traces and the messages of unexpected errors reach the browser under `next dev` only. */

@@ -7,6 +7,7 @@ import type { Database } from '@/db/client';
 import { authAccounts, authRateLimits, authSessions, authUsers, authVerifications } from '@/db/schema';
 import type { Config } from '@/server/config';
 import { deriveAuthSecret } from './auth-secret';
+import { singleSignOnPlugins } from './single-sign-on';
 
 /** Shortest password anyone may set (ADMIN_PASSWORD, the setup page, the CLI, a password change). */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -44,7 +45,7 @@ export function createAuth(config: Config, database: Database) {
       defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },
     },
     telemetry: { enabled: false },
-    plugins: [admin({ ac, roles: { admin: adminAc, operator: noUserRights, viewer: noUserRights }, defaultRole: 'viewer', adminRoles: ['admin'] })],
+    plugins: [admin({ ac, roles: { admin: adminAc, operator: noUserRights, viewer: noUserRights }, defaultRole: 'viewer', adminRoles: ['admin'] }), ...singleSignOnPlugins(config)],
   });
 }
 

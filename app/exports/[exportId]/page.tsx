@@ -26,7 +26,7 @@ export default async function ExportPage({ params }: ExportPageProps) {
             <span aria-hidden="true">←</span> Dashboard
           </Link>
           <h1 className="mt-2 text-2xl font-bold tracking-tight text-slate-900">Export {exportId.slice(0, 8)}</h1>
-          <p className="mt-1 font-mono text-xs text-slate-400">{exportId}</p>
+          <p className="mt-1 font-mono text-xs text-slate-500">{exportId}</p>
         </div>
         <ExportProgress exportId={exportId} />
       </main>

@@ -45,13 +45,13 @@ function ConnectionItem({ connection: c, canEdit }: { connection: ConnectionView
         <p className="text-xs text-slate-500">checked {formatDateTime(c.checkedAt ?? c.createdAt)}</p>
       </div>
       <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-sm text-slate-600">
-        <dt className="text-slate-400">Workspace</dt>
+        <dt className="text-slate-500">Workspace</dt>
         <dd>{c.workspaceName ?? '—'}</dd>
-        <dt className="text-slate-400">Bot</dt>
+        <dt className="text-slate-500">Bot</dt>
         <dd>{c.botName ?? '—'}</dd>
-        <dt className="text-slate-400">Token</dt>
+        <dt className="text-slate-500">Token</dt>
         <dd className="font-mono text-xs leading-5">{c.tokenHint}</dd>
-        <dt className="text-slate-400">API</dt>
+        <dt className="text-slate-500">API</dt>
         <dd className="truncate font-mono text-xs leading-5">{c.baseUrl ?? 'https://api.notion.com (default)'}</dd>
       </dl>
       {canEdit && <UpdateTokenForm connection={c} />}

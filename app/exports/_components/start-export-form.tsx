@@ -60,7 +60,7 @@ export function StartExportForm() {
             value={connectionId}
             onChange={(e) => setChosen(e.target.value)}
             disabled={list.length === 0}
-            className="mt-1 block h-10 w-full rounded-lg border-0 bg-white px-3 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-slate-900 focus:outline-none disabled:bg-slate-50 disabled:text-slate-400"
+            className="mt-1 block h-10 w-full rounded-lg border-0 bg-white px-3 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-slate-900 focus:outline-none disabled:bg-slate-50 disabled:text-slate-500"
           >
             {list.length === 0 && <option value="">{connections.isPending ? 'Loading…' : 'Add a connection first'}</option>}
             {list.map((c) => (

@@ -313,7 +313,7 @@ function FailedPages({
         {failures.map((f) => (
           <li key={f.id} className="py-2 first:pt-0 last:pb-0">
             <p className="text-sm font-medium text-slate-900">
-              {f.title || 'Untitled'} <span className="font-normal text-slate-400">({f.kind})</span>
+              {f.title || 'Untitled'} <span className="font-normal text-slate-500">({f.kind})</span>
             </p>
             <p className="mt-0.5 text-sm break-words text-red-700">{f.error ?? 'Unknown error'}</p>
             {onRetry && (
@@ -353,7 +353,7 @@ function ActivityLog({ entries }: { entries: ActivityEntry[] }) {
             <li key={e.position} className="flex items-start gap-2.5">
               <span aria-hidden="true" className={cn('mt-1.5 size-2 shrink-0 rounded-full', DOT[e.tone])} />
               <span className="min-w-0 flex-1 break-words text-slate-700">{e.text}</span>
-              {e.at && <time className="shrink-0 text-xs text-slate-400 tabular-nums">{formatTime(e.at)}</time>}
+              {e.at && <time className="shrink-0 text-xs text-slate-500 tabular-nums">{formatTime(e.at)}</time>}
             </li>
           ))}
         </ol>
