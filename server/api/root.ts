@@ -1,6 +1,8 @@
 import { roleAllows } from '@/server/auth/roles';
+import { auditRouter } from './routers/audit';
 import { connectionsRouter } from './routers/connections';
 import { exportsRouter } from './routers/exports';
+import { overviewRouter } from './routers/overview';
 import { settingsRouter } from './routers/settings';
 import { usersRouter } from './routers/users';
 import { createCallerFactory, router, viewerProcedure } from './trpc';
@@ -11,8 +13,10 @@ export const appRouter = router({
     const { id, email, name, role } = ctx.viewer;
     return { id, email, name, role, can: { operate: roleAllows(role, 'operator'), administer: roleAllows(role, 'admin') } };
   }),
+  audit: auditRouter,
   connections: connectionsRouter,
   exports: exportsRouter,
+  overview: overviewRouter,
   settings: settingsRouter,
   users: usersRouter,
 });
