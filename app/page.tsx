@@ -1,4 +1,5 @@
 import { AppHeader } from '@/components/app-header';
+import { Overview } from './_components/overview';
 import { requirePageViewer, roleAllows } from '@/server/page-access';
 import { ConnectionsPanel } from './exports/_components/connections-panel';
 import { ExportsTable } from './exports/_components/exports-table';
@@ -20,6 +21,7 @@ export default async function DashboardPage() {
             Connect a Notion integration, export its whole workspace as Markdown, HTML, JSON and CSV with every attachment, and download the result as a zip.
           </p>
         </div>
+        <Overview />
         {canOperate && (
           <div className="grid items-start gap-6 lg:grid-cols-5">
             <div className="lg:col-span-3">

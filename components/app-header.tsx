@@ -22,9 +22,14 @@ export function AppHeader({ user }: { user?: HeaderUser }) {
         {user ? (
           <nav aria-label="Account" className="flex items-center gap-3 text-sm">
             {user.role === 'admin' && (
-              <Link href="/users" className="text-slate-700 hover:text-slate-900">
-                Users
-              </Link>
+              <>
+                <Link href="/users" className="text-slate-700 hover:text-slate-900">
+                  Users
+                </Link>
+                <Link href="/audit" className="text-slate-700 hover:text-slate-900">
+                  Audit
+                </Link>
+              </>
             )}
             <Link href="/account" className="text-slate-700 hover:text-slate-900" title={user.email}>
               {user.name} <span className="text-xs text-slate-500">({user.role ?? 'no role'})</span>

@@ -19,7 +19,7 @@ type StorageState = Awaited<ReturnType<APIRequestContext['storageState']>>;
 
 /** Signs in over better-auth's route (POST /api/auth/sign-in/email) and returns the cookies. */
 export async function signIn(request: APIRequestContext, user: { email: string; password: string }): Promise<StorageState> {
-  const response = await request.post('/api/auth/sign-in/email', { data: user });
+  const response = await request.post('/api/auth/sign-in/email', { data: user, headers: { Origin: APP_URL } });
   if (response.status() !== 200) throw new Error(`sign-in of ${user.email} answered ${response.status()}`);
   return request.storageState();
 }

@@ -28,7 +28,7 @@ test.describe('a viewer', () => {
     await expect(page.getByRole('link', { name: 'Download zip' })).toBeVisible();
     for (const name of ['Pause', 'Resume', 'Retry failed pages', 'Cancel export']) await expect(page.getByRole('button', { name })).toHaveCount(0);
 
-    const start = await request.post('/api/trpc/exports.start', { data: { connectionId: 'any' } });
+    const start = await request.post('/api/trpc/exports.start', { data: { connectionId: 'any' }, headers: { Origin: APP_URL } });
     expect(start.status()).toBe(403);
     const users = await request.get('/api/trpc/users.list');
     expect(users.status()).toBe(403);

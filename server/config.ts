@@ -21,6 +21,47 @@ export function normalizeApiHost(entry: string): string | undefined {
   }
 }
 
+/** The roles single sign-on may give: server/auth/roles.ts's ROLES (config.ts imports nothing of server/). */
+export const SSO_ROLES = ['viewer', 'operator', 'admin'] as const;
+export type SsoRole = (typeof SSO_ROLES)[number];
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** An OpenID issuer: https, or http on a loopback host (a provider started by a test); no query or fragment. */
+function issuerProblem(issuer: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    return 'must be the https URL of the OpenID provider, such as https://keycloak.example.com/realms/intranet';
+  }
+  if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) return 'must have no query or fragment';
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) return undefined;
+  return 'must be an https URL (http only on 127.0.0.1, ::1 or localhost)';
+}
+
+/**
+ * OIDC_ROLE_MAP: `value=role` entries separated by commas (`notion-admins=admin,staff=viewer`).
+ * The last `=` splits an entry, so a value may contain one.
+ */
+function parseRoleMap(text: string, ctx: z.RefinementCtx): { value: string; role: SsoRole }[] {
+  const entries: { value: string; role: SsoRole }[] = [];
+  for (const entry of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const at = entry.lastIndexOf('=');
+    const value = entry.slice(0, Math.max(at, 0)).trim();
+    const role = entry.slice(at + 1).trim();
+    const known = SSO_ROLES.find((r) => r === role);
+    if (at <= 0 || value === '' || !known) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not value=role with a role of ${SSO_ROLES.join(', ')}` });
+    } else if (entries.some((e) => e.value === value && e.role !== known)) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is mapped to two roles` });
+    } else {
+      entries.push({ value, role: known });
+    }
+  }
+  return entries;
+}
+
 const EnvSchema = z.object({
   DATABASE_URL: z
     .preprocess((v) => (v === '' ? undefined : v), z.string().default('file:./data/notion-sync.db'))
@@ -47,6 +88,7 @@ const EnvSchema = z.object({
     z.coerce.number().int().min(1000, { message: 'must be at least 1000 (milliseconds)' }).default(60_000),
   ),
   RUNNER_ENABLED: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('true')),
+  TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false'], { message: 'must be true or false' }).default('false')),
   NOTION_API_HOSTS: z
     .preprocess((v) => (v === '' ? undefined : v), z.string().default('api.notion.com'))
     .transform((v) => v.split(',').map((host) => host.trim()).filter((host) => host !== ''))
@@ -71,7 +113,59 @@ const EnvSchema = z.object({
     (v) => (v === '' ? undefined : v),
     z.string().min(12, { message: 'must be at least 12 characters' }).max(128).optional(),
   ),
+  OIDC_ISSUER: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .superRefine((issuer, ctx) => {
+        const problem = issuerProblem(issuer);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .transform((issuer) => issuer.replace(/\/+$/, ''))
+      .optional(),
+  ),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_DISPLAY_NAME: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).max(60, { message: 'must be at most 60 characters' }).optional()),
+  OIDC_ROLE_CLAIM: optionalString,
+  OIDC_ROLE_MAP: z.preprocess((v) => (v === '' ? undefined : v), z.string().transform(parseRoleMap).optional()),
+  OIDC_DEFAULT_ROLE: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(['none', 'viewer', 'operator'], { message: 'must be none, viewer or operator' }).optional(),
+  ),
+  OIDC_EXTRA_SCOPES: optionalString,
 });
+
+/** The OIDC_* variables without which single sign-on is off; set one, set all. */
+const OIDC_REQUIRED = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
+const OIDC_OPTIONAL = ['OIDC_DISPLAY_NAME', 'OIDC_ROLE_CLAIM', 'OIDC_ROLE_MAP', 'OIDC_DEFAULT_ROLE', 'OIDC_EXTRA_SCOPES'] as const;
+
+/** Single sign-on as the OIDC_* variables describe it, all or nothing. */
+function singleSignOnOf(e: z.output<typeof EnvSchema>): SingleSignOnConfig | undefined {
+  const missing = OIDC_REQUIRED.filter((name) => e[name] === undefined);
+  const present = OIDC_REQUIRED.filter((name) => e[name] !== undefined);
+  if (present.length === 0) {
+    const stray = OIDC_OPTIONAL.filter((name) => e[name] !== undefined);
+    if (stray.length === 0) return undefined;
+    throw new ConfigError(stray.map((name) => `${name}: needs ${OIDC_REQUIRED.join(', ')} (single sign-on is off without them)`));
+  }
+  if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name}: must be set together with ${present.join(' and ')}`));
+  const roleMap = e.OIDC_ROLE_MAP ?? [];
+  const defaultRole = e.OIDC_DEFAULT_ROLE === 'none' ? undefined : e.OIDC_DEFAULT_ROLE;
+  if (roleMap.length === 0 && !defaultRole) {
+    throw new ConfigError(['OIDC_ROLE_MAP: must map at least one value to a role (such as admins=admin), or nobody could sign in with single sign-on (or set OIDC_DEFAULT_ROLE)']);
+  }
+  return {
+    issuer: e.OIDC_ISSUER as string,
+    clientId: e.OIDC_CLIENT_ID as string,
+    clientSecret: e.OIDC_CLIENT_SECRET as string,
+    displayName: e.OIDC_DISPLAY_NAME ?? 'single sign-on',
+    roleClaim: e.OIDC_ROLE_CLAIM ?? 'groups',
+    roleMap,
+    defaultRole,
+    extraScopes: (e.OIDC_EXTRA_SCOPES ?? '').split(/[\s,]+/).filter((scope) => scope !== ''),
+  };
+}
 
 export interface Config {
   databaseUrl: string;
@@ -102,6 +196,33 @@ export interface Config {
   publicUrl?: string;
   /** ADMIN_EMAIL and ADMIN_PASSWORD: the first admin, made at start-up while there is none. */
   firstAdmin?: { email: string; password: string };
+  /**
+   * TRUST_PROXY=true: the dashboard is reached only through a reverse proxy (nginx, Caddy,
+   * Traefik…) that appends the client's address to X-Forwarded-For, and the client address is the
+   * last entry there. Unset (false): the address is the connection's own, and an X-Forwarded-For a
+   * client sends is ignored, so nobody can pick the address the sign-in limits and the audit log
+   * see. Setting it without such a proxy in front lets every client choose its address.
+   */
+  trustProxy?: boolean;
+  /** OIDC_*: sign-in through an OpenID Connect provider; undefined when OIDC_ISSUER is not set. */
+  singleSignOn?: SingleSignOnConfig;
+}
+
+export interface SingleSignOnConfig {
+  /** OIDC_ISSUER without a trailing slash; its discovery document is `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** OIDC_DISPLAY_NAME: the sign-in button says "Sign in with <displayName>". */
+  displayName: string;
+  /** OIDC_ROLE_CLAIM: the claim (a string or an array of strings) whose values give the role; `a.b` also reaches a nested claim. */
+  roleClaim: string;
+  /** OIDC_ROLE_MAP: claim value → role; the highest role among a person's values wins. */
+  roleMap: { value: string; role: SsoRole }[];
+  /** OIDC_DEFAULT_ROLE: the role of someone whose values map to none; undefined (`none`) refuses them. */
+  defaultRole?: Exclude<SsoRole, 'admin'>;
+  /** OIDC_EXTRA_SCOPES: scopes asked for besides openid, email and profile (such as `groups` for Dex). */
+  extraScopes: string[];
 }
 
 export class ConfigError extends Error {
@@ -133,10 +254,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     requestsPerSecond: e.NOTION_RATE_LIMIT,
     runnerEnabled: e.RUNNER_ENABLED === 'true',
+    trustProxy: e.TRUST_PROXY === 'true',
     leaseMs: e.RUNNER_LEASE_MS,
     deployment: e.NOTION_SYNC_ENV ?? (e.NODE_ENV === 'development' ? 'development' : 'production'),
     notionApiHosts: e.NOTION_API_HOSTS.flatMap((host) => normalizeApiHost(host) ?? []),
     publicUrl: new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).origin,
     firstAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    singleSignOn: singleSignOnOf(e),
   };
 }

@@ -4,6 +4,7 @@ import { notFound, redirect } from 'next/navigation';
 import { eq } from 'drizzle-orm';
 import { exports } from '@/db/schema';
 import { type Role, roleAllows } from './auth/roles';
+import { singleSignOnButton } from './auth/single-sign-on';
 import { type Viewer, viewerOf } from './auth/viewer';
 import { getAppContext } from './context';
 import { authOf } from '@/server/auth/auth';
@@ -30,6 +31,11 @@ export async function requirePageViewer(path: string, needed?: Role): Promise<Vi
   if (!viewer) redirect(`/sign-in?next=${encodeURIComponent(safeNext(path))}`);
   if (needed && !roleAllows(viewer.role, needed)) redirect(roleAllows(viewer.role, 'viewer') ? '/' : '/account');
   return viewer;
+}
+
+/** What the sign-in page shows of single sign-on (its provider id and label, nothing secret), or undefined when it is off. */
+export async function singleSignOnOffer(): Promise<{ providerId: string; displayName: string } | undefined> {
+  return singleSignOnButton((await getAppContext()).config);
 }
 
 /** A `next` parameter as a path of this site (`/…`, never `//host` or `/\host`); anything else is `/`. */

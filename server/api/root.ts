@@ -2,6 +2,7 @@ import { roleAllows } from '@/server/auth/roles';
 import { auditRouter } from './routers/audit';
 import { connectionsRouter } from './routers/connections';
 import { exportsRouter } from './routers/exports';
+import { invitesRouter } from './routers/invites';
 import { overviewRouter } from './routers/overview';
 import { settingsRouter } from './routers/settings';
 import { usersRouter } from './routers/users';
@@ -16,6 +17,7 @@ export const appRouter = router({
   audit: auditRouter,
   connections: connectionsRouter,
   exports: exportsRouter,
+  invites: invitesRouter,
   overview: overviewRouter,
   settings: settingsRouter,
   users: usersRouter,

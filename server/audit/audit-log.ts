@@ -1,5 +1,10 @@
 import type { DB } from '@/db/client';
 import { auditEvents } from '@/db/schema';
+import { DomainError } from '@/server/errors';
+
+/** What an entry can be about. */
+export const AUDIT_TARGET_TYPES = ['export', 'connection', 'user', 'settings', 'invite'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 /** Who did it: the signed-in person, or the email a failed sign-in tried. */
 export interface AuditActor {
@@ -15,7 +20,7 @@ export interface AuditEntry {
   actor?: AuditActor;
   /** The client address (server/security/client-address.ts). */
   address?: string;
-  target?: { type: 'export' | 'connection' | 'user' | 'settings' | 'invite'; id: string };
+  target?: { type: AuditTargetType; id: string };
   /** Names and choices only: never a token, a password or a setup or invite link. */
   detail?: Record<string, unknown>;
 }
@@ -33,4 +38,28 @@ export async function recordAudit(db: DB, entry: AuditEntry, at: Date = new Date
     targetId: entry.target?.id ?? null,
     detail: entry.detail ?? {},
   });
+}
+
+/**
+ * Runs `change` and records it: `ok`, completed with what `completed` makes of its result (more
+ * detail, or the target or actor known only then), or `refused` with the reason when it throws a
+ * DomainError (a refusal meant for people: the last admin, an unknown id). Other errors are the
+ * server's own and are rethrown unrecorded (the server's log has them).
+ */
+export async function audited<T>(
+  db: DB,
+  entry: Omit<AuditEntry, 'outcome'>,
+  change: () => Promise<T>,
+  completed: (result: T) => Pick<AuditEntry, 'detail' | 'target' | 'actor'> = () => ({}),
+): Promise<T> {
+  let result: T;
+  try {
+    result = await change();
+  } catch (error) {
+    if (error instanceof DomainError) await recordAudit(db, { ...entry, outcome: 'refused', detail: { ...entry.detail, reason: error.message } });
+    throw error;
+  }
+  const more = completed(result);
+  await recordAudit(db, { ...entry, ...more, outcome: 'ok', detail: { ...entry.detail, ...more.detail } });
+  return result;
 }

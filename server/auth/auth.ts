@@ -6,6 +6,10 @@ import { adminAc, defaultStatements } from 'better-auth/plugins/admin/access';
 import type { Database } from '@/db/client';
 import { authAccounts, authRateLimits, authSessions, authUsers, authVerifications } from '@/db/schema';
 import type { Config } from '@/server/config';
+import { type Clock, systemClock } from '@/server/retry/clock';
+import { CLIENT_ADDRESS_HEADER } from '@/server/security/client-address';
+import { publicOriginOf, trustedOriginsOf } from '@/server/security/request-origin';
+import { authHooks } from './auth-hooks';
 import { deriveAuthSecret } from './auth-secret';
 import { singleSignOnPlugins } from './single-sign-on';
 
@@ -17,22 +21,29 @@ const ac = createAccessControl(defaultStatements);
 const noUserRights = ac.newRole({ user: [], session: [] });
 
 /** `http://localhost:PORT` unless PUBLIC_URL says otherwise. */
-export const publicUrlOf = (config: Pick<Config, 'publicUrl' | 'port'>): string =>
-  config.publicUrl ?? `http://localhost:${config.port}`;
+export const publicUrlOf = publicOriginOf;
+
+export interface AuthOptions {
+  /** The time the sign-in limits and the audit log go by (tests pass one they move). */
+  clock?: Pick<Clock, 'now'>;
+}
 
 /**
  * Accounts and sessions (better-auth) on the project's database: email + password, no sign-up
  * (only admins add people), HTTP-only SameSite=Lax cookies that are `Secure` when PUBLIC_URL is
- * https, PUBLIC_URL as the one trusted origin, and rate limits kept in the database so every
- * process sharing it counts the same attempts. Built once per process (server/context.ts).
+ * https, PUBLIC_URL's origin (and its loopback spellings) as the trusted origins, and rate limits
+ * kept in the database so every process sharing it counts the same attempts. On top of
+ * better-auth's own limit (3 sign-ins per 10 s per address), failed sign-ins lock their account
+ * and their address for a while (login-limits.ts), and signing in and out is audited
+ * (auth-hooks.ts). Built once per process (server/context.ts).
  */
-export function createAuth(config: Config, database: Database) {
+export function createAuth(config: Config, database: Database, options: AuthOptions = {}) {
   const publicUrl = publicUrlOf(config);
   return betterAuth({
     appName: 'Notion Sync',
     baseURL: publicUrl,
     basePath: '/api/auth',
-    trustedOrigins: [publicUrl],
+    trustedOrigins: trustedOriginsOf(config),
     secret: deriveAuthSecret(config),
     database: drizzleAdapter(database.db, {
       provider: 'sqlite',
@@ -40,12 +51,21 @@ export function createAuth(config: Config, database: Database) {
     }),
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: MIN_PASSWORD_LENGTH, maxPasswordLength: 128 },
     rateLimit: { enabled: true, storage: 'database', window: 60, max: 100 },
+    hooks: authHooks(database, options.clock ?? systemClock),
     advanced: {
       useSecureCookies: publicUrl.startsWith('https:'),
       defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },
+      // better-auth turns its origin and CSRF checks off when NODE_ENV is test: on, always, so
+      // the tests see what production does (a POST with a cookie or an Origin must come from a
+      // trusted origin; a sign-in from a cross-site page is refused).
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
+      // The address server/security/client-address.ts recorded (X-Forwarded-For only behind a
+      // trusted proxy), so better-auth's rate limit counts the same addresses as ours.
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
     },
     telemetry: { enabled: false },
-    plugins: [admin({ ac, roles: { admin: adminAc, operator: noUserRights, viewer: noUserRights }, defaultRole: 'viewer', adminRoles: ['admin'] }), ...singleSignOnPlugins(config)],
+    plugins: [admin({ ac, roles: { admin: adminAc, operator: noUserRights, viewer: noUserRights }, defaultRole: 'viewer', adminRoles: ['admin'] }), ...singleSignOnPlugins(config, database)],
   });
 }
 

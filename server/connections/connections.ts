@@ -1,11 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, isNull } from 'drizzle-orm';
-import { connections } from '@/db/schema';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { DB, Tx } from '@/db/client';
+import { connections, exports } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
+import { type AuditActor, recordAudit } from '@/server/audit/audit-log';
 import { DomainError } from '@/server/errors';
-import { checkConnection, createNotionGateway } from '@/server/notion/notion-gateway';
+import { checkConnection, type ConnectionInfo, createNotionGateway } from '@/server/notion/notion-gateway';
+import { NotionGatewayError } from '@/server/notion/errors';
+import { readSettings } from '@/server/settings';
 import { tokenHash } from '../auth/token-cipher';
 import { assertApiBaseUrlAllowed } from './api-base-url';
+
+type ConnectionRow = typeof connections.$inferSelect;
+
+/** The exports a connection has, for the dialog that removes it. */
+export interface ConnectionExports {
+  count: number;
+  /** Bytes their files take (as the exports recorded them). */
+  bytes: number;
+  /** Queued or running: the connection cannot be removed while there are any. */
+  active: number;
+}
 
 export interface ConnectionView {
   id: string;
@@ -15,10 +30,11 @@ export interface ConnectionView {
   botName: string | null;
   workspaceName: string | null;
   createdAt: Date;
+  /** When Notion last accepted the token (added, tested, token replaced). */
   checkedAt: Date | null;
 }
 
-const view = (row: typeof connections.$inferSelect): ConnectionView => ({
+const view = (row: ConnectionRow): ConnectionView => ({
   id: row.id,
   name: row.name,
   baseUrl: row.baseUrl,
@@ -28,6 +44,34 @@ const view = (row: typeof connections.$inferSelect): ConnectionView => ({
   createdAt: row.createdAt,
   checkedAt: row.checkedAt,
 });
+
+/** Who asked, for the audit log (a person of the dashboard; nobody for the CLI). */
+export interface RequestedBy {
+  actor?: AuditActor;
+  address?: string;
+}
+
+/** What the audit log records of a connection: its name and workspace, never its token (the hint at most). */
+async function audit(
+  ctx: AppContext,
+  by: RequestedBy | undefined,
+  action: string,
+  row: Pick<ConnectionRow, 'id' | 'name' | 'workspaceName'>,
+  detail: Record<string, unknown> = {},
+  outcome: 'ok' | 'refused' = 'ok',
+): Promise<void> {
+  await recordAudit(ctx.database.db, {
+    action,
+    outcome,
+    actor: by?.actor,
+    address: by?.address,
+    target: { type: 'connection', id: row.id },
+    detail: { name: row.name, workspaceName: row.workspaceName, ...detail },
+  });
+}
+
+/** The audit actions that say whether Notion accepted a connection's token: the newest is its last check. */
+export const CHECK_ACTIONS = ['connection.added', 'connection.tested', 'connection.token-rotated'] as const;
 
 /** Integration tokens are visible ASCII (`secret_…`, `ntn_…`): anything else is refused before it is sent. */
 const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
@@ -45,6 +89,48 @@ function cleanToken(token: string): string {
   return clean;
 }
 
+const hintOf = (token: string) => `…${token.slice(-4)}`;
+
+/**
+ * Asks Notion who the token is (`users.me`). Its requests share the token's rate limiter with any
+ * export running on it, at the budget of the settings.
+ */
+async function askNotion(ctx: AppContext, token: string, baseUrl: string | null): Promise<ConnectionInfo> {
+  const { requestsPerSecond } = await readSettings(ctx.database.db, ctx.config);
+  const gateway = createNotionGateway({
+    token,
+    baseUrl: baseUrl ?? ctx.config.notionBaseUrl,
+    requestsPerSecond,
+    ...ctx.config.notionRetry,
+    maxAttempts: 2,
+  });
+  return checkConnection(gateway);
+}
+
+async function findConnection(ctx: AppContext, id: string): Promise<ConnectionRow> {
+  const [row] = await ctx.database.db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.id, id), isNull(connections.removedAt)));
+  if (!row) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+  return row;
+}
+
+/** The connection in use with this token and API base URL, if any. */
+async function connectionWithToken(ctx: AppContext, token: string, baseUrl: string | undefined): Promise<ConnectionRow | undefined> {
+  const [row] = await ctx.database.db
+    .select()
+    .from(connections)
+    .where(
+      and(
+        eq(connections.tokenHash, tokenHash(token)),
+        baseUrl ? eq(connections.baseUrl, baseUrl) : isNull(connections.baseUrl),
+        isNull(connections.removedAt),
+      ),
+    );
+  return row;
+}
+
 export interface NewConnection {
   name?: string;
   token: string;
@@ -53,20 +139,18 @@ export interface NewConnection {
 
 /**
  * Checks the token with `users.me`; stores the connection (token encrypted) only if it works. An
- * API base URL that is not allowed (see api-base-url.ts) is refused before any request.
+ * API base URL that is not allowed (see api-base-url.ts) is refused before any request, and so is
+ * a token already connected (the same workspace twice).
  */
-export async function createConnection(ctx: AppContext, input: NewConnection): Promise<ConnectionView> {
+export async function createConnection(ctx: AppContext, input: NewConnection, by?: RequestedBy): Promise<ConnectionView> {
   const token = cleanToken(input.token);
   const baseUrl = input.baseUrl?.trim() || undefined;
   assertApiBaseUrlAllowed(ctx.config, baseUrl);
-  const gateway = createNotionGateway({
-    token,
-    baseUrl: baseUrl ?? ctx.config.notionBaseUrl,
-    requestsPerSecond: ctx.config.requestsPerSecond,
-    ...ctx.config.notionRetry,
-    maxAttempts: 2,
-  });
-  const me = await checkConnection(gateway).catch((error: unknown) => {
+  const existing = await connectionWithToken(ctx, token, baseUrl);
+  if (existing) {
+    throw new DomainError('CONFLICT', `This token is already connected as “${existing.name}”: test it or replace its token there.`);
+  }
+  const me = await askNotion(ctx, token, baseUrl ?? null).catch((error: unknown) => {
     throw DomainError.fromUpstream(error);
   });
   const now = new Date();
@@ -78,7 +162,7 @@ export async function createConnection(ctx: AppContext, input: NewConnection): P
       baseUrl: baseUrl ?? null,
       tokenCiphertext: ctx.cipher.encrypt(token),
       tokenHash: tokenHash(token),
-      tokenHint: `…${token.slice(-4)}`,
+      tokenHint: hintOf(token),
       botName: me.botName,
       workspaceName: me.workspaceName,
       createdAt: now,
@@ -86,59 +170,57 @@ export async function createConnection(ctx: AppContext, input: NewConnection): P
     })
     .returning();
   if (!row) throw new Error('Storing the connection returned no row');
+  await audit(ctx, by, 'connection.added', row, { tokenHint: row.tokenHint });
   return view(row);
 }
 
 /** The connection for this token and API (the CLI's), created and checked on first use. */
 export async function ensureConnection(ctx: AppContext, input: NewConnection): Promise<ConnectionView> {
-  const baseUrl = input.baseUrl?.trim() || undefined;
-  const [existing] = await ctx.database.db
-    .select()
-    .from(connections)
-    .where(
-      and(
-        eq(connections.tokenHash, tokenHash(input.token.trim())),
-        baseUrl ? eq(connections.baseUrl, baseUrl) : isNull(connections.baseUrl),
-      ),
-    );
+  const existing = await connectionWithToken(ctx, input.token.trim(), input.baseUrl?.trim() || undefined);
   if (existing) return view(existing);
   return createConnection(ctx, input);
 }
 
-export async function listConnections(ctx: AppContext): Promise<ConnectionView[]> {
-  const rows = await ctx.database.db.select().from(connections).orderBy(desc(connections.createdAt));
-  return rows.map(view);
+/** The connections in use (removed ones are not listed), newest first. */
+export async function listConnections(ctx: AppContext): Promise<(ConnectionView & { exports: ConnectionExports })[]> {
+  const db = ctx.database.db;
+  const rows = await db.select().from(connections).where(isNull(connections.removedAt)).orderBy(desc(connections.createdAt));
+  const counts = await db
+    .select({
+      connectionId: exports.connectionId,
+      count: sql<number>`count(*)`,
+      bytes: sql<number>`coalesce(sum(${exports.bytesWritten}), 0)`,
+      active: sql<number>`coalesce(sum(case when ${exports.status} in ('queued', 'running') then 1 else 0 end), 0)`,
+    })
+    .from(exports)
+    .groupBy(exports.connectionId);
+  const byConnection = new Map(counts.map(({ connectionId, ...c }) => [connectionId, c]));
+  return rows.map((row) => ({ ...view(row), exports: byConnection.get(row.id) ?? { count: 0, bytes: 0, active: 0 } }));
 }
 
 /**
  * The decrypted token and API base URL, for the runner only. The base URL is checked again (the
- * connection may have been made under other settings, in development).
+ * connection may have been made under other settings, in development); a removed connection's
+ * token is used no more.
  */
 export async function connectionSecrets(ctx: AppContext, id: string): Promise<{ token: string; baseUrl?: string }> {
   const [row] = await ctx.database.db.select().from(connections).where(eq(connections.id, id));
   if (!row) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+  if (row.removedAt) throw new DomainError('INVALID_STATE', `Connection “${row.name}” was removed: its exports cannot run any more`);
   assertApiBaseUrlAllowed(ctx.config, row.baseUrl);
   return { token: ctx.cipher.decrypt(row.tokenCiphertext), baseUrl: row.baseUrl ?? ctx.config.notionBaseUrl };
 }
 
 /** Replaces a connection's token (a revoked or rotated one) after checking it. */
-export async function updateConnectionToken(
-  ctx: AppContext,
-  id: string,
-  token: string,
-): Promise<ConnectionView> {
-  const [row] = await ctx.database.db.select().from(connections).where(eq(connections.id, id));
-  if (!row) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+export async function updateConnectionToken(ctx: AppContext, id: string, token: string, by?: RequestedBy): Promise<ConnectionView> {
+  const row = await findConnection(ctx, id);
   assertApiBaseUrlAllowed(ctx.config, row.baseUrl);
   const clean = cleanToken(token);
-  const gateway = createNotionGateway({
-    token: clean,
-    baseUrl: row.baseUrl ?? ctx.config.notionBaseUrl,
-    requestsPerSecond: ctx.config.requestsPerSecond,
-    ...ctx.config.notionRetry,
-    maxAttempts: 2,
-  });
-  const me = await checkConnection(gateway).catch((error: unknown) => {
+  const other = await connectionWithToken(ctx, clean, row.baseUrl ?? undefined);
+  if (other && other.id !== row.id) {
+    throw new DomainError('CONFLICT', `This token is already connected as “${other.name}”.`);
+  }
+  const me = await askNotion(ctx, clean, row.baseUrl).catch((error: unknown) => {
     throw DomainError.fromUpstream(error);
   });
   const [updated] = await ctx.database.db
@@ -146,7 +228,7 @@ export async function updateConnectionToken(
     .set({
       tokenCiphertext: ctx.cipher.encrypt(clean),
       tokenHash: tokenHash(clean),
-      tokenHint: `…${clean.slice(-4)}`,
+      tokenHint: hintOf(clean),
       botName: me.botName,
       workspaceName: me.workspaceName,
       checkedAt: new Date(),
@@ -154,5 +236,157 @@ export async function updateConnectionToken(
     .where(eq(connections.id, id))
     .returning();
   if (!updated) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+  await audit(ctx, by, 'connection.token-rotated', updated, { tokenHint: updated.tokenHint, previousTokenHint: row.tokenHint });
   return view(updated);
+}
+
+/** What Notion's answer (or its absence) meant, in categories that say nothing about the network behind the server. */
+type NotionProblem = 'token_refused' | 'unreachable' | 'refused';
+/** Why a check failed: Notion's answer, or an API base URL this server may not use (nothing was sent). */
+export type CheckProblem = NotionProblem | 'not_allowed';
+
+export type ConnectionCheck =
+  | { ok: true; connection: ConnectionView }
+  | { ok: false; problem: CheckProblem; message: string };
+
+/**
+ * One sentence per problem, the same whatever answered: which host, port or network error it was
+ * stays on the server, so a test cannot be used to map the intranet (see api-base-url.ts).
+ */
+export const CHECK_MESSAGES: Record<NotionProblem, string> = {
+  token_refused: 'Notion refused the token: it was revoked or the integration was deleted. Replace the token.',
+  unreachable: 'Notion could not be reached. Try again later; if it keeps failing, check that this server can reach the Notion API.',
+  refused: 'Notion refused the check. Try again later; if it keeps failing, check the integration in Notion.',
+};
+
+function problemOf(error: unknown): NotionProblem {
+  if (!(error instanceof NotionGatewayError)) return 'unreachable';
+  switch (error.kind) {
+    case 'unauthorized':
+      return 'token_refused';
+    case 'network':
+    case 'unavailable':
+    case 'rate_limited':
+      return 'unreachable';
+    case 'forbidden':
+    case 'not_found':
+    case 'bad_request':
+      return 'refused';
+  }
+}
+
+/**
+ * Asks Notion with the stored token whether it still works. Success refreshes the workspace and
+ * bot names and `checkedAt`; either way the answer is recorded in the audit log, whose newest
+ * check tells the overview whether the connection's last check failed.
+ */
+export async function testConnection(ctx: AppContext, id: string, by?: RequestedBy): Promise<ConnectionCheck> {
+  const row = await findConnection(ctx, id);
+  const refused = async (problem: CheckProblem, message: string): Promise<ConnectionCheck> => {
+    await audit(ctx, by, 'connection.tested', row, { result: problem }, 'refused');
+    return { ok: false, problem, message };
+  };
+  try {
+    assertApiBaseUrlAllowed(ctx.config, row.baseUrl);
+  } catch (error) {
+    return refused('not_allowed', (error as DomainError).message);
+  }
+  // A token this server cannot decrypt is its own problem (the key), not the connection's: thrown.
+  const token = ctx.cipher.decrypt(row.tokenCiphertext);
+  let me: ConnectionInfo;
+  try {
+    me = await askNotion(ctx, token, row.baseUrl);
+  } catch (error) {
+    const problem = problemOf(error);
+    return refused(problem, CHECK_MESSAGES[problem]);
+  }
+  const [updated] = await ctx.database.db
+    .update(connections)
+    .set({ botName: me.botName, workspaceName: me.workspaceName, checkedAt: new Date() })
+    .where(eq(connections.id, id))
+    .returning();
+  if (!updated) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+  await audit(ctx, by, 'connection.tested', updated, { result: 'ok' });
+  return { ok: true, connection: view(updated) };
+}
+
+/** Gives a connection another name; its exports show the new one. */
+export async function renameConnection(ctx: AppContext, id: string, name: string, by?: RequestedBy): Promise<ConnectionView> {
+  const row = await findConnection(ctx, id);
+  const clean = name.trim();
+  if (clean === '') throw new DomainError('BAD_INPUT', 'Enter a name');
+  const [updated] = await ctx.database.db.update(connections).set({ name: clean }).where(eq(connections.id, id)).returning();
+  if (!updated) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+  if (clean !== row.name) await audit(ctx, by, 'connection.renamed', updated, { previousName: row.name });
+  return view(updated);
+}
+
+/** The export removal the connection's removal uses (export/control's deleteExport, or a stand-in in tests). */
+export type DeleteExport = (ctx: AppContext, exportId: string) => Promise<{ filesRemoved: boolean; bytes: number }>;
+
+export interface RemovedConnection {
+  /** Exports kept (they still show the connection's name). */
+  keptExports: number;
+  /** Exports deleted with their files. */
+  deletedExports: number;
+  /** Bytes of the files removed. */
+  bytesRemoved: number;
+}
+
+const ACTIVE_STATUSES = ['queued', 'running'] as const;
+
+async function activeExportsOf(db: DB | Tx, id: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(exports)
+    .where(and(eq(exports.connectionId, id), inArray(exports.status, [...ACTIVE_STATUSES])));
+  return row?.n ?? 0;
+}
+
+function refuseWhileActive(name: string, active: number): void {
+  if (active === 0) return;
+  throw new DomainError(
+    'INVALID_STATE',
+    `“${name}” has ${active === 1 ? 'an export' : `${active} exports`} queued or running: cancel ${active === 1 ? 'it' : 'them'} or let ${active === 1 ? 'it' : 'them'} finish, then remove the connection.`,
+  );
+}
+
+/**
+ * Removes a connection, refused while one of its exports is queued or running.
+ * - `keepExports`: the connection is marked removed (gone from the list, no export can start or
+ *   run with it) and its exports stay, under its name.
+ * - otherwise each export is deleted with its files (`deleteExport`), then the connection itself.
+ */
+export async function removeConnection(
+  ctx: AppContext,
+  input: { id: string; keepExports: boolean },
+  deleteExport: DeleteExport,
+  by?: RequestedBy,
+): Promise<RemovedConnection> {
+  const row = await findConnection(ctx, input.id);
+  refuseWhileActive(row.name, await activeExportsOf(ctx.database.db, row.id));
+  const db = ctx.database.db;
+  const exportIds = (await db.select({ id: exports.id }).from(exports).where(eq(exports.connectionId, row.id))).map((e) => e.id);
+  let result: RemovedConnection;
+  if (input.keepExports) {
+    await db.transaction(async (tx) => {
+      // Looked at again in the transaction: an export requested meanwhile keeps the connection.
+      refuseWhileActive(row.name, await activeExportsOf(tx, row.id));
+      await tx.update(connections).set({ removedAt: new Date() }).where(eq(connections.id, row.id));
+    });
+    result = { keptExports: exportIds.length, deletedExports: 0, bytesRemoved: 0 };
+  } else {
+    let bytesRemoved = 0;
+    for (const exportId of exportIds) bytesRemoved += (await deleteExport(ctx, exportId)).bytes;
+    await db.transaction(async (tx) => {
+      const [left] = await tx.select({ n: sql<number>`count(*)` }).from(exports).where(eq(exports.connectionId, row.id));
+      if ((left?.n ?? 0) > 0) {
+        throw new DomainError('CONFLICT', `An export of “${row.name}” was started while it was being removed: look at it, then remove the connection again.`);
+      }
+      await tx.delete(connections).where(eq(connections.id, row.id));
+    });
+    result = { keptExports: 0, deletedExports: exportIds.length, bytesRemoved };
+  }
+  await audit(ctx, by, 'connection.removed', row, { keepExports: input.keepExports, ...result });
+  return result;
 }

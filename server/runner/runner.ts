@@ -6,6 +6,7 @@ import { InvalidStateError } from '@/server/export/domain/decide';
 import { type ExportLease, isLeaseLost } from '@/server/export/domain/export-lease';
 import { handle } from '@/server/export/domain/handle';
 import { type Clock, systemClock, waitOrAbort } from '@/server/retry/clock';
+import { settingsForRun } from '@/server/settings';
 import { assertLease, type Claim, claimNext, leaseFence, releaseLease, renewLease } from './job-queue';
 
 export interface RunnerOptions {
@@ -117,6 +118,8 @@ export class Runner {
   }
 
   async #perform(claim: Claim): Promise<RunOutcome> {
+    // Pages in flight: the runner's own option (tests, the CLI), or the setting as the run begins.
+    const concurrency = this.options.concurrency ?? (await settingsForRun(this.ctx.database.db, this.ctx.config)).pagesInFlight;
     const abort = new AbortController();
     const drain = new AbortController();
     const ended = new AbortController();
@@ -140,7 +143,7 @@ export class Runner {
       lease,
       signal: abort.signal,
       drain: drain.signal,
-      concurrency: this.options.concurrency,
+      concurrency,
       clock: this.#clock,
     });
     this.#active.set(claim.exportId, { claim, abort, drain, done });

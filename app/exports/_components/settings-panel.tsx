@@ -3,51 +3,157 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTRPC } from '@/app/_trpc/client';
+import type { RouterOutputs } from '@/app/_trpc/types';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { TextField } from '@/components/ui/text-field';
 
-/** The Notion request budget, changeable while exports run (they follow it within seconds). */
+type Settings = RouterOutputs['settings']['get'];
+type Field = 'requestsPerSecond' | 'pagesInFlight' | 'attachmentDownloads';
+
+const FIELDS: { field: Field; label: string; hint: string; step: string; whole: boolean }[] = [
+  {
+    field: 'requestsPerSecond',
+    label: 'Requests per second',
+    hint: 'Per integration token. Running exports follow a change within seconds.',
+    step: '0.1',
+    whole: false,
+  },
+  {
+    field: 'pagesInFlight',
+    label: 'Pages at a time',
+    hint: 'Pages and databases one export fetches at once.',
+    step: '1',
+    whole: true,
+  },
+  {
+    field: 'attachmentDownloads',
+    label: 'Downloads at a time',
+    hint: 'Attachments one export downloads at once.',
+    step: '1',
+    whole: true,
+  },
+];
+
+/** Why `text` is not a value of `field` within its bounds; undefined when it is one. */
+function problemOf(text: string, field: (typeof FIELDS)[number], limits: Settings['limits']): string | undefined {
+  const { min, max } = limits[field.field];
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) return 'Enter a number';
+  if (field.whole && !Number.isInteger(n)) return 'Enter a whole number';
+  if (n < min || n > max) return `Between ${min} and ${max}`;
+  return undefined;
+}
+
+/** The Notion request budget and the concurrency of exports (admins). */
 export function SettingsPanel() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const settings = useQuery(trpc.settings.get.queryOptions());
-  const [draft, setDraft] = useState<string | null>(null);
+  return (
+    <Card title="Settings" description="How hard exports work Notion and this server.">
+      {settings.isPending ? (
+        <p className="text-sm text-slate-500">Loading settings…</p>
+      ) : settings.isError ? (
+        <p role="alert" className="text-sm text-red-700">
+          Could not load the settings: {settings.error.message}
+        </p>
+      ) : (
+        <SettingsForm settings={settings.data} />
+      )}
+    </Card>
+  );
+}
+
+function SettingsForm({ settings }: { settings: Settings }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [draft, setDraft] = useState<Partial<Record<Field, string>>>({});
+  const [checked, setChecked] = useState(false);
   const update = useMutation(
     trpc.settings.update.mutationOptions({
       onSuccess: async () => {
-        setDraft(null);
+        setDraft({});
+        setChecked(false);
         await queryClient.invalidateQueries(trpc.settings.pathFilter());
+        await queryClient.invalidateQueries(trpc.overview.pathFilter());
       },
     }),
   );
-  const value = draft ?? String(settings.data?.requestsPerSecond ?? '');
+  const textOf = (field: Field) => draft[field] ?? String(settings[field]);
+  const changed = FIELDS.filter(({ field }) => draft[field] !== undefined && Number(draft[field]) !== settings[field]);
+  const problems = Object.fromEntries(FIELDS.map((f) => [f.field, problemOf(textOf(f.field), f, settings.limits)])) as Record<
+    Field,
+    string | undefined
+  >;
+  const serverErrors: Partial<Record<Field, string[]>> = update.error?.data?.zodError?.fieldErrors ?? {};
+  // The server's words for what the fields do not show (a refused value is shown at its field).
+  const formError = update.error && Object.keys(serverErrors).length === 0 ? update.error.message : null;
+  const budget = Number(textOf('requestsPerSecond'));
+  const aboveAverage = problems.requestsPerSecond === undefined && budget > settings.notionAverageRate;
+
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const n = Number(value);
-    if (Number.isFinite(n) && n > 0) update.mutate({ requestsPerSecond: n });
+    setChecked(true);
+    if (changed.length === 0 || FIELDS.some(({ field }) => problems[field])) return;
+    const patch: Partial<Record<Field, number>> = {};
+    for (const { field } of changed) patch[field] = Number(textOf(field));
+    update.mutate(patch);
   };
+  const edit = (field: Field, value: string) => {
+    update.reset();
+    setDraft((d) => ({ ...d, [field]: value }));
+  };
+
   return (
-    <Card title="Notion budget" description="Requests per second per integration; Notion allows about 3. Running exports follow a change within seconds.">
-      <form onSubmit={submit} className="flex items-end gap-3" aria-label="Notion budget">
-        <TextField
-          className="w-32"
-          label="Requests per second"
-          type="number"
-          min="0.1"
-          step="0.1"
-          value={value}
-          onChange={(e) => setDraft(e.target.value)}
-        />
-        <Button type="submit" variant="secondary" disabled={update.isPending || draft === null}>
+    <form onSubmit={submit} noValidate aria-label="Settings" className="space-y-4">
+      <div className="grid gap-3 sm:grid-cols-3 lg:grid-cols-1">
+        {FIELDS.map((f) => {
+          const { min, max } = settings.limits[f.field];
+          const error = (checked || draft[f.field] !== undefined ? problems[f.field] : undefined) ?? serverErrors[f.field]?.join(' ');
+          return (
+            <TextField
+              key={f.field}
+              label={f.label}
+              hint={`${f.hint} ${min}–${max}.`}
+              type="number"
+              inputMode={f.whole ? 'numeric' : 'decimal'}
+              min={min}
+              max={max}
+              step={f.step}
+              required
+              value={textOf(f.field)}
+              onChange={(e) => edit(f.field, e.target.value)}
+              error={error}
+            />
+          );
+        })}
+      </div>
+      <div aria-live="polite" className="space-y-2 text-sm">
+        {aboveAverage && (
+          <p className="rounded-lg bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-inset ring-amber-200">
+            Above Notion’s documented average of {settings.notionAverageRate} requests per second: Notion may answer with
+            “rate limited”, and exports then slow down to what it accepts.
+          </p>
+        )}
+        <p className="text-slate-500">A change of pages or downloads at a time applies from the next run of an export.</p>
+      </div>
+      <div className="flex flex-wrap items-center gap-3">
+        <Button type="submit" variant="secondary" disabled={update.isPending || changed.length === 0}>
           {update.isPending ? 'Saving…' : 'Save'}
         </Button>
-      </form>
-      {update.error && (
-        <p role="alert" className="mt-2 text-sm text-red-700">
-          {update.error.message}
+        <div aria-live="polite" className="text-sm">
+          {update.isSuccess && (
+            <p role="status" className="font-medium text-emerald-700">
+              Saved
+            </p>
+          )}
+        </div>
+      </div>
+      {formError && (
+        <p role="alert" className="text-sm text-red-700">
+          {formError}
         </p>
       )}
-    </Card>
+    </form>
   );
 }

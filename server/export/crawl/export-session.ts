@@ -9,7 +9,7 @@ import { type HandleResult, handle } from '@/server/export/domain/handle';
 import { AttachmentStore } from '@/server/export/files/attachments';
 import { createNotionGateway, type NotionGateway } from '@/server/notion/notion-gateway';
 import { type Clock, waitOrAbort } from '@/server/retry/clock';
-import { readSettings } from '@/server/settings';
+import { readSettings, settingsForRun } from '@/server/settings';
 import { BoundedCache } from './bounded-cache';
 import type { ExportTarget } from './export-target';
 import { freshFileUrl } from './fresh-file-url';
@@ -18,8 +18,6 @@ import { ProgressBuffer } from './progress-buffer';
 
 type ExportRow = typeof exports.$inferSelect;
 
-/** Attachments downloaded at the same time by one export. */
-const ATTACHMENT_DOWNLOADS = 4;
 /** How often a running export looks at the request budget set in the dashboard. */
 const BUDGET_CHECK_MS = 2000;
 /**
@@ -96,6 +94,8 @@ export async function openSession(run: ExportRun): Promise<ExportSession & { clo
   const { ctx, row, signal } = run;
   const db = ctx.database.db;
   const { token, baseUrl } = await connectionSecrets(ctx, row.connectionId);
+  // Attachments downloaded at the same time: a setting, read once as the run begins.
+  const { attachmentDownloads } = await settingsForRun(db, ctx.config);
   const gateway = createNotionGateway({
     token,
     baseUrl,
@@ -115,7 +115,7 @@ export async function openSession(run: ExportRun): Promise<ExportSession & { clo
       downloadExternal: options.downloadExternal,
       refresh: (ref) => freshFileUrl(gateway.client, ref),
       signal,
-      concurrency: ATTACHMENT_DOWNLOADS,
+      concurrency: attachmentDownloads,
     }),
     lookup: (ids) => lookupItems(db, row.id, ids),
     stemsIn: (dir, except) => stemsInDir(db, row.id, dir, except),

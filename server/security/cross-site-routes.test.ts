@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppContext } from '@/server/context';
+import { signedInHeaders } from '@/server/testing/sessions';
+import { createTestContext, type TestContext } from '@/server/testing/test-context';
+
+/**
+ * Every state-changing route handler of ours under app/api (better-auth's own, under
+ * app/api/auth, has its origin check: server/auth/auth.int.test.ts) refuses a request from
+ * another site before anything else, even an admin's: a handler added without
+ * `refuseCrossSiteRequest` fails here.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+const API = path.join(ROOT, 'app', 'api');
+const STATE_CHANGING = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+function routeModules(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return full === path.join(API, 'auth') ? [] : routeModules(full);
+    return entry.name === 'route.ts' ? [full] : [];
+  });
+}
+
+const modules = routeModules(API).map((file) => path.relative(ROOT, file));
+
+type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+let ctx: TestContext;
+let admin: Headers;
+const g = globalThis as typeof globalThis & { __notionSyncContext?: Promise<AppContext> };
+
+beforeAll(async () => {
+  ctx = await createTestContext({ publicUrl: 'https://exports.example.test' });
+  g.__notionSyncContext = Promise.resolve(ctx);
+  admin = await signedInHeaders(ctx, 'admin');
+});
+afterAll(async () => {
+  g.__notionSyncContext = undefined;
+  await ctx.cleanup();
+});
+
+describe('state-changing route handlers under app/api', () => {
+  it('are found (the tRPC API and the setup form at least)', () => {
+    expect(modules).toEqual(expect.arrayContaining([path.join('app', 'api', 'trpc', '[trpc]', 'route.ts'), path.join('app', 'api', 'setup', 'route.ts')]));
+  });
+
+  it.each(modules)('%s refuses a cross-site POST, PUT, PATCH or DELETE with 403, even with an admin’s session', async (file) => {
+    const route = (await import(path.join(ROOT, file))) as Partial<Record<(typeof STATE_CHANGING)[number], Handler>>;
+    for (const method of STATE_CHANGING) {
+      const handler = route[method];
+      if (!handler) continue;
+      const request = new Request('https://exports.example.test/api/x', {
+        method,
+        headers: { cookie: admin.get('cookie') ?? '', origin: 'https://evil.example', 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const response = await handler(request, { params: Promise.resolve({}) });
+      expect(response.status, `${method} ${file}`).toBe(403);
+      expect(await response.json()).toEqual({ error: 'This request comes from another site; the dashboard accepts changes only from its own pages.' });
+    }
+  });
+});
