@@ -7,6 +7,13 @@
  */
 const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/**
+ * An export's files (`/api/exports/<id>/files/…`) are shown in the export page's sandboxed preview
+ * frame, so they set their own policy (sandboxed, framable by this origin only) and are left out
+ * of the two rules that forbid framing: Next drops a route's header when a rule here sets it.
+ */
+const NOT_EXPORT_FILES = '((?!api/exports/[^/]+/files/).*)';
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   outputFileTracingIncludes: { '/**': ['./db/migrations/**/*'] },
@@ -19,11 +26,14 @@ const nextConfig = {
         headers: [
           { key: 'X-Content-Type-Options', value: 'nosniff' },
           { key: 'Referrer-Policy', value: 'same-origin' },
-          { key: 'X-Frame-Options', value: 'DENY' },
         ],
       },
       {
-        source: '/api/:path*',
+        source: `/:path${NOT_EXPORT_FILES}`,
+        headers: [{ key: 'X-Frame-Options', value: 'DENY' }],
+      },
+      {
+        source: `/api/:path${NOT_EXPORT_FILES.replace('api/', '')}`,
         headers: [{ key: 'Content-Security-Policy', value: API_CONTENT_SECURITY_POLICY }],
       },
     ];

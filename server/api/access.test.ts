@@ -9,9 +9,10 @@ import { createTestContext, type TestContext } from '@/server/testing/test-conte
 
 /**
  * Who may call what: one row per procedure of the router, so a new procedure without a row
- * fails here. Every procedure is called as nobody, a viewer, an operator and an admin.
+ * fails here. Every procedure is called as nobody, a viewer, an operator and an admin. `public`:
+ * anyone, signed in or not (the invite page's calls, which the link's token guards).
  */
-const ACCESS: Record<string, Role> = {
+const ACCESS: Record<string, Role | 'public'> = {
   me: 'viewer',
   'exports.list': 'viewer',
   'exports.get': 'viewer',
@@ -21,15 +22,30 @@ const ACCESS: Record<string, Role> = {
   'exports.resume': 'operator',
   'exports.cancel': 'operator',
   'exports.retryFailed': 'operator',
+  'exports.delete': 'operator',
+  'exports.files': 'viewer',
+  'exports.filterChoices': 'viewer',
   'connections.list': 'operator',
   'connections.create': 'admin',
   'connections.updateToken': 'admin',
+  'connections.test': 'operator',
+  'connections.rename': 'admin',
+  'connections.remove': 'admin',
+  'overview.get': 'viewer',
   'settings.get': 'viewer',
   'settings.update': 'admin',
   'users.list': 'admin',
   'users.create': 'admin',
   'users.setRole': 'admin',
   'users.remove': 'admin',
+  'users.disable': 'admin',
+  'users.enable': 'admin',
+  'users.invite': 'admin',
+  'users.invites': 'admin',
+  'users.revokeInvite': 'admin',
+  'invites.check': 'public',
+  'invites.accept': 'public',
+  'audit.list': 'admin',
 };
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
@@ -60,7 +76,7 @@ async function call(role: Role | undefined, path: string): Promise<TRPCError['co
 
 /** Everything a call could have changed. */
 async function stateOfDatabase(): Promise<string> {
-  const tables = ['events', 'exports', 'connections', 'settings', 'user', 'session', 'account', 'export_jobs'];
+  const tables = ['events', 'exports', 'connections', 'settings', 'user', 'session', 'account', 'export_jobs', 'invites', 'audit_events'];
   const counts = [];
   for (const table of tables) {
     const result = await ctx.database.client.execute(`select count(*) as n from "${table}"`);
@@ -76,9 +92,19 @@ describe('access to every procedure', () => {
   });
 
   for (const path of PROCEDURES) {
-    it(`${path}: nobody → UNAUTHORIZED; below ${ACCESS[path]} → FORBIDDEN with nothing changed; from ${ACCESS[path]} up → allowed`, async () => {
+    const title =
+      ACCESS[path] === 'public'
+        ? `${path}: public → allowed to anyone, signed in or not`
+        : `${path}: nobody → UNAUTHORIZED; below ${ACCESS[path]} → FORBIDDEN with nothing changed; from ${ACCESS[path]} up → allowed`;
+    it(title, async () => {
       const needed = ACCESS[path] ?? 'admin';
       const before = await stateOfDatabase();
+      if (needed === 'public') {
+        for (const role of [undefined, 'viewer', 'operator', 'admin'] as const) {
+          expect(['OK', 'BAD_REQUEST', 'NOT_FOUND'], `${role ?? 'nobody'}`).toContain(await call(role, path));
+        }
+        return;
+      }
       expect(await call(undefined, path)).toBe('UNAUTHORIZED');
       for (const role of ['viewer', 'operator', 'admin'] as const) {
         const outcome = await call(role, path);

@@ -226,6 +226,7 @@ describe('connections.remove', () => {
     expect(fs.existsSync(path.join(folder, 'Page.md'))).toBe(true);
     await expect(connectionSecrets(ctx, connection.id)).rejects.toThrow(/was removed/);
     expect(await codeOf(operator().connections.test({ id: connection.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(operator().exports.start({ connectionId: connection.id }))).toBe('NOT_FOUND');
     expect(await codeOf(admin().connections.remove({ id: connection.id, keepExports: true }))).toBe('NOT_FOUND');
     // The same token can be added again, as a new connection.
     const again = await admin().connections.create({ token: 'secret_twin', baseUrl: twin.url });

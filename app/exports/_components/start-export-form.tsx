@@ -7,6 +7,7 @@ import { useTRPC } from '@/app/_trpc/client';
 import type { ExportFormat } from '@/app/_trpc/types';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { exportShortName } from './export-identity';
 
 const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
   { value: 'markdown', label: 'Markdown', hint: 'One .md file per page, properties as front matter' },
@@ -38,6 +39,11 @@ export function StartExportForm() {
   const list = connections.data ?? [];
   // Default to the newest connection until the user picks one.
   const connectionId = list.some((c) => c.id === chosen) ? chosen : (list[0]?.id ?? '');
+  // One export of a connection runs at a time: a new one waits for those already queued or running.
+  const ahead = useQuery(
+    trpc.exports.list.queryOptions({ connectionId, status: ['queued', 'running'] }, { enabled: connectionId !== '', refetchInterval: 5_000 }),
+  );
+  const running = connectionId ? (ahead.data?.find((e) => e.status === 'running') ?? ahead.data?.[0]) : undefined;
 
   const toggle = (format: ExportFormat, on: boolean) =>
     setFormats((current) => (on ? [...new Set([...current, format])] : current.filter((f) => f !== format)));
@@ -123,6 +129,13 @@ export function StartExportForm() {
             Also download externally linked files
           </label>
         </fieldset>
+        {running && (
+          <p role="status" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" data-testid="will-queue">
+            {exportShortName(running.id)} of this connection is {running.status === 'running' ? 'running' : 'queued'}
+            {ahead.data && ahead.data.length > 1 ? ` (with ${ahead.data.length - 1} more waiting)` : ''}. A new export will
+            queue and start when {ahead.data && ahead.data.length > 1 ? 'they finish' : 'it finishes'}.
+          </p>
+        )}
         <div className="flex items-center gap-3">
           <Button type="submit" disabled={!connectionId || formats.length === 0 || start.isPending || start.isSuccess}>
             {start.isPending || start.isSuccess ? 'Starting…' : 'Start export'}

@@ -3,7 +3,18 @@ import { handle } from '@/server/export/domain/handle';
 import { claimNext } from '@/server/runner/job-queue';
 import { requestTestExport, seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
-import { getExport, listExports, redactForViewer, withoutAbsolutePaths } from './export-queries';
+import path from 'node:path';
+import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/domain/export';
+import {
+  ExportListFilter,
+  exportAheadOf,
+  exportFilterChoices,
+  exportNames,
+  getExport,
+  listExports,
+  redactForViewer,
+  withoutAbsolutePaths,
+} from './export-queries';
 
 let ctx: TestContext;
 beforeEach(async () => {
@@ -65,6 +76,91 @@ describe('export queries', () => {
     });
     expect((await listExports(ctx.database.db, { limit: 1 })).map((r) => r.id)).toHaveLength(1);
     await expect(getExport(ctx.database.db, 'nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+/** An export requested from the dashboard by `email` (or by the CLI when none), into EXPORTS_DIR unless `outDir` says. */
+async function requestBy(exportId: string, connectionId: string, email?: string, outDir = path.join(ctx.config.exportsDir, exportId)) {
+  await handle(ctx.store, exportId, {
+    type: 'RequestExport',
+    data: {
+      exportId,
+      connectionId,
+      formats: ['markdown', 'csv'],
+      outDir,
+      requestedBy: email ? 'dashboard' : 'cli',
+      ...(email ? { requestedByUser: email } : {}),
+      options: DEFAULT_EXPORT_OPTIONS,
+    },
+  });
+}
+
+const ids = async (filter: unknown) =>
+  (await listExports(ctx.database.db, { filter: ExportListFilter.parse(filter) })).map((r) => r.id).sort();
+
+describe('identity and filters of the list', () => {
+  beforeEach(async () => {
+    await ctx.database.client.execute("update connections set name = 'Team', workspace_name = 'Acme Workspace' where id = 'c1'");
+    await ctx.database.client.execute("update connections set name = 'archive' where id = 'c2'");
+    await requestBy('a1', 'c1', 'alice@example.test');
+    await requestBy('a2', 'c2', 'alice@example.test');
+    await requestBy('b1', 'c1', 'bob@example.test');
+    await requestBy('k1', 'c2', undefined, '/srv/somewhere/else');
+    await handle(ctx.store, 'a1', { type: 'StartExport', data: { attempt: 1, runner: 'A' } });
+    await handle(ctx.store, 'b1', { type: 'PauseExport', data: { reason: 'test', cause: 'user' } });
+  });
+
+  it('gives each export its connection and workspace names, who started it, and whether its folder is its own', async () => {
+    const rows = await listExports(ctx.database.db, { exportsDir: ctx.config.exportsDir });
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+    expect(byId.a1).toMatchObject({ connectionName: 'Team', workspaceName: 'Acme Workspace', requestedByUser: 'alice@example.test', ownFolder: true });
+    expect(byId.k1).toMatchObject({ connectionName: 'archive', workspaceName: null, requestedByUser: null, ownFolder: false });
+    // Without EXPORTS_DIR no folder is said to be the export's own.
+    expect((await getExport(ctx.database.db, 'a1')).ownFolder).toBe(false);
+    expect(await getExport(ctx.database.db, 'a1', { exportsDir: ctx.config.exportsDir })).toMatchObject({ ownFolder: true, connectionName: 'Team' });
+    expect(await exportNames(ctx.database.db, 'a1')).toEqual({ connectionName: 'Team', workspaceName: 'Acme Workspace' });
+    await expect(exportNames(ctx.database.db, 'nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('filters by one status or several, by connection, by who started it (or nobody signed in), and all together', async () => {
+    expect(await ids({})).toEqual(['a1', 'a2', 'b1', 'k1']);
+    expect(await ids({ status: 'queued' })).toEqual(['a2', 'k1']);
+    expect(await ids({ status: ['running', 'paused'] })).toEqual(['a1', 'b1']);
+    expect(await ids({ connectionId: 'c1' })).toEqual(['a1', 'b1']);
+    expect(await ids({ startedBy: 'alice@example.test' })).toEqual(['a1', 'a2']);
+    expect(await ids({ startedBy: 'cli' })).toEqual(['k1']);
+    expect(await ids({ status: ['queued', 'running'], connectionId: 'c2', startedBy: 'alice@example.test' })).toEqual(['a2']);
+    expect(await ids({ connectionId: 'c3' })).toEqual([]);
+  });
+
+  it('refuses filters that are not a status, an email or "cli"', () => {
+    expect(ExportListFilter.safeParse({ status: 'done' }).success).toBe(false);
+    expect(ExportListFilter.safeParse({ status: ['queued', 'nope'] }).success).toBe(false);
+    expect(ExportListFilter.safeParse({ startedBy: "x' or 1=1 --" }).success).toBe(false);
+    expect(ExportListFilter.safeParse({ connectionId: '' }).success).toBe(false);
+    expect(ExportListFilter.parse({ status: 'failed' })).toEqual({ status: ['failed'] });
+  });
+
+  it('offers as choices the connections and the people that exports name', async () => {
+    expect(await exportFilterChoices(ctx.database.db)).toEqual({
+      // By name as people read it, whatever the case.
+      connections: [
+        { id: 'c2', name: 'archive', workspaceName: null },
+        { id: 'c1', name: 'Team', workspaceName: 'Acme Workspace' },
+      ],
+      startedBy: ['alice@example.test', 'bob@example.test'],
+      cli: true,
+    });
+  });
+
+  it('names the export of a connection a new one waits behind: the running one, else the oldest queued', async () => {
+    await requestBy('a3', 'c1', 'alice@example.test');
+    expect(await exportAheadOf(ctx.database.db, 'c1', 'a3')).toBe('a1');
+    await requestBy('k2', 'c2');
+    expect(await exportAheadOf(ctx.database.db, 'c2', 'k2')).toBe('a2');
+    await seedConnections(ctx, ['c3']);
+    await requestBy('n1', 'c3');
+    expect(await exportAheadOf(ctx.database.db, 'c3', 'n1')).toBeNull();
   });
 });
 

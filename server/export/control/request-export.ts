@@ -14,13 +14,16 @@ export interface ExportRequest {
   /** Where the export tree goes; default `EXPORTS_DIR/<exportId>`. */
   outDir?: string;
   requestedBy: 'dashboard' | 'cli' | 'scheduler';
+  /** The email of the signed-in person who asks (the dashboard); none for the CLI and schedules. */
+  requestedByUser?: string;
   options?: Partial<ExportOptions>;
 }
 
 /** Every entry point requests an export this way; only the runner performs it. */
 export async function requestExport(ctx: AppContext, request: ExportRequest): Promise<string> {
   const [connection] = await ctx.database.db.select().from(connections).where(eq(connections.id, request.connectionId));
-  if (!connection) throw new DomainError('NOT_FOUND', `Connection ${request.connectionId} does not exist`);
+  // A removed connection (kept for its exports' sake) starts nothing: its token is no longer used.
+  if (!connection || connection.removedAt) throw new DomainError('NOT_FOUND', `Connection ${request.connectionId} does not exist`);
   const exportId = randomUUID();
   const formats = [...new Set(request.formats?.length ? request.formats : EXPORT_FORMATS)];
   const outDir = path.resolve(request.outDir ?? path.join(ctx.config.exportsDir, exportId));
@@ -32,6 +35,7 @@ export async function requestExport(ctx: AppContext, request: ExportRequest): Pr
       formats,
       outDir,
       requestedBy: request.requestedBy,
+      ...(request.requestedByUser ? { requestedByUser: request.requestedByUser } : {}),
       options: { ...DEFAULT_EXPORT_OPTIONS, ...request.options },
     },
   });

@@ -29,7 +29,14 @@ describe('exportDownload', () => {
     fs.mkdirSync(path.join(ctx.config.exportsDir, 'e1'), { recursive: true });
     await request('e1');
     await complete('e1');
-    expect(await exportDownload(ctx, 'e1')).toEqual({ root: path.join(ctx.config.exportsDir, 'e1'), fileName: 'notion-export-e1.zip' });
+    await ctx.database.client.execute("update connections set workspace_name = 'Acme' where id = 'c1'");
+    const [row] = (await ctx.database.client.execute("select finished_at from exports where id = 'e1'")).rows;
+    const day = new Date(Number(row?.finished_at)).toISOString().slice(0, 10);
+    expect(await exportDownload(ctx, 'e1')).toEqual({
+      root: path.join(ctx.config.exportsDir, 'e1'),
+      fileName: `Acme-${day}.zip`,
+      disposition: `attachment; filename="Acme-${day}.zip"; filename*=UTF-8''Acme-${day}.zip`,
+    });
   });
 
   it('gives a folder chosen with the CLI with only the files the export recorded, and its manifest', async () => {

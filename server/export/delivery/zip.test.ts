@@ -7,7 +7,16 @@ import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { createRequire } from 'node:module';
-import { assertYazlPatched, createZipStream, isStoredInZip, STORED_EXTENSIONS, nativeCrc32ForYazl, zipToWebStream } from './zip';
+import {
+  assertYazlPatched,
+  createZipStream,
+  isStoredInZip,
+  nativeCrc32ForYazl,
+  planZip,
+  STORE_WHOLE_MAX_BYTES,
+  STORED_EXTENSIONS,
+  zipToWebStream,
+} from './zip';
 
 let root: string;
 
@@ -277,6 +286,59 @@ describe('createZipStream', () => {
     await chunks.next();
     await chunks.return?.(); // like a cancelled download
     expect(stream.destroyed).toBe(true);
+  });
+});
+
+describe('planZip', () => {
+  it('knows the exact length of an export of mostly stored files, and stores it whole', async () => {
+    // Small files (given whole to yazl, no data descriptor), large ones (streamed, with one), empty
+    // ones, folders, a file inside a link-free subtree, and a few KB of text that is stored too.
+    await seed({
+      'a.png': randomBytes(3_000),
+      'b/c.jpg': randomBytes(300_000),
+      'b/d/e.pdf': randomBytes(700_000),
+      'empty.txt': '',
+      'Page é 393abc1eedcd81f5ae94ec2d55fe98ed.md': '# Page é\n'.repeat(200),
+    });
+    await mkdir(path.join(root, 'empty-folder'));
+    const plan = await planZip(root);
+    expect(plan.level).toBe(0);
+    const zip = await collect(createZipStream(root, { level: plan.level, expectedSize: plan.size ?? undefined }));
+    expect(zip.length).toBe(plan.size);
+    const files = await unzipFiles(zip);
+    expect([...files.keys()].sort()).toEqual(
+      ['Page é 393abc1eedcd81f5ae94ec2d55fe98ed.md', 'a.png', 'b/', 'b/c.jpg', 'b/d/', 'b/d/e.pdf', 'empty-folder/', 'empty.txt'].sort(),
+    );
+    for (const file of files.values()) if (file) expect(file.compressionMethod).toBe(0);
+  });
+
+  it('knows the length of a ZIP64 zip and of only some files', async () => {
+    await seed({ 'a.png': randomBytes(1_000), 'b.mp4': randomBytes(400_000), 'secret.key': 'k', 'c/d.png': randomBytes(10) });
+    const only = new Set(['a.png', 'b.mp4', 'c/d.png']);
+    const plan = await planZip(root, { only, forceZip64: true });
+    const zip = await collect(createZipStream(root, { only, forceZip64: true, level: plan.level }));
+    expect(zip.length).toBe(plan.size);
+    expect([...(await unzipFiles(zip)).keys()]).not.toContain('secret.key');
+  });
+
+  it('deflates an export of mostly text, whose length is then unknown, and stores it whole when asked for level 0', async () => {
+    await seed({ 'a.md': '# A\n'.repeat(STORE_WHOLE_MAX_BYTES / 2), 'b.png': randomBytes(1_000) });
+    expect(await planZip(root)).toEqual({ level: 1, size: null });
+    expect(await planZip(root, { level: 6 })).toEqual({ level: 6, size: null });
+    const stored = await planZip(root, { level: 0 });
+    expect(stored.level).toBe(0);
+    expect((await collect(createZipStream(root, { level: 0 }))).length).toBe(stored.size);
+  });
+
+  it('fails the zip at its end when it does not come to the length announced', async () => {
+    await seed({ 'a.png': randomBytes(1_000) });
+    const plan = await planZip(root);
+    await writeFile(path.join(root, 'a.png'), randomBytes(1_001)); // changed after the plan
+    await expect(collect(createZipStream(root, { level: 0, expectedSize: plan.size ?? 0 }))).rejects.toThrow(/not the \d+ announced/);
+  });
+
+  it('refuses a folder that does not exist', async () => {
+    await expect(planZip(path.join(root, 'missing'))).rejects.toThrow(/does not exist/);
   });
 });
 

@@ -74,6 +74,11 @@ export interface ZipOptions {
    * anything else in the folder is left out. Default: every file and folder.
    */
   only?: ReadonlySet<string>;
+  /**
+   * The zip's length as `planZip` worked it out (and announced as Content-Length): a zip that comes
+   * out of another length (a file changed meanwhile) fails at its end instead of ending quietly.
+   */
+  expectedSize?: number;
 }
 
 /**
@@ -362,6 +367,7 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
   };
 
   const out = new OutputBuffer();
+  let written = 0;
   feed().catch(fail);
   try {
     for (;;) {
@@ -369,6 +375,7 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
       const chunk = arrived.shift();
       if (chunk) {
         arrivedBytes -= chunk.length;
+        written += chunk.length;
         if (out.empty && chunk.length >= OUTPUT_CHUNK_BYTES) {
           yield chunk;
         } else {
@@ -376,6 +383,9 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
           if (out.full) yield out.take();
         }
       } else if (ended) {
+        if (options.expectedSize !== undefined && written !== options.expectedSize) {
+          throw new Error(`The zip came to ${written} bytes, not the ${options.expectedSize} announced: a file changed while it was zipped`);
+        }
         break;
       } else {
         output.resume();
@@ -389,6 +399,89 @@ async function* zipChunks(root: string, options: ZipOptions): AsyncGenerator<Buf
     for (const stream of streams) stream.destroy();
     output.destroy();
   }
+}
+
+/** How to make an export's zip: at which level, and its length when that is known before it is made. */
+export interface ZipPlan {
+  /** The zlib level to pass to `createZipStream`/`zipToWebStream` (0: every file stored). */
+  level: number;
+  /** The zip's length in bytes, known when every file is stored; null otherwise. */
+  size: number | null;
+}
+
+/**
+ * Files deflate would shrink (`isStoredInZip` says no) may make up at most this share of an
+ * export's bytes, or `STORE_WHOLE_MAX_BYTES`, for the whole zip to be stored so that its length is
+ * known. Deflating them would save less than that share of the download.
+ */
+export const STORE_WHOLE_MAX_SHARE = 0.05;
+/** See `STORE_WHOLE_MAX_SHARE`: below this many deflatable bytes, storing costs next to nothing. */
+export const STORE_WHOLE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Decides how the zip of `root` is made, and works out its length when it can be known up front.
+ *
+ * yazl can tell a zip's final size only when every entry's size is known and nothing is
+ * compressed (`ZipFile.end(options, finalSizeCallback)`); and it tells it only once every entry was
+ * added, which the streamed zip does as the download goes, far too late for a header. So the
+ * folder is listed first (`lstat` only, no file is read) and the same entries, with the same kinds
+ * (`addBuffer` for small files, which carry no data descriptor; lazy streams for large ones), are
+ * handed to a second ZipFile that never writes anything: its callback gives the exact length.
+ *
+ * Whether to store everything for that: Markdown, HTML, JSON and CSV shrink three to five times
+ * when deflated, so a zip stored whole may be several times larger than deflated. The zip is
+ * stored whole, with its length known, only when the files deflate would shrink are a small part
+ * of the export (`STORE_WHOLE_MAX_SHARE`): an export of mostly images and PDFs, which are stored
+ * anyway. Otherwise it is deflated at `level` and sent without a length.
+ */
+export async function planZip(root: string, options: Pick<ZipOptions, 'only' | 'level' | 'forceZip64'> = {}): Promise<ZipPlan> {
+  readyToZip(root);
+  const level = options.level ?? 1;
+  const found: { name: string; size: number | null }[] = [];
+  let total = 0;
+  let deflatable = 0;
+  for await (const entry of walk(path.resolve(root), entryFilter(options.only))) {
+    const stats = await lstat(entry.abs);
+    if (stats.isDirectory()) found.push({ name: entry.name, size: null });
+    else if (stats.isFile()) {
+      found.push({ name: entry.name, size: stats.size });
+      total += stats.size;
+      if (stats.size > 0 && !isStoredInZip(entry.name)) deflatable += stats.size;
+    }
+  }
+  if (level !== 0 && deflatable > Math.max(STORE_WHOLE_MAX_BYTES, total * STORE_WHOLE_MAX_SHARE)) return { level, size: null };
+  return { level: 0, size: storedZipSize(found, options.forceZip64 === true) };
+}
+
+/** The length of the zip of these entries (null size: a folder), every file stored, as yazl would write it. */
+function storedZipSize(entries: readonly { name: string; size: number | null }[], forceZip64Format: boolean): number {
+  const zip = new ZipFile() as PatchedZipFile;
+  const output = zip.outputStream as Readable;
+  output.on('error', () => {}); // nothing reads it; it is dropped below
+  zip.on('error', () => {});
+  // Small files go in as buffers, like the real zip's; one run of zeros stands for their bytes.
+  const zeros = Buffer.alloc(WHOLE_FILE_BYTES);
+  let size = -1;
+  try {
+    for (const { name, size: bytes } of entries) {
+      if (bytes === null) zip.addEmptyDirectory(name, {});
+      else if (bytes > WHOLE_FILE_BYTES) {
+        zip.addReadStreamLazy(name, { compressionLevel: 0, forceZip64Format, size: bytes }, () => {}); // never opened
+      } else zip.addBuffer(zeros.subarray(0, bytes), name, { compressionLevel: 0, forceZip64Format });
+    }
+    // With every size known and nothing compressed, yazl calls back at once, from end().
+    // (@types/yazl has the callback without its argument, the size.)
+    const end = zip.end.bind(zip) as (options: { forceZip64Format: boolean; comment: string }, finalSize: (bytes: number) => void) => void;
+    end({ forceZip64Format, comment: '' }, (calculated) => {
+      size = calculated;
+    });
+  } finally {
+    // Stops yazl from writing what is left (its next turn sees the zip done).
+    (zip as PatchedZipFile & { allDone: boolean }).allDone = true;
+    output.destroy();
+  }
+  if (size < 0) throw new Error('yazl did not work out the size of a stored zip');
+  return size;
 }
 
 /** What every zip needs before it starts: the patched yazl on the native CRC, and a folder (not a link to one) to zip. */

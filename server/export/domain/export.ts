@@ -88,6 +88,8 @@ export const ExportEventSchemas = {
     formats: z.array(ExportFormat).min(1),
     outDir: z.string(),
     requestedBy: z.enum(['dashboard', 'cli', 'scheduler']),
+    /** The email of the signed-in person who started it from the dashboard; absent for the CLI, schedules and older events. */
+    requestedByUser: z.string().optional(),
     options: ExportOptions.default(DEFAULT_EXPORT_OPTIONS),
   }),
   /** A runner claimed it; `attempt` is the claim's number (its fencing token), not what people see as attempts. */

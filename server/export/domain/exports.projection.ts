@@ -88,6 +88,7 @@ export const exportsProjection: Projection = {
         options: event.data.options,
         outDir: event.data.outDir,
         requestedAt: at,
+        requestedByUser: event.data.requestedByUser ?? null,
         ...stamp,
       });
       return;

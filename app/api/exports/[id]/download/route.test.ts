@@ -8,10 +8,11 @@ import { signedInHeaders } from '@/server/testing/sessions';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { GET } from './route';
 import { authOf } from '@/server/auth/auth';
+import { CLIENT_ADDRESS_HEADER } from '@/server/security/client-address';
 
 /**
- * The route as Next calls it, with ids as they arrive from a URL: refused ones must be answered
- * before the context (database, disk) is asked for.
+ * The route as Next calls it, with ids as they arrive from a URL: who asks is checked first, then
+ * refused ids are answered before the export or the disk is read.
  */
 let ctx: TestContext;
 let contextRequests = 0;
@@ -42,6 +43,10 @@ let viewer: Headers;
 const get = (id: string, headers: HeadersInit = viewer) =>
   GET(new Request(`http://localhost/api/exports/${encodeURIComponent(id)}/download`, { headers }), { params: Promise.resolve({ id }) });
 
+async function auditCount(): Promise<number> {
+  return Number((await ctx.database.client.execute('select count(*) as n from audit_events')).rows[0]?.n);
+}
+
 async function completedExport(id: string, outDir: string, recorded: string[] = []): Promise<void> {
   await requestTestExport(ctx, id, 'c1', outDir);
   await completeTestExport(ctx, id, recorded);
@@ -71,7 +76,7 @@ async function zipEntryNames(response: Response): Promise<string[]> {
 }
 
 describe('GET /api/exports/[id]/download', () => {
-  it('refuses traversal, encoded and double-encoded, absolute paths and NUL with 400, before asking for the context', async () => {
+  it('refuses traversal, encoded and double-encoded, absolute paths and NUL with 400 (401 without a session), reading no export', async () => {
     const crafted = [
       '..',
       '../..',
@@ -88,12 +93,16 @@ describe('GET /api/exports/[id]/download', () => {
       '.',
       '',
     ];
+    const audited = await auditCount();
     for (const id of crafted) {
       const response = await get(id);
       expect(response.status, JSON.stringify(id)).toBe(400);
       expect(await response.json()).toEqual({ error: 'This is not an export id' });
+      expect((await get(id, {})).status, JSON.stringify(id)).toBe(401);
     }
-    expect(contextRequests).toBe(0);
+    // The context was asked for once per request, for the session check; nothing was downloaded.
+    expect(contextRequests).toBe(crafted.length * 2);
+    expect(await auditCount()).toBe(audited);
   });
 
   it('answers 401 without a session and with a forged or signed-out cookie, before reading the export', async () => {
@@ -128,8 +137,50 @@ describe('GET /api/exports/[id]/download', () => {
     await completedExport('dash1', root);
     const response = await get('dash1');
     expect(response.status).toBe(200);
-    expect(response.headers.get('content-disposition')).toBe('attachment; filename="notion-export-dash1.zip"');
     expect(await zipEntryNames(response)).toEqual(['Page/', 'Page/Child.md', 'Page.md', 'report.json']);
+  });
+
+  it("names the zip after the workspace and the day it finished (RFC 6266), sends its length when known, and records the download", async () => {
+    await ctx.database.client.execute("update connections set workspace_name = 'Équipe R&D: \"Q3\" / 2026' where id = 'c1'");
+    try {
+      const root = path.join(ctx.config.exportsDir, 'named1');
+      write(root, { 'report.json': '{}', 'a.png': 'x'.repeat(5000), 'Page.md': '# Page\n' });
+      await completedExport('named1', root);
+      const [row] = (await ctx.database.client.execute("select finished_at from exports where id = 'named1'")).rows;
+      const day = new Date(Number(row?.finished_at)).toISOString().slice(0, 10);
+      const headers = await signedInHeaders(ctx, 'viewer', 'downloader@example.test');
+      // As recordClientAddresses writes it when the request arrives.
+      headers.set(CLIENT_ADDRESS_HEADER, '203.0.113.9');
+      const response = await get('named1', headers);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-disposition')).toBe(
+        `attachment; filename="Equipe R&D Q3 2026-${day}.zip"; filename*=UTF-8''%C3%89quipe%20R&D%20Q3%202026-${day}.zip`,
+      );
+      // Mostly an image, stored anyway: the whole zip is stored and its length known.
+      const body = Buffer.from(await response.clone().arrayBuffer());
+      expect(Number(response.headers.get('content-length'))).toBe(body.length);
+      expect(await zipEntryNames(response)).toEqual(['Page.md', 'a.png', 'report.json']);
+      const [entry] = (await ctx.database.client.execute("select * from audit_events where action = 'export.downloaded' and target_id = 'named1'")).rows;
+      expect(entry).toMatchObject({ actor_email: 'downloader@example.test', address: '203.0.113.9', target_type: 'export', outcome: 'ok' });
+      expect(JSON.parse(String(entry?.detail))).toEqual({ fileName: `Équipe R&D Q3 2026-${day}.zip`, bytes: body.length });
+    } finally {
+      await ctx.database.client.execute("update connections set workspace_name = null where id = 'c1'");
+    }
+  });
+
+  it('sends a zip of mostly text deflated, without a length, and falls back to notion-export-<day> without a usable name', async () => {
+    const root = path.join(ctx.config.exportsDir, 'text1');
+    write(root, { 'Page.md': '# Page\n'.repeat(300_000) });
+    await ctx.database.client.execute("update connections set name = '...', workspace_name = null where id = 'c1'");
+    try {
+      await completedExport('text1', root);
+      const response = await get('text1');
+      expect(response.headers.get('content-length')).toBeNull();
+      expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="notion-export-\d{4}-\d{2}-\d{2}\.zip"; filename\*=UTF-8''notion-export-/);
+      expect(await zipEntryNames(response)).toEqual(['Page.md']);
+    } finally {
+      await ctx.database.client.execute("update connections set name = 'n' where id = 'c1'");
+    }
   });
 
   it("zips only the export's own files from a folder chosen with the CLI", async () => {
