@@ -9,6 +9,8 @@ export default defineConfig({
       'db/**/*.test.ts',
       'e2e/notion-twin/**/*.test.ts',
       'scripts/**/*.test.ts',
+      // Prometheus rules and the Grafana dashboard (promtool from Debian's prometheus package).
+      'deploy/**/*.test.ts',
       // The dashboard's logic (pure functions: node is enough).
       'app/**/*.test.ts',
       'components/**/*.test.ts',

@@ -290,14 +290,17 @@ function parseGcTrace(log: string): GcSummary {
 async function idleFloor(): Promise<{ rssMb: number; peakRssMb: number }> {
   const dir = await freshDir(path.join(OUT, 'idle-worker'));
   const env = { DATABASE_URL: `file:${path.join(dir, 'state.db')}`, EXPORTS_DIR: path.join(dir, 'exports'), NOTION_SYNC_SECRET: 'bench-secret-bench-secret' };
-  const child = spawn(process.execPath, workerArgs(), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, workerArgs(), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error('could not start the idle worker');
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
+  // The worker logs to stdout (JSON lines); older builds wrote to stderr.
+  let output = '';
+  const collect = (d: Buffer) => {
+    output += d.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const deadline = Date.now() + 30_000;
-  while (!stderr.includes('running on') && Date.now() < deadline && child.exitCode === null) await sleep(100);
+  while (!output.includes('running on') && Date.now() < deadline && child.exitCode === null) await sleep(100);
   await sleep(3000);
   const sampler = new ProcessSampler(child.pid, 100);
   await sleep(500);

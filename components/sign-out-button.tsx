@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { postJson } from './post-json';
 import { Button } from './ui/button';
 
 /** Ends this browser's session (better-auth's sign-out) and goes to the sign-in page. */
@@ -10,10 +11,7 @@ export function SignOutButton() {
   const signOut = async () => {
     setPending(true);
     setFailed(false);
-    const response = await fetch('/api/auth/sign-out', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(
-      () => undefined,
-    );
-    if (response?.ok) {
+    if ((await postJson('/api/auth/sign-out', {})).ok) {
       window.location.assign('/sign-in');
       return;
     }

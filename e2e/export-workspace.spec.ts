@@ -78,7 +78,7 @@ test('[EXPORTS]: exporting the workspace streams progress until complete and dow
   await setTwinRateLimit({ requestsPerSecond: 6, burst: 6 });
 
   // Start a Markdown + JSON export of it.
-  await page.getByLabel('Connection', { exact: true }).selectOption({ label: `Twin (${workspace.workspaceName})` });
+  await page.getByRole('form', { name: 'Start export' }).getByLabel('Connection').selectOption({ label: `Twin (${workspace.workspaceName})` });
   await expect(page.getByRole('checkbox', { name: 'Markdown' })).toBeChecked();
   await expect(page.getByRole('checkbox', { name: 'JSON' })).toBeChecked();
   await page.getByRole('button', { name: 'Start export' }).click();

@@ -1,5 +1,7 @@
 import { ensureFirstAdmin } from './auth/first-admin';
 import { getAppContext } from './context';
+import { logger } from './observability/logger';
+import { stopTracing, tracingStarted } from './observability/tracing';
 import { Runner } from './runner/runner';
 
 const g = globalThis as typeof globalThis & { __notionSyncBooted?: Promise<void> };
@@ -8,16 +10,24 @@ const g = globalThis as typeof globalThis & { __notionSyncBooted?: Promise<void>
 export function boot(): Promise<void> {
   g.__notionSyncBooted ??= (async () => {
     const ctx = await getAppContext();
-    // The dashboard needs someone to sign in: the first admin, or the link that makes one.
-    await ensureFirstAdmin(ctx, (line) => console.error(line));
-    if (!ctx.config.runnerEnabled) return;
-    const runner = new Runner(ctx, { log: (m) => console.error(m), leaseMs: ctx.config.leaseMs });
-    runner.start();
+    // The dashboard needs someone to sign in: the first admin, or the link that makes one. The
+    // link is a one-time credential for whoever starts the server: it goes to the terminal
+    // (stderr) as text, never into the log, which is kept and shipped elsewhere.
+    const said: string[] = [];
+    const outcome = await ensureFirstAdmin(ctx, (line) => said.push(line));
+    if (outcome === 'setup-link') process.stderr.write(`${said.join('\n')}\n`);
+    else for (const line of said) logger.info(line);
+    const runner = ctx.config.runnerEnabled ? new Runner(ctx, { log: (m) => logger.warn(m), leaseMs: ctx.config.leaseMs }) : undefined;
+    runner?.start();
+    // Without a runner, only batched spans need the graceful stop.
+    if (!runner && !tracingStarted()) return;
     const shutdown = (signal: NodeJS.Signals) => {
-      console.error(`notion-sync: ${signal}, releasing exports in flight`);
+      logger.info({ signal }, `notion-sync: ${signal}, releasing exports in flight`);
       const force = setTimeout(() => process.exit(1), 15_000);
       force.unref();
-      runner.stop(10_000).finally(() => process.exit(0));
+      (runner?.stop(10_000) ?? Promise.resolve())
+        .finally(stopTracing)
+        .finally(() => process.exit(0));
     };
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);

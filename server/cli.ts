@@ -8,8 +8,11 @@ import { PROGRESS_MODES, type ProgressMode, type ProgressReporter, progressRepor
 import { ConfigError, loadConfig } from './config';
 import { ensureConnection } from './connections/connections';
 import { createAppContext } from './context';
+import { serveProcessMetrics } from './observability/metrics-server';
 import type { AppContext } from './app-context';
 import { DomainError } from './errors';
+import { describeLogLine, sendLogsTo } from './observability/logger';
+import { startTracing, stopTracing } from './observability/tracing';
 import { EXPORT_FORMATS, ExportFormat, exportStreamId } from '@/server/export/domain/export';
 import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control/export-control';
 import { getExport, type ExportView, listExports } from '@/server/export/control/export-queries';
@@ -117,6 +120,7 @@ async function exportCommand(args: string[], reporter: ProgressReporter): Promis
   if (!token) throw new UsageError('Set NOTION_TOKEN to the Notion integration token');
   const outDir = path.resolve(values.out);
 
+  await startTracing(config.tracing);
   const ctx = await createAppContext({ ...config, runnerEnabled: false });
   try {
     const connection = await ensureConnection(ctx, { token, baseUrl: config.notionBaseUrl, name: 'CLI' });
@@ -143,6 +147,7 @@ async function exportCommand(args: string[], reporter: ProgressReporter): Promis
     });
 
     const runner = new Runner(ctx, { exportId, leaseMs: ctx.config.leaseMs });
+    const metrics = await serveProcessMetrics(config, (line) => reporter.message(`Serving ${line}`));
     const stop = new AbortController();
     let stopped: Promise<void> | undefined;
     const onSignal = () => {
@@ -159,11 +164,13 @@ async function exportCommand(args: string[], reporter: ProgressReporter): Promis
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       unsubscribe();
+      await metrics?.close();
     }
     await shown;
     return reporter.result(await getExport(ctx.database.db, exportId));
   } finally {
     ctx.database.close();
+    await stopTracing();
   }
 }
 
@@ -256,6 +263,9 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // The export command reports in its --progress mode (every stderr line JSON in json mode); the others in words.
   const reporter = progressReporter(command === 'export' ? progressModeOf(rest) : 'human', (text) => process.stderr.write(text), process.stderr.isTTY);
+  // The log speaks through the reporter (stderr keeps its format; stdout is the commands' output),
+  // and only of errors unless LOG_LEVEL asks for more: the report already names failed pages.
+  sendLogsTo((line) => reporter.message(describeLogLine(line)), { level: 'error' });
   try {
     if (command === 'export') return await exportCommand(rest, reporter);
     if (command === 'verify') return await verifyCommand(rest);

@@ -3,6 +3,13 @@ import { z } from 'zod';
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
+/** An OTLP/HTTP collector URL (http or https). */
+const otlpUrl = (example: string) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.url({ protocol: /^https?$/, message: `must be the http(s) URL of an OTLP/HTTP collector, such as ${example}` }).optional(),
+  );
+
 /**
  * `production` unless told otherwise (NOTION_SYNC_ENV, or NODE_ENV=development under `next dev`).
  * `development` and `demo` let a connection use any http(s) API base URL, such as the Notion twin.
@@ -134,7 +141,41 @@ const EnvSchema = z.object({
     z.enum(['none', 'viewer', 'operator'], { message: 'must be none, viewer or operator' }).optional(),
   ),
   OIDC_EXTRA_SCOPES: optionalString,
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl('http://localhost:4318'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl('http://localhost:4318/v1/traces'),
+  OTEL_EXPORTER_OTLP_PROTOCOL: optionalString,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optionalString,
+  OTEL_SERVICE_NAME: optionalString,
+  OTEL_SDK_DISABLED: optionalString,
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
+  METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
+  HEALTH_MIN_FREE_MB: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().min(0, { message: 'must be a number of megabytes (0 or more)' }).default(100),
+  ),
 });
+
+/** The protocols traces can be sent with: the OTLP/HTTP exporter here speaks JSON only. */
+export const TRACE_PROTOCOLS = ['http/json'] as const;
+
+/**
+ * Tracing as the standard OTEL_* variables describe it; undefined (off) without an endpoint or
+ * with OTEL_SDK_DISABLED=true. The protocol is checked only when spans would be sent.
+ */
+function tracingOf(e: z.output<typeof EnvSchema>): TracingConfig | undefined {
+  if (e.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
+  const url = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? undefined : `${base}/v1/traces`);
+  if (url === undefined) return undefined;
+  const variable = e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL === undefined ? 'OTEL_EXPORTER_OTLP_PROTOCOL' : 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL';
+  const protocol = (e[variable] ?? 'http/json').trim();
+  if (!(TRACE_PROTOCOLS as readonly string[]).includes(protocol)) {
+    throw new ConfigError([
+      `${variable}: "${protocol}" is not supported; set ${TRACE_PROTOCOLS.join(' or ')} (or leave it unset): spans are sent as OTLP/HTTP JSON (http/protobuf and grpc are not supported)`,
+    ]);
+  }
+  return { url, serviceName: e.OTEL_SERVICE_NAME?.trim() || 'notion-sync' };
+}
 
 /** The OIDC_* variables without which single sign-on is off; set one, set all. */
 const OIDC_REQUIRED = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
@@ -206,6 +247,21 @@ export interface Config {
   trustProxy?: boolean;
   /** OIDC_*: sign-in through an OpenID Connect provider; undefined when OIDC_ISSUER is not set. */
   singleSignOn?: SingleSignOnConfig;
+  /** OTEL_*: where spans are sent (server/observability/tracing.ts); undefined: tracing is off. */
+  tracing?: TracingConfig;
+  /** METRICS_TOKEN: when set, /api/metrics and the METRICS_PORT server answer only `Authorization: Bearer <it>`. */
+  metricsToken?: string;
+  /** METRICS_PORT: the worker and the CLI serve `/metrics` on this port (0: a free one); unset, they serve none. */
+  metricsPort?: number;
+  /** HEALTH_MIN_FREE_MB, in bytes: with less free space on the disk of EXPORTS_DIR, /api/health/ready answers 503 (default 100 MB). */
+  healthMinFreeBytes?: number;
+}
+
+export interface TracingConfig {
+  /** The collector's traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. */
+  url: string;
+  /** OTEL_SERVICE_NAME; default `notion-sync`. */
+  serviceName: string;
 }
 
 export interface SingleSignOnConfig {
@@ -261,5 +317,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).origin,
     firstAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     singleSignOn: singleSignOnOf(e),
+    tracing: tracingOf(e),
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
+    healthMinFreeBytes: Math.round(e.HEALTH_MIN_FREE_MB * 1024 * 1024),
   };
 }

@@ -3,37 +3,47 @@ import './memory-flags';
 import { TokenKeyError } from './auth/token-key';
 import { ConfigError, loadConfig } from './config';
 import { createAppContext } from './context';
+import { serveProcessMetrics } from './observability/metrics-server';
+import { logger } from './observability/logger';
+import { startTracing, stopTracing } from './observability/tracing';
 import { Runner } from './runner/runner';
 
 /** A standalone runner process (`npm run worker`): the same runner as in the server. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  await startTracing(config.tracing);
   const ctx = await createAppContext(config);
   const runner = new Runner(ctx, {
     leaseMs: ctx.config.leaseMs,
-    log: (m) => console.error(m),
-    onOutcome: (id, outcome) => console.error(`export ${id}: ${outcome}`),
+    // Each run's start and outcome are logged by the run itself (server/export/crawl/run-export.ts).
+    log: (m) => logger.warn(m),
   });
   runner.start();
+  const metrics = await serveProcessMetrics(config, (line) => logger.info(`notion-sync worker: ${line}`));
   // The runner's poll timer does not hold the process open (it must not in the server or the
   // CLI); a standalone worker has to stay up with nothing queued.
   const keepAlive = setInterval(() => undefined, 60_000);
   // A server URL may carry credentials (user:password@, ?authToken=): name its host only.
   const where = config.databaseUrl.startsWith('file:') ? config.databaseUrl : new URL(config.databaseUrl).host;
-  console.error(`notion-sync worker ${runner.owner} running on ${where}`);
+  logger.info({ runner: runner.owner }, `notion-sync worker ${runner.owner} running on ${where}`);
   const shutdown = () => {
-    console.error('notion-sync worker: stopping, releasing exports in flight');
+    logger.info('notion-sync worker: stopping, releasing exports in flight');
     clearInterval(keepAlive);
-    runner.stop().finally(() => {
-      ctx.database.close();
-      process.exit(0);
-    });
+    void metrics?.close();
+    runner
+      .stop()
+      .finally(stopTracing)
+      .finally(() => {
+        ctx.database.close();
+        process.exit(0);
+      });
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError || error instanceof TokenKeyError ? error.message : error);
-  process.exit(1);
+  if (error instanceof ConfigError || error instanceof TokenKeyError) logger.fatal(error.message);
+  else logger.fatal({ err: error }, 'notion-sync worker: could not start');
+  stopTracing().finally(() => process.exit(1));
 });

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { type ReactNode, useCallback } from 'react';
 import { useTRPC } from '@/app/_trpc/client';
 import type { RouterOutputs } from '@/app/_trpc/types';
+import { shortExportId } from '@/app/exports/_components/export-identity';
 import { formatDateTime, formatNumber, formatTime } from '@/components/formatters';
 import { Badge } from '@/components/ui/badge';
 import { Card } from '@/components/ui/card';
@@ -18,8 +19,6 @@ type Health = OverviewData['health'];
 const REFRESH_MS = 5_000;
 /** Running exports followed through their own live feed; the rest move with the poll (a browser holds few streams at once). */
 const LIVE_FEEDS = 3;
-
-const shortId = (id: string) => id.slice(0, 8);
 
 /** The top of the dashboard: what runs now, what failed lately, and whether everything is well. */
 export function Overview() {
@@ -113,7 +112,7 @@ function RecentFailures({ overview }: { overview: OverviewData }) {
                     href={`/exports/${failure.id}`}
                     className="min-w-0 font-medium break-words text-slate-900 underline-offset-2 hover:underline"
                   >
-                    {failure.connectionName} · export {shortId(failure.id)}
+                    {failure.connectionName} · export {shortExportId(failure.id)}
                   </Link>
                   <time dateTime={failure.failedAt} className="text-xs text-slate-500">
                     {formatDateTime(failure.failedAt)}

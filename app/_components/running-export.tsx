@@ -4,6 +4,7 @@ import Link from 'next/link';
 import type { RouterOutputs } from '@/app/_trpc/types';
 import { useExportFeed } from '@/app/exports/[exportId]/_components/use-export-feed';
 import { useLiveRate } from '@/app/exports/[exportId]/_components/use-rate';
+import { shortExportId } from '@/app/exports/_components/export-identity';
 import { exportPercent } from '@/components/export-percent';
 import { exportPhaseLabel } from '@/components/export-phase-steps';
 import { formatApproxSeconds, formatNumber } from '@/components/formatters';
@@ -11,8 +12,6 @@ import { Badge } from '@/components/ui/badge';
 import { ProgressBar } from '@/components/ui/progress-bar';
 
 export type RunningExportRow = RouterOutputs['overview']['get']['running'][number];
-
-const shortId = (id: string) => id.slice(0, 8);
 
 /**
  * A running export followed live (`exports.onProgress`): the overview's poll finds it, the feed
@@ -44,7 +43,7 @@ export function RunningExport({ row, budget, live = false }: { row: RunningExpor
   const rate = useLiveRate(true, row.requests, handled, row.pagesDiscovered);
   const percent = exportPercent(row);
   const ratePercent = rate.requestsPerSecond !== null && budget ? (rate.requestsPerSecond / budget) * 100 : 0;
-  const name = `${row.connectionName} · export ${shortId(row.id)}`;
+  const name = `${row.connectionName} · export ${shortExportId(row.id)}`;
   return (
     <li className="py-3 first:pt-0 last:pb-0">
       <div className="flex flex-wrap items-baseline justify-between gap-x-3 gap-y-1">

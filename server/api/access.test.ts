@@ -34,6 +34,9 @@ const ACCESS: Record<string, Role | 'public'> = {
   'overview.get': 'viewer',
   'settings.get': 'viewer',
   'settings.update': 'admin',
+  // Operators act on what the System view shows (rate limits, a refused token, a stuck queue); viewers see their exports' own charts.
+  'system.status': 'operator',
+  'system.onSamples': 'operator',
   'users.list': 'admin',
   'users.create': 'admin',
   'users.setRole': 'admin',

@@ -5,6 +5,7 @@ import { exportsRouter } from './routers/exports';
 import { invitesRouter } from './routers/invites';
 import { overviewRouter } from './routers/overview';
 import { settingsRouter } from './routers/settings';
+import { systemRouter } from './routers/system';
 import { usersRouter } from './routers/users';
 import { createCallerFactory, router, viewerProcedure } from './trpc';
 
@@ -20,6 +21,7 @@ export const appRouter = router({
   invites: invitesRouter,
   overview: overviewRouter,
   settings: settingsRouter,
+  system: systemRouter,
   users: usersRouter,
 });
 

@@ -11,6 +11,8 @@ import { DomainError, type DomainErrorCode } from '@/server/errors';
 import { InvalidStateError } from '@/server/export/domain/decide';
 import { authOf } from '@/server/auth/auth';
 import { clientAddressOf } from '@/server/security/client-address';
+import { logger } from '@/server/observability/logger';
+import { recordError, withSpan } from '@/server/observability/spans';
 
 export interface TrpcContext {
   app: AppContext;
@@ -38,7 +40,7 @@ const t = initTRPC.context<TrpcContext>().create({
     const { stack, ...data } = shape.data;
     const internal = shape.data.code === 'INTERNAL_SERVER_ERROR';
     // Never the input: it may hold an integration token.
-    if (internal) console.error(`tRPC ${path ?? '(no path)'} failed:`, error.cause ?? error);
+    if (internal) logger.error({ err: error.cause ?? error, procedure: path }, `tRPC ${path ?? '(no path)'} failed`);
     return {
       ...shape,
       message: internal && !SHOW_INTERNALS ? 'Something went wrong on the server; its log says what.' : shape.message,
@@ -96,13 +98,29 @@ const requireRole = (needed: Role) =>
     return next({ ctx: { ...ctx, viewer } });
   });
 
+/**
+ * Every call in a span (`trpc exports.list`), refused ones included, with its tRPC error code;
+ * only an unexpected error marks it failed (a refusal or a missing export is an answer).
+ */
+const traced = t.middleware(({ path, type, next }) =>
+  withSpan(`trpc ${path}`, () => ({ 'rpc.system': 'trpc', 'rpc.method': path, 'notion_sync.trpc.type': type }), async (span) => {
+    const result = await next();
+    if (!result.ok) {
+      span.setAttribute('notion_sync.trpc.code', result.error.code);
+      if (result.error.code === 'INTERNAL_SERVER_ERROR') recordError(span, result.error.cause ?? result.error);
+    }
+    return result;
+  }),
+);
+const procedure = t.procedure.use(traced);
+
 export const router = t.router;
 /** For what anyone may call without signing in (nothing today). */
-export const publicProcedure = t.procedure.use(domainErrors);
+export const publicProcedure = procedure.use(domainErrors);
 /** Seeing exports and their progress. */
-export const viewerProcedure = t.procedure.use(requireRole('viewer')).use(domainErrors);
+export const viewerProcedure = procedure.use(requireRole('viewer')).use(domainErrors);
 /** Starting, pausing, resuming, cancelling, retrying and deleting exports. */
-export const operatorProcedure = t.procedure.use(requireRole('operator')).use(domainErrors);
+export const operatorProcedure = procedure.use(requireRole('operator')).use(domainErrors);
 /** People, connections and settings. */
-export const adminProcedure = t.procedure.use(requireRole('admin')).use(domainErrors);
+export const adminProcedure = procedure.use(requireRole('admin')).use(domainErrors);
 export const createCallerFactory = t.createCallerFactory;

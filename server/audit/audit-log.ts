@@ -25,6 +25,11 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
+/** The signed-in person of a request and their client address, as an entry names them (tRPC's context has both). */
+export function actorAndAddress({ viewer, address }: { viewer: { id: string; email: string }; address?: string }): Pick<AuditEntry, 'actor' | 'address'> {
+  return { actor: { id: viewer.id, email: viewer.email }, address };
+}
+
 /** Appends one entry to the audit log. */
 export async function recordAudit(db: DB, entry: AuditEntry, at: Date = new Date()): Promise<void> {
   await db.insert(auditEvents).values({

@@ -15,6 +15,8 @@ import { singleSignOnPlugins } from './single-sign-on';
 
 /** Shortest password anyone may set (ADMIN_PASSWORD, the setup page, the CLI, a password change). */
 export const MIN_PASSWORD_LENGTH = 12;
+/** Longest password better-auth accepts (a bound on the work of hashing one). */
+export const MAX_PASSWORD_LENGTH = 128;
 
 /** better-auth's access control: only admins may manage people; operators and viewers nothing of it. */
 const ac = createAccessControl(defaultStatements);
@@ -49,8 +51,17 @@ export function createAuth(config: Config, database: Database, options: AuthOpti
       provider: 'sqlite',
       schema: { user: authUsers, session: authSessions, account: authAccounts, verification: authVerifications, rateLimit: authRateLimits },
     }),
-    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: MIN_PASSWORD_LENGTH, maxPasswordLength: 128 },
-    rateLimit: { enabled: true, storage: 'database', window: 60, max: 100 },
+    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: MIN_PASSWORD_LENGTH, maxPasswordLength: MAX_PASSWORD_LENGTH },
+    rateLimit: {
+      enabled: true,
+      storage: 'database',
+      window: 60,
+      max: 100,
+      // better-auth allows 3 sign-ins per 10 s per address: a team behind one proxy or NAT address
+      // would queue at the door. Guessing passwords is stopped by server/auth/login-limits.ts (5
+      // failures per account, 20 per address, then a lock), so this only damps bursts.
+      customRules: { '/sign-in/email': { window: 10, max: 20 } },
+    },
     hooks: authHooks(database, options.clock ?? systemClock),
     advanced: {
       useSecureCookies: publicUrl.startsWith('https:'),

@@ -6,7 +6,7 @@ import { viewerOf } from '@/server/auth/viewer';
 import { createAppContext } from '@/server/context';
 import { LiveFeed } from '@/server/events/live-feed';
 import { fakeClock } from '@/server/testing/fake-clock';
-import { createTestUser, TEST_PASSWORD } from '@/server/testing/sessions';
+import { cookieHeaderOf, createTestUser, signInOverHttp, TEST_PASSWORD } from '@/server/testing/sessions';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 
 const HOUR = 3_600_000;
@@ -29,16 +29,6 @@ afterEach(async () => {
 const tokenOf = (link: string) => link.slice(`${PUBLIC_URL}/invite/`.length);
 const storedInvites = async () => (await ctx.database.client.execute('select * from invites')).rows;
 
-/** Signs in over HTTP through better-auth's own handler, as the invite page does after accepting. */
-const signIn = (email: string, password: string, address: string) =>
-  authOf(ctx).handler(
-    new Request(`${PUBLIC_URL}/api/auth/sign-in/email`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: PUBLIC_URL, 'x-forwarded-for': address },
-      body: JSON.stringify({ email, password }),
-    }),
-  );
-
 describe('invite links', () => {
   it('are a random 32-byte token under PUBLIC_URL, stored only as its SHA-256, valid for 7 days by default', async () => {
     const { invite, link } = await createInvite(deps, { email: 'Ann@Example.test', role: 'operator' }, { id: adminId });
@@ -59,13 +49,13 @@ describe('invite links', () => {
     const { link } = await createInvite(deps, { email: 'ann@example.test', role: 'viewer', lifetimeHours: 1 }, { id: adminId });
     const accepted = await acceptInvite(deps, { token: tokenOf(link), name: 'Ann Smith', password: TEST_PASSWORD });
     expect(accepted).toMatchObject({ email: 'ann@example.test', role: 'viewer', invitedBy: adminId });
-    const response = await signIn('ann@example.test', TEST_PASSWORD, '198.51.100.20');
+    const response = await signInOverHttp(ctx, 'ann@example.test', TEST_PASSWORD, '198.51.100.20');
     expect(response.status).toBe(200);
-    const cookie = response.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    expect(await viewerOf(authOf(ctx), new Headers({ cookie }))).toMatchObject({ email: 'ann@example.test', name: 'Ann Smith', role: 'viewer' });
+    expect(await viewerOf(authOf(ctx), new Headers({ cookie: cookieHeaderOf(response) }))).toMatchObject({
+      email: 'ann@example.test',
+      name: 'Ann Smith',
+      role: 'viewer',
+    });
     expect(await checkInvite(deps, tokenOf(link))).toEqual({ state: 'used' });
     expect(await listPendingInvites(deps)).toEqual([]);
   });
@@ -93,7 +83,7 @@ describe('invite links', () => {
     await expect(again).rejects.toMatchObject({ state: 'used', message: expect.stringMatching(/used already/) });
     expect((await listUsers(ctx)).map((u) => u.email)).toEqual(['a@example.test', 'root@example.test']);
     // The first password is the one that holds.
-    expect((await signIn('a@example.test', 'another good password', '198.51.100.21')).status).toBe(401);
+    expect((await signInOverHttp(ctx, 'a@example.test', 'another good password', '198.51.100.21')).status).toBe(401);
   });
 
   it('two accepts racing on two connections to the database make one account', async () => {

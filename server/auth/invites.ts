@@ -4,9 +4,9 @@ import { alias } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import { authUsers, invites } from '@/db/schema';
 import { DomainError } from '@/server/errors';
-import { MIN_PASSWORD_LENGTH, publicUrlOf } from './auth';
+import { publicUrlOf } from './auth';
 import { ROLES, type Role } from './roles';
-import { createUser, findUserByEmail, type UserAdminDeps } from './user-admin';
+import { createUser, findUserByEmail, NewPassword, type UserAdminDeps, UserEmail, UserName } from './user-admin';
 
 /** What inviting needs (an AppContext has it); `now` is the clock expiry is judged by (the system clock unless a test gives one). */
 export interface InviteDeps extends UserAdminDeps {
@@ -19,7 +19,7 @@ const HOUR_MS = 3_600_000;
 export const INVITE_LIFETIME_HOURS = { default: 7 * 24, min: 1, max: 30 * 24 } as const;
 
 export const NewInvite = z.object({
-  email: z.email('Enter an email address').trim().toLowerCase(),
+  email: UserEmail,
   role: z.enum(ROLES),
   lifetimeHours: z
     .number()
@@ -35,8 +35,8 @@ export const InviteToken = z.string().min(1).max(200);
 
 export const AcceptInvite = z.object({
   token: InviteToken,
-  name: z.string().trim().max(100).optional(),
-  password: z.string().min(MIN_PASSWORD_LENGTH, `The password needs at least ${MIN_PASSWORD_LENGTH} characters`).max(128),
+  name: UserName.optional(),
+  password: NewPassword,
 });
 export type AcceptInvite = z.input<typeof AcceptInvite>;
 

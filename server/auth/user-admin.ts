@@ -4,7 +4,7 @@ import type { Database } from '@/db/client';
 import { authAccounts, authSessions, authUsers } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import type { Config } from '@/server/config';
-import { authOf, MIN_PASSWORD_LENGTH } from './auth';
+import { authOf, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './auth';
 import { ROLES, type Role } from './roles';
 
 /** What managing people needs (an AppContext has it). */
@@ -13,11 +13,20 @@ export interface UserAdminDeps {
   database: Database;
 }
 
+/** An account's email as it is stored (lower case: one account per address however it is typed). */
+export const UserEmail = z.email('Enter an email address').trim().toLowerCase();
+export const UserName = z.string().trim().max(100);
+/** A password someone chooses (an admin for a new user, the invited person, a password change). */
+export const NewPassword = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `The password needs at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(MAX_PASSWORD_LENGTH);
+
 export const NewUser = z.object({
-  email: z.email('Enter an email address').trim().toLowerCase(),
-  name: z.string().trim().max(100).optional(),
+  email: UserEmail,
+  name: UserName.optional(),
   role: z.enum(ROLES),
-  password: z.string().min(MIN_PASSWORD_LENGTH, `The password needs at least ${MIN_PASSWORD_LENGTH} characters`).max(128),
+  password: NewPassword,
 });
 export type NewUser = z.input<typeof NewUser>;
 

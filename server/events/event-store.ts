@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gt, gte, inArray, max } from 'drizzle-orm';
 import type { DB, Tx } from '@/db/client';
 import { events } from '@/db/schema';
 import { failpoint } from '@/server/failpoints';
+import { recordEventAppend } from '@/server/observability/event-metrics';
 import type { LiveFeed } from './live-feed';
 
 export interface NewEvent {
@@ -107,6 +108,7 @@ export class EventStore {
   ): Promise<AppendResult> {
     if (newEvents.length === 0) throw new Error('append needs at least one event');
     const withIds = newEvents.map((e) => ({ ...e, eventId: e.eventId ?? randomUUID() }));
+    const startedAt = performance.now();
     let result: AppendResult;
     try {
       result = await this.db.transaction(
@@ -156,6 +158,7 @@ export class EventStore {
       }
       throw error;
     }
+    recordEventAppend(performance.now() - startedAt);
     failpoint('after-commit');
     this.#feed?.publish(result.recorded);
     return result;

@@ -1,4 +1,5 @@
 import { Client, DEFAULT_BASE_URL, LogLevel } from '@notionhq/client';
+import { notionRequestMetrics } from '@/server/observability/notion-metrics';
 import { type CircuitBreaker, type CircuitBreakerSettings, getSharedBreaker } from './circuit-breaker';
 import { toGatewayError } from './errors';
 import { getSharedLimiter, type RateLimiter } from './rate-limiter';
@@ -30,6 +31,8 @@ export interface NotionGatewayOptions {
    */
   signal?: AbortSignal;
   onEvent?: (event: RetryEvent) => void;
+  /** The connection the token belongs to: labels the request metrics (none while a token is being checked). */
+  connectionId?: string;
   /** Injectable for tests: backoff sleeps, clock and jitter of the retry loop. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -78,6 +81,7 @@ export function createNotionGateway(options: NotionGatewayOptions): NotionGatewa
   const limiter = options.limiter ?? getSharedLimiter(options.token, options.requestsPerSecond ?? 3, options.rateWindowMs);
   const breaker = options.breaker ?? getSharedBreaker(options.token, options.circuitBreaker);
   const counters: NotionGatewayStats = { requests: 0, rateLimited: 0, retries: 0, waitedMs: 0 };
+  const metrics = notionRequestMetrics(options.connectionId, { limiter, breaker });
 
   const fetch = createRetryingFetch({
     limiter,
@@ -91,10 +95,12 @@ export function createNotionGateway(options: NotionGatewayOptions): NotionGatewa
     baseDelayMs: options.baseDelayMs,
     maxDelayMs: options.maxDelayMs,
     fetch: options.fetch,
+    onAttempt: (attempt) => metrics.attempt(attempt),
     onEvent: (event) => {
       if (event.type === 'request') {
         counters.requests += 1;
         counters.waitedMs += event.waitMs ?? 0;
+        metrics.waited(event.waitMs ?? 0);
       } else if (event.type === 'rate_limited') {
         counters.rateLimited += 1;
       } else {

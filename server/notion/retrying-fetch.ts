@@ -6,6 +6,7 @@ import { ATTEMPTS_HEADER } from './errors';
 import type { BreakerPermit } from './circuit-breaker';
 import { linkSignals } from './linked-signal';
 import type { RateLimiter } from './rate-limiter';
+import { type NotionCallObserver, traceNotionCall } from '@/server/observability/spans-notion';
 
 /** The subset of `fetch` the Notion SDK uses (it always passes a string URL). */
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
@@ -45,6 +46,24 @@ export interface RetryingFetchOptions {
   random?: () => number;
   now?: () => number;
   onEvent?: (event: RetryEvent) => void;
+  /** Told of every HTTP attempt once it ended, with its answer or why none came (the metrics). */
+  onAttempt?: (attempt: AttemptRecord) => void;
+}
+
+/** One HTTP attempt, as `onAttempt` hears of it. */
+export interface AttemptRecord {
+  method: string;
+  url: string;
+  /** The HTTP status; undefined when no answer came (see `error`). */
+  status?: number;
+  /** Why no answer came: the attempt timed out, the network failed, or the request was aborted. */
+  error?: 'timeout' | 'network' | 'aborted';
+  /** From sending the attempt to its whole (buffered) answer, or its failure. */
+  durationMs: number;
+  /** The answer's Retry-After, when it had one. */
+  retryAfterMs?: number;
+  /** The body of an answer that is not a success (Notion's error object). */
+  body?: string;
 }
 
 const DEFAULT_RETRY_AFTER_MS = 1000;
@@ -132,6 +151,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
     random = Math.random,
     now = Date.now,
     onEvent,
+    onAttempt,
   } = options;
 
   async function attempt(url: string, init: RequestInit): Promise<AttemptOutcome> {
@@ -177,21 +197,32 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
     }
   }
 
-  return async function retryingFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  // One span per call, over every attempt (server/observability/spans-notion.ts).
+  return function retryingFetch(url: string, init: RequestInit = {}): Promise<Response> {
+    return traceNotionCall(url, (init.method ?? 'GET').toUpperCase(), (observe) => call(url, init, observe));
+  };
+
+  async function call(url: string, init: RequestInit, observe: NotionCallObserver | undefined): Promise<Response> {
     if (!init.signal || !options.signal) {
       const signal = init.signal ?? options.signal;
-      return send(url, signal === init.signal ? init : { ...init, signal }, signal);
+      return send(url, signal === init.signal ? init : { ...init, signal }, signal, observe);
     }
     // The caller's signal and the gateway's, as one, detached once the request is over.
     const linked = linkSignals(init.signal, options.signal);
     try {
-      return await send(url, { ...init, signal: linked.signal }, linked.signal);
+      return await send(url, { ...init, signal: linked.signal }, linked.signal, observe);
     } finally {
       linked.dispose();
     }
-  };
+  }
 
-  async function send(url: string, requestInit: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
+  async function send(url: string, requestInit: RequestInit, signal: AbortSignal | undefined, observe: NotionCallObserver | undefined): Promise<Response> {
+    const report = observe
+      ? (event: RetryEvent) => {
+          onEvent?.(event);
+          observe(event);
+        }
+      : onEvent;
     const method = (requestInit.method ?? 'GET').toUpperCase();
     const idempotent = isReadRequest(method, url);
     let failures = 0;
@@ -201,10 +232,12 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
     for (;;) {
       const waitStart = now();
       const permit = await admit(signal);
-      onEvent?.({ type: 'request', waitMs: now() - waitStart });
+      report?.({ type: 'request', waitMs: now() - waitStart });
 
       attempts += 1;
+      const sentAt = now();
       const outcome = await attempt(url, requestInit);
+      const durationMs = now() - sentAt;
       let reason: string;
       let status: number | undefined;
 
@@ -213,11 +246,13 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
         status = response.status;
         if (response.ok && !isHtml(response)) {
           permit?.success();
+          onAttempt?.({ method, url, status, durationMs });
           return response;
         }
         // A 2xx HTML page is a proxy's, not the API's answer: transient.
         const failure = response.ok ? undefined : classifyResponse(response, errorCodeOf(outcome.bodyText), now());
         const failureClass = failure?.class ?? 'transient';
+        onAttempt?.({ method, url, status, durationMs, retryAfterMs: failure?.retryAfterMs, body: outcome.bodyText });
         recordOutcome(permit, failureClass, status, response.ok);
 
         if (failureClass === 'rate_limited') {
@@ -225,7 +260,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
           rateLimitRetries += 1;
           const waitMs = Math.min(failure?.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS, maxRetryAfterMs);
           limiter.rateLimited(waitMs);
-          onEvent?.({ type: 'rate_limited', status, waitMs });
+          report?.({ type: 'rate_limited', status, waitMs });
           continue;
         }
         if (!isTransient(failureClass) || !idempotent) return response;
@@ -234,6 +269,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
         reason = `HTTP ${status}`;
       } else {
         const { error, timedOut } = outcome;
+        onAttempt?.({ method, url, durationMs, error: signal?.aborted ? 'aborted' : timedOut ? 'timeout' : 'network' });
         if (signal?.aborted) {
           permit?.release();
           throw error;
@@ -256,7 +292,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
       }
 
       const delay = backoffDelay(failures, { baseMs: baseDelayMs, maxMs: maxDelayMs }, random);
-      onEvent?.({ type: 'retry', status, waitMs: delay, reason });
+      report?.({ type: 'retry', status, waitMs: delay, reason });
       await sleep(delay, signal);
       if (signal?.aborted) throw signal.reason;
     }

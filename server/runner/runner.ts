@@ -5,6 +5,7 @@ import { type RunOutcome, runExport } from '@/server/export/crawl/run-export';
 import { InvalidStateError } from '@/server/export/domain/decide';
 import { type ExportLease, isLeaseLost } from '@/server/export/domain/export-lease';
 import { handle } from '@/server/export/domain/handle';
+import { type RunnerTracker, trackRunner } from '@/server/observability/runner-metrics';
 import { type Clock, systemClock, waitOrAbort } from '@/server/retry/clock';
 import { settingsForRun } from '@/server/settings';
 import { assertLease, type Claim, claimNext, leaseFence, releaseLease, renewLease } from './job-queue';
@@ -59,6 +60,8 @@ export class Runner {
   /** Work was announced since the loop last looked: look again without waiting. */
   #poked = false;
   readonly #detach: () => void;
+  /** The runner's heartbeat and runs, for the metrics and the readiness probe. */
+  readonly #tracker: RunnerTracker;
   readonly #active = new Map<
     string,
     { claim: Claim; abort: AbortController; drain: AbortController; done: Promise<RunOutcome> }
@@ -74,6 +77,7 @@ export class Runner {
     this.#pollMs = options.pollMs ?? 1000;
     this.#clock = options.clock ?? systemClock;
     this.#detach = ctx.runners.attach(this);
+    this.#tracker = trackRunner(this.owner);
   }
 
   start(): void {
@@ -82,6 +86,7 @@ export class Runner {
 
   /** Claims and runs at most one export now; resolves with its outcome (undefined: none claimable). */
   async runOnce(): Promise<RunOutcome | undefined> {
+    this.#tracker.beat();
     const claim = await claimNext(this.ctx.database.db, {
       owner: this.owner,
       leaseMs: this.#leaseMs,
@@ -147,12 +152,14 @@ export class Runner {
       clock: this.#clock,
     });
     this.#active.set(claim.exportId, { claim, abort, drain, done });
+    const runEnded = this.#tracker.runStarted();
     let outcome: RunOutcome | undefined;
     try {
       outcome = await done;
       this.options.onOutcome?.(claim.exportId, outcome);
       return outcome;
     } finally {
+      runEnded(outcome ?? 'error');
       ended.abort();
       await heartbeat;
       this.#active.delete(claim.exportId);
@@ -178,6 +185,7 @@ export class Runner {
         this.options.log?.(`runner: could not renew the lease on export ${claim.exportId}: ${messageOf(error)}`);
         continue;
       }
+      if (held) this.#tracker.beat();
       if (held || ended.aborted) continue;
       lost();
       return;
@@ -231,5 +239,6 @@ export class Runner {
     await allDone;
     await this.#loop;
     this.#detach();
+    this.#tracker.stopped();
   }
 }

@@ -1,22 +1,13 @@
 'use client';
 
 import { type FormEvent, useState } from 'react';
+import { postJson } from '@/components/post-json';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { TextField } from '@/components/ui/text-field';
 import { NewPasswordField } from '@/components/ui/new-password-field';
 
 type Outcome = { ok: true; text: string } | { ok: false; text: string };
-
-/** POST to one of better-auth's endpoints with this browser's session. */
-async function post(path: string, body: unknown): Promise<{ status: number; message?: string }> {
-  const response = await fetch(`/api/auth${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch(
-    () => undefined,
-  );
-  if (!response) return { status: 0 };
-  const json: { message?: unknown } = await response.json().catch(() => ({}));
-  return { status: response.status, message: typeof json.message === 'string' ? json.message : undefined };
-}
 
 function OutcomeText({ outcome }: { outcome?: Outcome }) {
   if (!outcome) return null;
@@ -38,7 +29,8 @@ export function AccountForms() {
   const changePassword = async (event: FormEvent) => {
     event.preventDefault();
     setPending(true);
-    const { status, message } = await post('/change-password', { currentPassword: current, newPassword: next, revokeOtherSessions: true });
+    const { status, body } = await postJson('/api/auth/change-password', { currentPassword: current, newPassword: next, revokeOtherSessions: true });
+    const message = typeof body.message === 'string' ? body.message : undefined;
     setPending(false);
     if (status === 200) {
       setCurrent('');
@@ -50,7 +42,7 @@ export function AccountForms() {
   };
 
   const signOutOthers = async () => {
-    const { status } = await post('/revoke-other-sessions', {});
+    const { status } = await postJson('/api/auth/revoke-other-sessions', {});
     setRevoked(status === 200 ? { ok: true, text: 'Your other sessions are signed out.' } : { ok: false, text: 'Could not sign out the other sessions.' });
   };
 

@@ -3,7 +3,7 @@ import type { AppContext } from '@/server/context';
 import { ensureFirstAdmin } from '@/server/auth/first-admin';
 import { countAdmins, listUsers } from '@/server/auth/user-admin';
 import { viewerOf } from '@/server/auth/viewer';
-import { TEST_PASSWORD } from '@/server/testing/sessions';
+import { cookieHeaderOf, TEST_PASSWORD } from '@/server/testing/sessions';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { POST } from './route';
 import { authOf } from '@/server/auth/auth';
@@ -54,11 +54,7 @@ describe('POST /api/setup', () => {
   it('makes the first admin with the printed token and signs them in; the token works once', async () => {
     const response = await post({ token, email: 'first@example.test', name: 'First', password: TEST_PASSWORD });
     expect(response.status).toBe(200);
-    const cookie = response.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    expect(await viewerOf(authOf(ctx), new Headers({ cookie }))).toMatchObject({ email: 'first@example.test', role: 'admin', name: 'First' });
+    expect(await viewerOf(authOf(ctx), new Headers({ cookie: cookieHeaderOf(response) }))).toMatchObject({ email: 'first@example.test', role: 'admin', name: 'First' });
     expect((await post({ token, email: 'second@example.test', password: TEST_PASSWORD })).status).toBe(403);
     expect(await countAdmins(ctx)).toBe(1);
     const signIns = await ctx.database.client.execute("select actor_email, outcome from audit_events where action = 'sign-in'");

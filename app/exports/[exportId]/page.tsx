@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { AppHeader } from '@/components/app-header';
 import { requireExport, requirePageViewer } from '@/server/page-access';
+import { exportShortName } from '../_components/export-identity';
 import { ExportProgress } from './_components/export-progress';
 
 interface ExportPageProps {
@@ -10,7 +11,7 @@ interface ExportPageProps {
 
 export async function generateMetadata({ params }: ExportPageProps): Promise<Metadata> {
   const { exportId } = await params;
-  return { title: `Export ${exportId.slice(0, 8)}` };
+  return { title: exportShortName(exportId) };
 }
 
 export default async function ExportPage({ params }: ExportPageProps) {
@@ -25,7 +26,7 @@ export default async function ExportPage({ params }: ExportPageProps) {
           <Link href="/" className="text-sm text-slate-500 hover:text-slate-900">
             <span aria-hidden="true">←</span> Dashboard
           </Link>
-          <h1 className="mt-2 text-2xl font-bold tracking-tight text-slate-900">Export {exportId.slice(0, 8)}</h1>
+          <h1 className="mt-2 text-2xl font-bold tracking-tight text-slate-900">{exportShortName(exportId)}</h1>
           <p className="mt-1 font-mono text-xs text-slate-500">{exportId}</p>
         </div>
         <ExportProgress exportId={exportId} />

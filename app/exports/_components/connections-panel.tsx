@@ -1,12 +1,13 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { useTRPC } from '@/app/_trpc/client';
 import type { ConnectionView } from '@/app/_trpc/types';
 import { formatDateTime, formatNumber } from '@/components/formatters';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { TextField } from '@/components/ui/text-field';
 import { describeBytes } from '@/server/export/domain/export-status';
 
@@ -191,15 +192,10 @@ function RenameForm({ connection, onDone }: { connection: ConnectionView; onDone
   );
 }
 
-/**
- * Asks whether to keep the connection's exports and says what goes. A native modal <dialog>: the
- * browser keeps the focus inside, Escape closes it, and the focus returns where it was.
- */
+/** Asks whether to keep the connection's exports and says what goes. */
 function RemoveConnectionDialog({ connection: c, open, onClose }: { connection: ConnectionView; open: boolean; onClose: () => void }) {
   const trpc = useTRPC();
   const refresh = useRefreshConnections();
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
   const [keepExports, setKeepExports] = useState(true);
   const remove = useMutation(
     trpc.connections.remove.mutationOptions({
@@ -209,84 +205,51 @@ function RemoveConnectionDialog({ connection: c, open, onClose }: { connection: 
       },
     }),
   );
+  // Each time it opens, without the outcome of an earlier attempt.
   const { reset } = remove;
   useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      reset();
-      dialog.showModal();
-    }
-    if (!open && dialog.open) dialog.close();
+    if (open) reset();
   }, [open, reset]);
   const { count, bytes, active } = c.exports;
   const exportsWords = `${formatNumber(count)} export${count === 1 ? '' : 's'}`;
   return (
-    <dialog
-      ref={ref}
-      aria-labelledby={titleId}
-      onCancel={(event) => {
-        event.preventDefault();
-        onClose();
-      }}
-      className="m-auto w-[calc(100%-2rem)] max-w-md rounded-xl bg-white p-0 shadow-xl ring-1 ring-slate-200 backdrop:bg-slate-900/40"
+    <ConfirmDialog
+      open={open}
+      title={`Remove “${c.name}”?`}
+      confirmLabel={count > 0 && !keepExports ? `Remove and delete ${exportsWords}` : 'Remove connection'}
+      pendingLabel="Removing…"
+      pending={remove.isPending}
+      confirmDisabled={active > 0}
+      error={remove.error?.message}
+      onConfirm={() => remove.mutate({ id: c.id, keepExports: count === 0 || keepExports })}
+      onCancel={onClose}
     >
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          remove.mutate({ id: c.id, keepExports: count === 0 || keepExports });
-        }}
-      >
-        <div className="space-y-3 px-5 py-4 text-sm text-slate-700">
-          <h2 id={titleId} className="text-base font-semibold break-words text-slate-900">
-            Remove “{c.name}”?
-          </h2>
-          <p>Its token is no longer used: no export can start or resume with this connection.</p>
-          {active > 0 ? (
-            <p role="alert" className="rounded-lg bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-inset ring-amber-200">
-              {active === 1 ? 'One of its exports is' : `${formatNumber(active)} of its exports are`} queued or running. Cancel{' '}
-              {active === 1 ? 'it' : 'them'} or let {active === 1 ? 'it' : 'them'} finish first.
-            </p>
-          ) : count === 0 ? (
-            <p>It has no exports.</p>
-          ) : (
-            <fieldset className="space-y-2">
-              <legend className="font-medium text-slate-900">
-                Its {exportsWords} ({describeBytes(bytes)})
-              </legend>
-              <label className="flex items-start gap-2">
-                <input type="radio" name="keep" className="mt-1" checked={keepExports} onChange={() => setKeepExports(true)} />
-                <span>Keep them: they stay listed and downloadable, under this connection’s name.</span>
-              </label>
-              <label className="flex items-start gap-2">
-                <input type="radio" name="keep" className="mt-1" checked={!keepExports} onChange={() => setKeepExports(false)} />
-                <span>
-                  Delete them with their files ({describeBytes(bytes)}). Exports written elsewhere with the CLI keep their files.
-                </span>
-              </label>
-            </fieldset>
-          )}
-          {remove.error && (
-            <p role="alert" className="text-red-700">
-              {remove.error.message}
-            </p>
-          )}
-        </div>
-        <div className="flex flex-wrap justify-end gap-2 border-t border-slate-100 px-5 py-3">
-          {/* Cancel has the focus first, so Enter does not remove by accident. */}
-          <Button variant="secondary" onClick={onClose} autoFocus>
-            Cancel
-          </Button>
-          <Button type="submit" variant="danger" disabled={remove.isPending || active > 0}>
-            {remove.isPending
-              ? 'Removing…'
-              : count > 0 && !keepExports
-                ? `Remove and delete ${exportsWords}`
-                : 'Remove connection'}
-          </Button>
-        </div>
-      </form>
-    </dialog>
+      <p>Its token is no longer used: no export can start or resume with this connection.</p>
+      {active > 0 ? (
+        <p role="alert" className="rounded-lg bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-inset ring-amber-200">
+          {active === 1 ? 'One of its exports is' : `${formatNumber(active)} of its exports are`} queued or running. Cancel{' '}
+          {active === 1 ? 'it' : 'them'} or let {active === 1 ? 'it' : 'them'} finish first.
+        </p>
+      ) : count === 0 ? (
+        <p>It has no exports.</p>
+      ) : (
+        <fieldset className="space-y-2">
+          <legend className="font-medium text-slate-900">
+            Its {exportsWords} ({describeBytes(bytes)})
+          </legend>
+          <label className="flex items-start gap-2">
+            <input type="radio" name="keep" className="mt-1" checked={keepExports} onChange={() => setKeepExports(true)} />
+            <span>Keep them: they stay listed and downloadable, under this connection’s name.</span>
+          </label>
+          <label className="flex items-start gap-2">
+            <input type="radio" name="keep" className="mt-1" checked={!keepExports} onChange={() => setKeepExports(false)} />
+            <span>
+              Delete them with their files ({describeBytes(bytes)}). Exports written elsewhere with the CLI keep their files.
+            </span>
+          </label>
+        </fieldset>
+      )}
+    </ConfirmDialog>
   );
 }
 

@@ -15,8 +15,11 @@ export interface ExportIdentityFields {
   startedAt: string | Date | null;
 }
 
+/** `1a2b3c4d`: enough of the id to tell exports apart in words. */
+export const shortExportId = (id: string) => id.slice(0, 8);
+
 /** `Export 1a2b3c4d`: the short name links and buttons use. */
-export const exportShortName = (id: string) => `Export ${id.slice(0, 8)}`;
+export const exportShortName = (id: string) => `Export ${shortExportId(id)}`;
 
 /** The workspace the export is of, as its connection knows it. */
 export function exportWorkspace(row: Pick<ExportIdentityFields, 'connectionName' | 'workspaceName'>): string {

@@ -30,7 +30,7 @@ import {
   exportShortName,
   exportWorkspace,
 } from './export-identity';
-import { statusLook } from './status-look';
+import { progressTone, statusLook } from './status-look';
 
 type ListFilter = NonNullable<RouterInputs['exports']['list']>;
 
@@ -256,14 +256,10 @@ function ExportFilters({
   );
 }
 
-function progressTone(row: ExportRow): 'danger' | 'success' | 'default' {
-  return row.status === 'failed' ? 'danger' : isDownloadable(row.status) ? 'success' : 'default';
-}
-
 function ProgressCell({ row, name }: { row: ExportRow; name: string }) {
   return (
     <>
-      <ProgressBar value={exportPercent(row, isDownloadable(row.status))} label={`Progress of ${name}`} tone={progressTone(row)} className="h-1.5" />
+      <ProgressBar value={exportPercent(row, isDownloadable(row.status))} label={`Progress of ${name}`} tone={progressTone(row.status)} className="h-1.5" />
       <p className="mt-1 text-xs text-slate-500 tabular-nums">
         {row.pagesDone + row.pagesFailed} / {row.pagesDiscovered} pages
         {row.pagesFailed > 0 && <span className="text-amber-700"> · {row.pagesFailed} failed</span>}

@@ -1,6 +1,7 @@
 'use client';
 
 import { type FormEvent, useState } from 'react';
+import { postJson } from '@/components/post-json';
 import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/text-field';
 import { NewPasswordField } from '@/components/ui/new-password-field';
@@ -21,17 +22,12 @@ export function SetupForm({ token }: { token: string }) {
     }
     setPending(true);
     setError(undefined);
-    const response = await fetch('/api/setup', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, email, name, password }),
-    }).catch(() => undefined);
-    if (response?.ok) {
+    const answer = await postJson('/api/setup', { token, email, name, password });
+    if (answer.ok) {
       window.location.assign('/');
       return;
     }
-    const body: { error?: unknown } = (await response?.json().catch(() => ({}))) ?? {};
-    setError(typeof body.error === 'string' ? body.error : 'Could not create the admin; try again.');
+    setError(typeof answer.body.error === 'string' ? answer.body.error : 'Could not create the admin; try again.');
     setPending(false);
   };
   return (

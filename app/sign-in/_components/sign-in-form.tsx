@@ -1,6 +1,7 @@
 'use client';
 
 import { type FormEvent, useState } from 'react';
+import { postJson } from '@/components/post-json';
 import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/text-field';
 
@@ -22,18 +23,13 @@ export function SignInForm({ next }: { next: string }) {
     event.preventDefault();
     setPending(true);
     setError(undefined);
-    const response = await fetch('/api/auth/sign-in/email', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    }).catch(() => undefined);
-    if (response?.ok) {
+    const answer = await postJson('/api/auth/sign-in/email', { email, password });
+    if (answer.ok) {
       // A full load: the pages check the new session on the server.
       window.location.assign(next);
       return;
     }
-    const body: { message?: unknown } = (await response?.json().catch(() => ({}))) ?? {};
-    setError(response ? refusal(response.status, body.message) : 'The server did not answer; try again.');
+    setError(answer.status === 0 ? 'The server did not answer; try again.' : refusal(answer.status, answer.body.message));
     setPending(false);
   };
   return (

@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { postJson } from '@/components/post-json';
 import { Button } from '@/components/ui/button';
 
 /**
@@ -15,23 +16,18 @@ export function SingleSignOnButton({ providerId, displayName, next }: { provider
   const start = async () => {
     setPending(true);
     setError(undefined);
-    const response = await fetch('/api/auth/sign-in/social', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        provider: providerId,
-        callbackURL: next,
-        errorCallbackURL: `/sign-in?next=${encodeURIComponent(next)}`,
-        disableRedirect: true,
-      }),
-    }).catch(() => undefined);
-    const body: { url?: unknown } = (await response?.json().catch(() => ({}))) ?? {};
-    if (response?.ok && typeof body.url === 'string') {
-      window.location.assign(body.url);
+    const answer = await postJson('/api/auth/sign-in/social', {
+      provider: providerId,
+      callbackURL: next,
+      errorCallbackURL: `/sign-in?next=${encodeURIComponent(next)}`,
+      disableRedirect: true,
+    });
+    if (answer.ok && typeof answer.body.url === 'string') {
+      window.location.assign(answer.body.url);
       return;
     }
-    if (!response) setError('The server did not answer; try again.');
-    else if (response.status === 429) setError('Too many attempts: wait a few seconds, then try again.');
+    if (answer.status === 0) setError('The server did not answer; try again.');
+    else if (answer.status === 429) setError('Too many attempts: wait a few seconds, then try again.');
     else setError(`Could not reach ${displayName}; try again, or sign in with your email and password.`);
     setPending(false);
   };

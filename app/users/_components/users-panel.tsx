@@ -8,9 +8,9 @@ import { formatDateTime } from '@/components/formatters';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { NewPasswordField } from '@/components/ui/new-password-field';
 import { TextField } from '@/components/ui/text-field';
-import { ConfirmDialog } from './confirm-dialog';
 import { InviteForm } from './invite-form';
 import { type Role, RoleSelect } from './role-select';
 
@@ -143,6 +143,7 @@ function PeopleCard() {
         title={`Disable ${pending?.user.email ?? ''}?`}
         confirmLabel="Disable"
         pending={disable.isPending}
+        error={disable.error?.message}
         onCancel={() => {
           setPending(undefined);
           disable.reset();
@@ -151,17 +152,13 @@ function PeopleCard() {
       >
         <p>They are signed out everywhere at once and cannot sign in until an admin enables them again.</p>
         <p>Their account and role are kept; exports they started stay.</p>
-        {disable.error && (
-          <p role="alert" className="text-red-700">
-            {disable.error.message}
-          </p>
-        )}
       </ConfirmDialog>
       <ConfirmDialog
         open={pending?.kind === 'remove'}
         title={`Remove ${pending?.user.email ?? ''}?`}
         confirmLabel="Remove"
         pending={remove.isPending}
+        error={remove.error?.message}
         onCancel={() => {
           setPending(undefined);
           remove.reset();
@@ -173,11 +170,6 @@ function PeopleCard() {
           them again.
         </p>
         <p>{pending?.user.you ? 'This is you: you will be signed out.' : 'Exports they started stay.'}</p>
-        {remove.error && (
-          <p role="alert" className="text-red-700">
-            {remove.error.message}
-          </p>
-        )}
       </ConfirmDialog>
     </Card>
   );

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import type { Viewer } from '@/server/auth/viewer';
+import { actorAndAddress } from '@/server/audit/audit-log';
 import {
   createConnection,
   listConnections,
   removeConnection,
   renameConnection,
-  type RequestedBy,
   testConnection,
   updateConnectionToken,
 } from '@/server/connections/connections';
@@ -23,21 +22,15 @@ export const CreateConnectionInput = z.object({
 
 const ConnectionId = z.string().min(1);
 
-/** The person asking and their address, for the audit log. */
-const requestedBy = (ctx: { viewer: Viewer; address?: string }): RequestedBy => ({
-  actor: { id: ctx.viewer.id, email: ctx.viewer.email },
-  address: ctx.address,
-});
-
 export const connectionsRouter = router({
   list: operatorProcedure.query(({ ctx }) => listConnections(ctx.app)),
   create: adminProcedure
     .input(CreateConnectionInput)
-    .mutation(({ ctx, input }) => createConnection(ctx.app, { ...input, baseUrl: input.baseUrl || undefined }, requestedBy(ctx))),
+    .mutation(({ ctx, input }) => createConnection(ctx.app, { ...input, baseUrl: input.baseUrl || undefined }, actorAndAddress(ctx))),
   updateToken: adminProcedure
     .input(z.object({ id: ConnectionId, token: z.string().trim().min(1, 'Enter the integration token') }))
     .mutation(async ({ ctx, input }) => {
-      const connection = await updateConnectionToken(ctx.app, input.id, input.token, requestedBy(ctx));
+      const connection = await updateConnectionToken(ctx.app, input.id, input.token, actorAndAddress(ctx));
       // Exports that paused because Notion refused the old token go on with the new one.
       const resumed = await resumeAuthPausedExports(ctx.app, input.id);
       return { connection, resumed };
@@ -45,11 +38,11 @@ export const connectionsRouter = router({
   /** Asks Notion whether the stored token still works: harmless, so operators may too. */
   test: operatorProcedure
     .input(z.object({ id: ConnectionId }))
-    .mutation(({ ctx, input }) => testConnection(ctx.app, input.id, requestedBy(ctx))),
+    .mutation(({ ctx, input }) => testConnection(ctx.app, input.id, actorAndAddress(ctx))),
   rename: adminProcedure
     .input(z.object({ id: ConnectionId, name: z.string().trim().min(1, 'Enter a name').max(100, 'At most 100 characters') }))
-    .mutation(({ ctx, input }) => renameConnection(ctx.app, input.id, input.name, requestedBy(ctx))),
+    .mutation(({ ctx, input }) => renameConnection(ctx.app, input.id, input.name, actorAndAddress(ctx))),
   remove: adminProcedure
     .input(z.object({ id: ConnectionId, keepExports: z.boolean() }))
-    .mutation(({ ctx, input }) => removeConnection(ctx.app, input, deleteExport, requestedBy(ctx))),
+    .mutation(({ ctx, input }) => removeConnection(ctx.app, input, deleteExport, actorAndAddress(ctx))),
 });

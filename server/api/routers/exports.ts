@@ -13,7 +13,7 @@ import {
   listExports,
   redactForViewer,
 } from '@/server/export/control/export-queries';
-import { type AuditEntry, recordAudit } from '@/server/audit/audit-log';
+import { actorAndAddress, type AuditEntry, recordAudit } from '@/server/audit/audit-log';
 import type { Viewer } from '@/server/auth/viewer';
 import type { AppContext } from '@/server/app-context';
 import { type ExportProgressMessage, openExportFeed } from '@/server/export/delivery/export-feed';
@@ -62,8 +62,7 @@ async function auditExport(
   const { connectionName } = names ?? (await exportNames(ctx.app.database.db, exportId));
   await recordAudit(ctx.app.database.db, {
     action,
-    actor: { id: ctx.viewer.id, email: ctx.viewer.email },
-    address: ctx.address,
+    ...actorAndAddress(ctx),
     target: { type: 'export', id: exportId },
     detail: { connection: connectionName, ...detail },
   });

@@ -1,4 +1,4 @@
-import { recordAudit } from '@/server/audit/audit-log';
+import { actorAndAddress, recordAudit } from '@/server/audit/audit-log';
 import { NOTION_AVERAGE_RATE, readSettings, SETTINGS_LIMITS, type RuntimeSettings, SettingsPatch, writeSettings } from '@/server/settings';
 import { adminProcedure, router, viewerProcedure } from '../trpc';
 
@@ -24,8 +24,7 @@ export const settingsRouter = router({
     if (Object.keys(changed.after).length > 0) {
       await recordAudit(ctx.app.database.db, {
         action: 'settings.changed',
-        actor: { id: ctx.viewer.id, email: ctx.viewer.email },
-        address: ctx.address,
+        ...actorAndAddress(ctx),
         target: { type: 'settings', id: 'runtime' },
         detail: changed,
       });

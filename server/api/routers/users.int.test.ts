@@ -3,7 +3,7 @@ import { createCaller } from '@/server/api/root';
 import { listAudit } from '@/server/audit/audit-query';
 import { authOf } from '@/server/auth/auth';
 import { viewerOf } from '@/server/auth/viewer';
-import { createTestUser, sessionCookie, TEST_PASSWORD } from '@/server/testing/sessions';
+import { createTestUser, sessionCookie, signInOverHttp, TEST_PASSWORD } from '@/server/testing/sessions';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 
 const PUBLIC_URL = 'http://exports.example.test';
@@ -27,16 +27,9 @@ async function auditTrail() {
   return entries.reverse().map((e) => [e.action, e.outcome, e.actorEmail, e.targetType && `${e.targetType}:${e.targetId}`, e.detail]);
 }
 
-/** Signs in over HTTP through better-auth's own handler; a fresh client address each time so its rate limit stays out of the way. */
+/** Signs in over HTTP; a fresh client address each time so its rate limit stays out of the way. */
 let signIns = 0;
-const signIn = (email: string) =>
-  authOf(ctx).handler(
-    new Request(`${PUBLIC_URL}/api/auth/sign-in/email`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: PUBLIC_URL, 'x-forwarded-for': `198.51.100.${++signIns}` },
-      body: JSON.stringify({ email, password: TEST_PASSWORD }),
-    }),
-  );
+const signIn = (email: string) => signInOverHttp(ctx, email, TEST_PASSWORD, `198.51.100.${++signIns}`);
 afterEach(async () => {
   await ctx.cleanup();
 });

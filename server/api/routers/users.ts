@@ -1,17 +1,11 @@
 import { z } from 'zod';
-import { audited } from '@/server/audit/audit-log';
+import { actorAndAddress, audited } from '@/server/audit/audit-log';
 import { createInvite, listPendingInvites, NewInvite, revokeInvite } from '@/server/auth/invites';
 import { ROLES } from '@/server/auth/roles';
 import { createUser, disableUser, enableUser, listUsers, NewUser, removeUser, setUserRole } from '@/server/auth/user-admin';
 import { adminProcedure, router } from '../trpc';
 
 const UserId = z.object({ id: z.string().min(1).max(200) });
-
-/** Who did it and from where, for the audit log. */
-const by = (ctx: { viewer: { id: string; email: string }; address?: string }) => ({
-  actor: { id: ctx.viewer.id, email: ctx.viewer.email },
-  address: ctx.address,
-});
 
 export const usersRouter = router({
   list: adminProcedure.query(async ({ ctx }) =>
@@ -25,7 +19,7 @@ export const usersRouter = router({
   create: adminProcedure.input(NewUser).mutation(async ({ ctx, input }) => {
     const user = await audited(
       ctx.app.database.db,
-      { action: 'user.created', ...by(ctx), detail: { email: input.email, role: input.role } },
+      { action: 'user.created', ...actorAndAddress(ctx), detail: { email: input.email, role: input.role } },
       () => createUser(ctx.app, input),
       (u) => ({ target: { type: 'user', id: u.id } }),
     );
@@ -35,7 +29,7 @@ export const usersRouter = router({
   setRole: adminProcedure.input(UserId.extend({ role: z.enum(ROLES) })).mutation(async ({ ctx, input }) => {
     await audited(
       ctx.app.database.db,
-      { action: 'user.role-changed', ...by(ctx), target: { type: 'user', id: input.id }, detail: { to: input.role } },
+      { action: 'user.role-changed', ...actorAndAddress(ctx), target: { type: 'user', id: input.id }, detail: { to: input.role } },
       () => setUserRole(ctx.app, input.id, input.role),
       (u) => ({ detail: { email: u.email, from: u.role } }),
     );
@@ -45,7 +39,7 @@ export const usersRouter = router({
   disable: adminProcedure.input(UserId).mutation(async ({ ctx, input }) => {
     await audited(
       ctx.app.database.db,
-      { action: 'user.disabled', ...by(ctx), target: { type: 'user', id: input.id } },
+      { action: 'user.disabled', ...actorAndAddress(ctx), target: { type: 'user', id: input.id } },
       () => disableUser(ctx.app, input.id, ctx.viewer),
       (u) => ({ detail: { email: u.email } }),
     );
@@ -54,7 +48,7 @@ export const usersRouter = router({
   enable: adminProcedure.input(UserId).mutation(async ({ ctx, input }) => {
     await audited(
       ctx.app.database.db,
-      { action: 'user.enabled', ...by(ctx), target: { type: 'user', id: input.id } },
+      { action: 'user.enabled', ...actorAndAddress(ctx), target: { type: 'user', id: input.id } },
       () => enableUser(ctx.app, input.id),
       (u) => ({ detail: { email: u.email } }),
     );
@@ -64,7 +58,7 @@ export const usersRouter = router({
   remove: adminProcedure.input(UserId).mutation(async ({ ctx, input }) => {
     await audited(
       ctx.app.database.db,
-      { action: 'user.removed', ...by(ctx), target: { type: 'user', id: input.id } },
+      { action: 'user.removed', ...actorAndAddress(ctx), target: { type: 'user', id: input.id } },
       () => removeUser(ctx.app, input.id),
       (u) => ({ detail: { email: u.email, role: u.role } }),
     );
@@ -74,7 +68,7 @@ export const usersRouter = router({
   invite: adminProcedure.input(NewInvite).mutation(async ({ ctx, input }) => {
     const { invite, link } = await audited(
       ctx.app.database.db,
-      { action: 'user.invited', ...by(ctx), detail: { email: input.email, role: input.role, lifetimeHours: input.lifetimeHours } },
+      { action: 'user.invited', ...actorAndAddress(ctx), detail: { email: input.email, role: input.role, lifetimeHours: input.lifetimeHours } },
       () => createInvite(ctx.app, input, ctx.viewer),
       // The invite's id (its token's hash), never the link.
       ({ invite }) => ({ target: { type: 'invite', id: invite.id } }),
@@ -86,7 +80,7 @@ export const usersRouter = router({
   revokeInvite: adminProcedure.input(UserId).mutation(async ({ ctx, input }) => {
     await audited(
       ctx.app.database.db,
-      { action: 'invite.revoked', ...by(ctx), target: { type: 'invite', id: input.id } },
+      { action: 'invite.revoked', ...actorAndAddress(ctx), target: { type: 'invite', id: input.id } },
       () => revokeInvite(ctx.app, input.id),
       (invite) => ({ detail: { email: invite.email, role: invite.role } }),
     );

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handle } from '@/server/export/domain/handle';
 import { exportStreamId } from '@/server/export/domain/export';
 import { completeTestExport, requestTestExport, seedConnections } from '@/server/testing/seed';
+import { writeFiles } from '@/server/testing/files';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { deleteExport } from './delete-export';
 import * as exportFolderModule from './export-folder';
@@ -21,12 +22,6 @@ afterEach(async () => {
 
 const ownDir = (id: string) => path.join(ctx.config.exportsDir, id);
 
-function write(root: string, files: Record<string, string>): void {
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), text);
-  }
-}
 
 /** Row counts of every table that holds something of `exportId`, and its events. */
 async function rowsOf(exportId: string): Promise<Record<string, number>> {
@@ -74,11 +69,11 @@ async function exportWithEverything(id: string, outDir: string): Promise<void> {
 
 describe('deleteExport', () => {
   it("removes a dashboard export's folder, its rows in every read model and its events, and says how much it freed", async () => {
-    write(ownDir('e1'), { 'P1.md': '# P1\n', 'attachments/0123456789abcdef/a.png': 'png!', 'report.json': '{}' });
+    writeFiles(ownDir('e1'), { 'P1.md': '# P1\n', 'attachments/0123456789abcdef/a.png': 'png!', 'report.json': '{}' });
     await exportWithEverything('e1', ownDir('e1'));
     await handle(ctx.store, 'e1', { type: 'PauseExport', data: { reason: 'by a test', cause: 'user' } });
     // Another export stays as it was.
-    write(ownDir('e2'), { 'P.md': 'x' });
+    writeFiles(ownDir('e2'), { 'P.md': 'x' });
     await exportWithEverything('e2', ownDir('e2'));
     expect(Object.values(await rowsOf('e1')).every((n) => n > 0)).toBe(true);
 
@@ -92,7 +87,7 @@ describe('deleteExport', () => {
   });
 
   it('refuses an export that is queued or running, with what to do, and touches nothing', async () => {
-    write(ownDir('q1'), { 'a.md': 'a' });
+    writeFiles(ownDir('q1'), { 'a.md': 'a' });
     await requestTestExport(ctx, 'q1', 'c1', ownDir('q1'));
     await expect(deleteExport(ctx, 'q1')).rejects.toMatchObject({ code: 'INVALID_STATE', message: 'Export q1 is queued: cancel it first, then delete it' });
     await handle(ctx.store, 'q1', { type: 'StartExport', data: { attempt: 1, runner: 'r' } });
@@ -107,7 +102,7 @@ describe('deleteExport', () => {
 
   it('keeps the files of a CLI export written outside EXPORTS_DIR, and says so', async () => {
     const outDir = path.join(ctx.dir, 'my-export');
-    write(outDir, { 'P1.md': '# P1\n', 'notes.txt': 'mine' });
+    writeFiles(outDir, { 'P1.md': '# P1\n', 'notes.txt': 'mine' });
     await requestTestExport(ctx, 'cli1', 'c1', outDir);
     await completeTestExport(ctx, 'cli1', ['P1.md']);
     expect(await deleteExport(ctx, 'cli1')).toEqual({ filesRemoved: false, bytes: 0 });
@@ -117,7 +112,7 @@ describe('deleteExport', () => {
 
   it('never follows a link out: a folder that is a link is left alone, and links inside are removed, not their targets', async () => {
     const outside = path.join(ctx.dir, 'outside');
-    write(outside, { 'keep.txt': 'keep' });
+    writeFiles(outside, { 'keep.txt': 'keep' });
     fs.mkdirSync(ctx.config.exportsDir, { recursive: true });
     fs.symlinkSync(outside, ownDir('link1'));
     await requestTestExport(ctx, 'link1', 'c1', ownDir('link1'));
@@ -125,7 +120,7 @@ describe('deleteExport', () => {
     expect(await deleteExport(ctx, 'link1')).toEqual({ filesRemoved: false, bytes: 0 });
     expect(fs.readFileSync(path.join(outside, 'keep.txt'), 'utf8')).toBe('keep');
 
-    write(ownDir('e3'), { 'P.md': 'abc' });
+    writeFiles(ownDir('e3'), { 'P.md': 'abc' });
     fs.symlinkSync(path.join(outside, 'keep.txt'), path.join(ownDir('e3'), 'keep.txt'));
     fs.symlinkSync(outside, path.join(ownDir('e3'), 'outside'));
     await requestTestExport(ctx, 'e3', 'c1', ownDir('e3'));
@@ -136,7 +131,7 @@ describe('deleteExport', () => {
   });
 
   it('deletes a cancelled export whose files are already gone', async () => {
-    write(ownDir('c9'), { 'P.md': 'abc' });
+    writeFiles(ownDir('c9'), { 'P.md': 'abc' });
     await requestTestExport(ctx, 'c9', 'c1', ownDir('c9'));
     await handle(ctx.store, 'c9', { type: 'CancelExport', data: { reason: 'test' } });
     fs.rmSync(ownDir('c9'), { recursive: true });
@@ -145,7 +140,7 @@ describe('deleteExport', () => {
   });
 
   it('refuses (CONFLICT) and keeps the rows when the export was resumed while its files were being removed', async () => {
-    write(ownDir('r1'), { 'P.md': 'abc' });
+    writeFiles(ownDir('r1'), { 'P.md': 'abc' });
     await requestTestExport(ctx, 'r1', 'c1', ownDir('r1'));
     await handle(ctx.store, 'r1', { type: 'PauseExport', data: { reason: 'test', cause: 'user' } });
     const measure = exportFolderModule.measureFolder;
@@ -160,8 +155,8 @@ describe('deleteExport', () => {
 
 describe('ownExportFolder and measureFolder', () => {
   it('gives the real path of a folder strictly inside EXPORTS_DIR, and null for anything else', async () => {
-    write(ownDir('a'), { 'x.md': 'x' });
-    write(path.join(ctx.dir, 'elsewhere'), { 'y.md': 'y' });
+    writeFiles(ownDir('a'), { 'x.md': 'x' });
+    writeFiles(path.join(ctx.dir, 'elsewhere'), { 'y.md': 'y' });
     fs.symlinkSync(path.join(ctx.dir, 'elsewhere'), ownDir('link'));
     // EXPORTS_DIR reached through a link still counts: real paths are compared.
     fs.symlinkSync(ctx.config.exportsDir, path.join(ctx.dir, 'exports-link'));
@@ -178,8 +173,8 @@ describe('ownExportFolder and measureFolder', () => {
   });
 
   it('counts regular files and their bytes, not links nor what they point at', async () => {
-    write(ownDir('m'), { 'a.md': '12345', 'sub/b.json': '12', 'sub/deeper/c.txt': '' });
-    write(path.join(ctx.dir, 'big'), { 'huge.bin': 'x'.repeat(1000) });
+    writeFiles(ownDir('m'), { 'a.md': '12345', 'sub/b.json': '12', 'sub/deeper/c.txt': '' });
+    writeFiles(path.join(ctx.dir, 'big'), { 'huge.bin': 'x'.repeat(1000) });
     fs.symlinkSync(path.join(ctx.dir, 'big', 'huge.bin'), path.join(ownDir('m'), 'link.bin'));
     fs.symlinkSync(path.join(ctx.dir, 'big'), path.join(ownDir('m'), 'big'));
     expect(await measureFolder(ownDir('m'))).toEqual({ files: 3, bytes: 7 });

@@ -6,9 +6,10 @@ import type { ExportTarget } from './export-target';
 const ref = (name: string): AttachmentRef => ({ url: `https://files.example/${name}?sig=1`, kind: 'file', name, sourceId: 'block-1' });
 const saved = (name: string): SavedAttachment => ({ path: `attachments/0123456789abcdef/${name}`, bytes: 3, sha256: 'a'.repeat(64), sourceId: 'block-1' });
 
-/** A target whose attachment store answers each file as the test says (a stub of the store only). */
+/** A target whose attachment store answers each file as the test says (a stub of the store only; its counters, for the metrics, stay at 0). */
 function targetWith(answer: (ref: AttachmentRef) => Promise<SavedAttachment | undefined>): ExportTarget {
-  return { attachments: { save: answer } as unknown as AttachmentStore } as ExportTarget;
+  const stats = () => ({ saved: 0, deduplicated: 0, bytes: 0, failed: 0, refreshed: 0 });
+  return { attachments: { save: answer, stats } as unknown as AttachmentStore } as ExportTarget;
 }
 
 describe('saveAttachments', () => {

@@ -2,6 +2,7 @@ import type { DatabaseObjectResponse, PageObjectResponse } from '@notionhq/clien
 import type { ExportIssue, WrittenFile } from '@/server/export/domain/export';
 import { AttachmentError, type AttachmentRef, type SavedAttachment } from '@/server/export/files/attachments';
 import type { BlockNode } from '@/server/export/render/block-node';
+import { recordAttachments } from '@/server/observability/export-metrics';
 import type { ExportTarget } from './export-target';
 
 type FileSource = { type: 'file'; file: { url: string; expiry_time?: string } } | { type: 'external'; external: { url: string } };
@@ -62,6 +63,7 @@ export async function saveAttachments(
   const saved = new Map<string, SavedAttachment>();
   const issues: ExportIssue[] = [];
   const results = await Promise.allSettled(refs.map((ref) => target.attachments.save(ref)));
+  if (refs.length > 0) recordAttachments(target.attachments);
   // A file that cannot be had (gone, refused, too many failures) is an issue of the page; anything
   // else — a full disk, a lost lease, a stopped export — ends the item as it would without files.
   const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof AttachmentError));

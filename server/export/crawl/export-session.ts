@@ -99,6 +99,7 @@ export async function openSession(run: ExportRun): Promise<ExportSession & { clo
   const gateway = createNotionGateway({
     token,
     baseUrl,
+    connectionId: row.connectionId,
     requestsPerSecond: ctx.config.requestsPerSecond,
     ...ctx.config.notionRetry,
     signal,

@@ -5,6 +5,8 @@ import { InvalidStateError } from '@/server/export/domain/decide';
 import { type ExportLease, isLeaseLost } from '@/server/export/domain/export-lease';
 import { allows } from '@/server/export/domain/export-status';
 import { sweepTempFiles } from '@/server/export/files/atomic-write';
+import { logger } from '@/server/observability/logger';
+import { ATTR_EXPORT_ID, recordErrorInActiveSpan, withSpan } from '@/server/observability/spans';
 import { type Clock, systemClock } from '@/server/retry/clock';
 import { discoverItems } from './discover';
 import { fatalFrom } from './export-errors';
@@ -39,23 +41,33 @@ export type RunOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'ret
 export async function runExport(ctx: AppContext, options: RunExportOptions): Promise<RunOutcome> {
   const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, options.exportId));
   if (!row || !allows('StartExport', row.status)) return 'skipped';
-  const run = beginRun(ctx, row, { ...options, clock: options.clock ?? systemClock });
-  await run.record({ type: 'StartExport', data: { attempt: options.attempt, runner: options.runner } });
-  return perform(run, options.concurrency ?? 6, options.drain);
+  const attributes = () => ({ [ATTR_EXPORT_ID]: options.exportId, 'notion_sync.attempt': options.attempt, 'notion_sync.runner': options.runner });
+  // The run's span: its items, their Notion requests and files are its descendants.
+  return withSpan('export.run', attributes, async (span) => {
+    const log = logger.child({ exportId: options.exportId });
+    const run = beginRun(ctx, row, { ...options, clock: options.clock ?? systemClock });
+    await run.record({ type: 'StartExport', data: { attempt: options.attempt, runner: options.runner } });
+    log.info({ attempt: options.attempt }, 'export run started');
+    const outcome = await perform(run, options.concurrency ?? 6, options.drain);
+    span.setAttribute('notion_sync.outcome', outcome);
+    log.info({ outcome }, `export run ended: ${outcome}`);
+    return outcome;
+  });
 }
 
 /** Discovery (unless an earlier run finished it), the work loop, the finish; or how an error ends the run. */
 async function perform(run: ExportRun, concurrency: number, drain: AbortSignal | undefined): Promise<RunOutcome> {
   let session: (ExportSession & { close(): Promise<void> }) | undefined;
   try {
-    session = await openSession(run);
+    const opened = await openSession(run);
+    session = opened;
     // A runner killed mid-write (this export's or an earlier one into the same folder) leaves
     // temp files; nothing of them belongs in the export. Cheap on a new folder.
     await sweepTempFiles(run.row.outDir);
-    if (run.row.phase === 'queued' || run.row.phase === 'discovering') await discoverItems(session);
+    if (run.row.phase === 'queued' || run.row.phase === 'discovering') await withSpan('export.discover', undefined, () => discoverItems(opened));
     await exportAllItems(session, concurrency, drain);
     if (run.signal.aborted || drain?.aborted) return 'aborted';
-    return await finishExport(session);
+    return await withSpan('export.finish', undefined, () => finishExport(opened));
   } catch (error) {
     return await endOnError(run, session, error);
   } finally {
@@ -68,6 +80,8 @@ async function endOnError(run: ExportRun, session: ExportSession | undefined, er
   // Cancelled, paused or taken over meanwhile: this runner records nothing more.
   if (run.signal.aborted || error instanceof InvalidStateError || isLeaseLost(error)) return 'aborted';
   const fatal = fatalFrom(error, session?.gateway.baseUrl);
+  recordErrorInActiveSpan(error);
+  logger.warn({ exportId: run.exportId, err: error }, `export ${fatal.pause ? 'paused' : 'stopped'}: ${fatal.message}`);
   try {
     await session?.buffer.flush();
   } catch {

@@ -1,5 +1,8 @@
 import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
 import { exportItems } from '@/db/schema';
+import { logger } from '@/server/observability/logger';
+import { ATTR_EXPORT_ID, ATTR_ITEM_ID, withSpan } from '@/server/observability/spans';
+import { recordItemExported, recordItemFailed } from '@/server/observability/export-metrics';
 import { exportDatabase } from './database-exporter';
 import { itemFailure } from './export-errors';
 import type { ExportSession } from './export-session';
@@ -40,18 +43,21 @@ export async function exportAllItems(session: ExportSession, concurrency: number
   const start = (item: WorkItem) => {
     const task = (async () => {
       try {
-        const result =
-          item.kind === 'page'
-            ? await exportPage(gateway.client, target, item, stop.signal)
-            : await exportDatabase(gateway.client, target, item, stop.signal);
+        const attributes = () => ({ [ATTR_EXPORT_ID]: exportId, [ATTR_ITEM_ID]: item.id, 'notion_sync.item_kind': item.kind });
+        // The item's span: its Notion requests, attachment downloads and file writes are its children.
+        const result = await withSpan(`export.${item.kind}`, attributes, () =>
+          item.kind === 'page' ? exportPage(gateway.client, target, item, stop.signal) : exportDatabase(gateway.client, target, item, stop.signal),
+        );
         buffer.addExported(
           { id: item.id, files: result.files, issues: result.issues, unresolvedLinks: result.unresolvedLinks },
           result.discovered,
         );
+        recordItemExported(item.kind, result.files);
       } catch (error) {
         if (stop.signal.aborted) return;
         const notion = itemFailure(error, gateway.baseUrl, item.id);
         if (notion) {
+          logger.warn({ exportId, itemId: item.id, code: notion.code ?? notion.kind }, `${item.kind} not exported: ${notion.userMessage}`);
           buffer.addFailed({
             id: item.id,
             kind: item.kind,
@@ -59,6 +65,7 @@ export async function exportAllItems(session: ExportSession, concurrency: number
             code: notion.code ?? notion.kind,
             message: notion.userMessage,
           });
+          recordItemFailed(item.kind);
           return;
         }
         fatal ??= error;

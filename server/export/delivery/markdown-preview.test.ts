@@ -29,7 +29,7 @@ describe('renderMarkdownPreview', () => {
     expect(html).toContain('href="f.MD?view=preview#g"');
   });
 
-  it('is a whole page in the export's HTML style, with the preview's own rules and a language', () => {
+  it('is a whole page in the export HTML style, with the preview rules added and a language', () => {
     const html = renderMarkdownPreview('Body', 'P.md');
     expect(html).toMatch(/^<!doctype html><html lang="en"><head><meta charset="utf-8">/);
     expect(html).toContain('<title>P.md</title>');

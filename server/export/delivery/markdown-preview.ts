@@ -10,6 +10,7 @@ import { frontmatter } from 'micromark-extension-frontmatter';
 import { gfm } from 'micromark-extension-gfm';
 import { math } from 'micromark-extension-math';
 import YAML from 'yaml';
+import { describeBytes } from '@/server/export/domain/export-status';
 import { element, renderHtmlDocument, text } from '@/server/export/render/writers/html-document';
 
 /**
@@ -86,10 +87,9 @@ export function renderMarkdownPreview(markdown: string, fileName: string): strin
 
 /** The page shown instead of a preview of a Markdown file larger than MAX_PREVIEW_BYTES. */
 export function tooLargeToPreview(fileName: string, bytes: number): string {
-  const size = `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
   return pageDocument(fileName, [
     element('p', {}, [
-      text(`${fileName} is ${size}, too large to preview here. `),
+      text(`${fileName} is ${describeBytes(bytes)}, too large to preview here. `),
       element('a', { href: encodeURIComponent(fileName) }, [text('Open the file as text')]),
       text('.'),
     ]),

@@ -17,6 +17,7 @@ import {
   STORED_EXTENSIONS,
   zipToWebStream,
 } from './zip';
+import { writeFiles } from '@/server/testing/files';
 
 let root: string;
 
@@ -89,13 +90,7 @@ async function unzip(buffer: Buffer): Promise<Map<string, string | null>> {
   return new Map([...files].map(([name, file]) => [name, file ? file.data.toString('utf8') : null]));
 }
 
-async function seed(files: Record<string, string | Buffer>) {
-  for (const [rel, content] of Object.entries(files)) {
-    const abs = path.join(root, ...rel.split('/'));
-    await mkdir(path.dirname(abs), { recursive: true });
-    await writeFile(abs, content);
-  }
-}
+const seed = (files: Record<string, string | Buffer>) => writeFiles(root, files);
 
 const tree = {
   'manifest.json': '{"version":1}\n',

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { failpoint } from '@/server/failpoints';
+import { withSpan } from '@/server/observability/spans';
 
 export interface AtomicWriteResult {
   bytes: number;
@@ -46,11 +47,19 @@ async function syncDirectory(dir: string): Promise<void> {
  * and renamed over the target; then the folder is fsynced so the rename survives a power cut
  * (skipped where the platform cannot). Failures (ENOSPC, EACCES, …) keep their `code` and name the path.
  */
-export async function writeFileAtomic(
+export function writeFileAtomic(
   absPath: string,
   data: string | Uint8Array,
   options: { beforeRename?: () => Promise<void> } = {},
 ): Promise<AtomicWriteResult> {
+  const attributes = () => ({
+    'notion_sync.file.bytes': typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.byteLength,
+    'notion_sync.file.extension': path.extname(absPath),
+  });
+  return withSpan('file.write', attributes, () => writeAtomically(absPath, data, options));
+}
+
+async function writeAtomically(absPath: string, data: string | Uint8Array, options: { beforeRename?: () => Promise<void> }): Promise<AtomicWriteResult> {
   const dir = path.dirname(absPath);
   const tempPath = path.join(dir, `.${path.basename(absPath)}.${randomBytes(6).toString('hex')}.tmp`);
   const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { withSpan } from '@/server/observability/spans';
 import { backoffDelay } from '@/server/retry/backoff';
 import { sleep } from '@/server/retry/sleep';
 import { type Classified, classifyError, classifyResponse, isTransient } from '@/server/retry/classify';
@@ -292,7 +293,13 @@ export class AttachmentStore {
       let stored = this.byKey.get(key);
       const joined = stored !== undefined;
       if (!stored) {
-        const started = this.download(ref, fileNameOf(ref, url));
+        // Never the URL in the span: a Notion-hosted file's query is its signature.
+        const attributes = () => ({ 'notion_sync.attachment.kind': ref.kind, 'server.address': url.hostname });
+        const started = withSpan('attachment.download', attributes, async (span) => {
+          const file = await this.download(ref, fileNameOf(ref, url));
+          span.setAttribute('notion_sync.file.bytes', file.bytes);
+          return file;
+        });
         stored = started;
         this.byKey.set(key, started);
         // A failed download is forgotten, so a later save (with a fresh URL) tries again.

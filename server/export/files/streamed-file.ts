@@ -4,6 +4,7 @@ import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { failpoint } from '@/server/failpoints';
+import { withSpan } from '@/server/observability/spans';
 import type { AtomicWriteResult } from './atomic-write';
 
 /**
@@ -39,7 +40,13 @@ export class StreamedFile {
     if (!stream.write(buffer)) await once(stream, 'drain');
   }
 
-  async finish(beforeRename?: () => Promise<void>): Promise<AtomicWriteResult> {
+  /** Ends the file and makes it visible: in a `file.write` span (the pieces were written in their callers' spans). */
+  finish(beforeRename?: () => Promise<void>): Promise<AtomicWriteResult> {
+    const attributes = () => ({ 'notion_sync.file.bytes': this.#bytes, 'notion_sync.file.extension': path.extname(this.absPath), 'notion_sync.file.streamed': true });
+    return withSpan('file.write', attributes, () => this.#finish(beforeRename));
+  }
+
+  async #finish(beforeRename?: () => Promise<void>): Promise<AtomicWriteResult> {
     const stream = await this.#opened();
     await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
     const handle = await open(this.#temp, 'r+');

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useCallback, useState } from 'react';
 import { useTRPC } from '@/app/_trpc/client';
 import type { ActivityEntry, ExportDetail, ExportFailure, ExportRow } from '@/app/_trpc/types';
@@ -13,6 +14,7 @@ import { Badge } from '@/components/ui/badge';
 import { Button, buttonClasses } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { cn } from '@/components/ui/cn';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import {
   canCancel,
@@ -22,21 +24,33 @@ import {
   countsOf,
   describeCounts,
   describeBytes,
-  describeDuration,
   describeQueueWait,
   describeRetried,
   isDownloadable,
   isFinished,
   retryWaitOf,
-  runningTimeMs,
 } from '@/server/export/domain/export-status';
-import { statusLook } from '../../_components/status-look';
+import {
+  describeFormatsAndOptions,
+  describeRunningTime,
+  describeSize,
+  describeStartedBy,
+  exportConnection,
+  exportShortName,
+  exportWorkspace,
+} from '../../_components/export-identity';
+import { progressTone, statusLook } from '../../_components/status-look';
+import { ExportFiles } from './export-files';
 import type { FeedConnection } from './feed-state';
 import { useExportFeed } from './use-export-feed';
 import { useLiveRate } from './use-rate';
+import { ExportCharts } from './export-charts';
 
-/** The export's row as both `exports.get` and the live feed deliver it (what it waits for comes with `exports.get`). */
-type ExportSnapshot = Omit<ExportRow, 'wait'>;
+/**
+ * The export's row as both `exports.get` and the live feed deliver it (what it waits for, its
+ * connection's names and whether its folder is its own come with `exports.get` only).
+ */
+type ExportSnapshot = Omit<ExportRow, 'wait' | 'connectionName' | 'workspaceName' | 'ownFolder'>;
 
 /** Newest of two snapshots of the same export (by the last event they reflect). */
 function newest(a: ExportSnapshot | undefined, b: ExportSnapshot | null): ExportSnapshot | undefined {
@@ -70,11 +84,23 @@ export function ExportProgress({ exportId }: { exportId: string }) {
     onSuccess: () => setGeneration((g) => g + 1),
     onSettled: () => queryClient.invalidateQueries(trpc.exports.pathFilter()),
   };
-  const cancel = useMutation(trpc.exports.cancel.mutationOptions(settle));
+  const router = useRouter();
+  const [confirming, setConfirming] = useState<'cancel' | 'delete' | null>(null);
+  const cancel = useMutation(trpc.exports.cancel.mutationOptions({ ...settle, onSuccess: () => setConfirming(null) }));
+  const remove = useMutation(
+    trpc.exports.delete.mutationOptions({
+      // Away first: this page's queries would only find that the export is gone.
+      onSuccess: () => {
+        router.push('/');
+        void queryClient.invalidateQueries(trpc.exports.list.pathFilter());
+        void queryClient.invalidateQueries(trpc.exports.filterChoices.pathFilter());
+      },
+    }),
+  );
   const pause = useMutation(trpc.exports.pause.mutationOptions(settle));
   const resume = useMutation(trpc.exports.resume.mutationOptions(restart));
   const retry = useMutation(trpc.exports.retryFailed.mutationOptions(restart));
-  const actionError = cancel.error ?? pause.error ?? resume.error ?? retry.error;
+  const actionError = pause.error ?? resume.error ?? retry.error;
   const current = newest(detail.data, feed.progress);
   const live = useLiveRate(
     current?.status === 'running',
@@ -116,7 +142,16 @@ export function ExportProgress({ exportId }: { exportId: string }) {
     <div className="space-y-6">
       <Card>
         <div className="flex flex-wrap items-start justify-between gap-4">
-          <div className="space-y-2">
+          <div className="min-w-0 space-y-2">
+            {detail.data && (
+              <div data-testid="export-identity">
+                <p className="text-lg font-semibold break-words text-slate-900">{exportWorkspace(detail.data)}</p>
+                <p className="text-sm text-slate-600">
+                  {exportConnection(detail.data) && <>Connection {exportConnection(detail.data)} · </>}
+                  {describeFormatsAndOptions(row)} · started by {describeStartedBy(row)}
+                </p>
+              </div>
+            )}
             <div className="flex flex-wrap items-center gap-3">
               <ExportStatusBadge look={statusLook(row.status)} data-testid="export-status" />
               <LiveIndicator connection={feed.connection} finished={finished} />
@@ -147,11 +182,50 @@ export function ExportProgress({ exportId }: { exportId: string }) {
               </Button>
             )}
             {canOperate && canCancel(row.status) && (
-              <Button variant="danger" onClick={() => cancel.mutate({ id: row.id })} disabled={cancel.isPending}>
+              <Button variant="danger" onClick={() => setConfirming('cancel')} disabled={cancel.isPending}>
                 {cancel.isPending ? 'Cancelling…' : 'Cancel export'}
               </Button>
             )}
+            {canOperate && canDelete(row.status) && (
+              <Button variant="danger" onClick={() => setConfirming('delete')} disabled={remove.isPending}>
+                {remove.isPending ? 'Deleting…' : 'Delete export'}
+              </Button>
+            )}
           </div>
+          <ConfirmDialog
+            open={confirming === 'cancel'}
+            title={`Cancel ${exportShortName(row.id)}?`}
+            confirmLabel="Cancel export"
+            cancelLabel="Keep it running"
+            pendingLabel="Cancelling…"
+            pending={cancel.isPending}
+            error={cancel.error?.message}
+            onConfirm={() => cancel.mutate({ id: row.id })}
+            onCancel={() => {
+              setConfirming(null);
+              cancel.reset();
+            }}
+          >
+            <p>The export stops and cannot be resumed.</p>
+            <p>{describeRemoval(row, detail.data?.ownFolder, 'cancel')}</p>
+          </ConfirmDialog>
+          <ConfirmDialog
+            open={confirming === 'delete'}
+            title={`Delete ${exportShortName(row.id)}?`}
+            confirmLabel="Delete export"
+            cancelLabel="Keep it"
+            pendingLabel="Deleting…"
+            pending={remove.isPending}
+            error={remove.error?.message}
+            onConfirm={() => remove.mutate({ id: row.id })}
+            onCancel={() => {
+              setConfirming(null);
+              remove.reset();
+            }}
+          >
+            <p>{describeRemoval(row, detail.data?.ownFolder, 'delete')}</p>
+            <p>It leaves the list with its progress and history; the audit log keeps a record that it was deleted.</p>
+          </ConfirmDialog>
         </div>
 
         <div className="mt-5">
@@ -165,7 +239,7 @@ export function ExportProgress({ exportId }: { exportId: string }) {
             value={percent}
             label="Export progress"
             valueText={`${percent}%: ${handled} of ${row.pagesDiscovered} pages and databases`}
-            tone={row.status === 'failed' ? 'danger' : isDownloadable(row.status) ? 'success' : 'default'}
+            tone={progressTone(row.status)}
             className="h-3"
           />
           <div className="mt-4">
@@ -206,6 +280,13 @@ export function ExportProgress({ exportId }: { exportId: string }) {
         )}
       </Card>
 
+      <ExportCharts
+        running={row.status === 'running'}
+        requests={row.requests}
+        handled={handled}
+        budget={budget.data?.requestsPerSecond ?? null}
+        pacedRate={row.pacedRate}
+      />
       <div className="grid items-start gap-6 lg:grid-cols-5">
         <Card title="Details" className="lg:col-span-2">
           <dl className="grid grid-cols-2 gap-x-4 gap-y-3 text-sm">
@@ -243,15 +324,15 @@ export function ExportProgress({ exportId }: { exportId: string }) {
             />
             <Stat label="Files written" value={formatNumber(row.filesWritten)} testId="stat-files" />
             <Stat label="Data written" value={describeBytes(row.bytesWritten)} testId="stat-bytes" />
-            <Stat label="Formats" value={row.formats.join(', ')} />
+            {detail.data && <Stat label="Workspace" value={exportWorkspace(detail.data)} testId="stat-workspace" />}
+            {detail.data && exportConnection(detail.data) && <Stat label="Connection" value={exportConnection(detail.data) ?? ''} />}
+            <Stat label="Started by" value={describeStartedBy(row)} testId="stat-started-by" />
+            <Stat label="Formats and options" value={describeFormatsAndOptions(row)} testId="stat-formats" />
+            <Stat label="Size on disk" value={describeSize(row)} testId="stat-size" />
             <Stat label="Requested" value={formatDateTime(row.requestedAt)} />
             <Stat label="Started" value={formatDateTime(row.startedAt)} />
             {row.finishedAt && <Stat label="Finished" value={formatDateTime(row.finishedAt)} />}
-            <Stat
-              label="Running time"
-              value={row.startedAt ? describeDuration(runningTimeMs(row, Date.now())) : '—'}
-              testId="stat-running-time"
-            />
+            <Stat label="Running time" value={describeRunningTime(row, Date.now())} testId="stat-running-time" />
           </dl>
         </Card>
         <div className="space-y-6 lg:col-span-3">
@@ -266,8 +347,21 @@ export function ExportProgress({ exportId }: { exportId: string }) {
           <ActivityLog entries={feed.activity} />
         </div>
       </div>
+      <ExportFiles exportId={row.id} live={!finished} />
     </div>
   );
+}
+
+/** Statuses in which an export can be deleted: any but those a runner may be writing in (cancel those first). */
+const canDelete = (status: ExportSnapshot['status']) => status !== 'queued' && status !== 'running';
+
+/** What cancelling or deleting removes from the disk, in words, with how much. */
+function describeRemoval(row: ExportSnapshot, ownFolder: boolean | undefined, action: 'cancel' | 'delete'): string {
+  const size = describeSize(row);
+  if (row.status === 'cancelled') return 'Its files were removed when it was cancelled.';
+  if (ownFolder) return `Its folder is removed with everything in it: ${size}.`;
+  if (action === 'cancel') return `The files it wrote are removed (${size}); other files in the folder the CLI chose stay.`;
+  return 'Its files stay where the CLI wrote them; only its record here is removed.';
 }
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { type FormEvent, useState } from 'react';
 import { useTRPC } from '@/app/_trpc/client';
 import { formatDateTime } from '@/components/formatters';
+import { postJson } from '@/components/post-json';
 import { Button } from '@/components/ui/button';
 import { NewPasswordField } from '@/components/ui/new-password-field';
 import { TextField } from '@/components/ui/text-field';
@@ -69,13 +70,9 @@ function ChooseAccountForm({ token, email, role, expiresAt }: { token: string; e
   const accept = useMutation(
     trpc.invites.accept.mutationOptions({
       onSuccess: async (account, sent) => {
-        const response = await fetch('/api/auth/sign-in/email', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: account.email, password: sent.password }),
-        }).catch(() => undefined);
+        const signedIn = await postJson('/api/auth/sign-in/email', { email: account.email, password: sent.password });
         // A full load: the dashboard checks the new session on the server.
-        if (response?.ok) window.location.assign('/');
+        if (signedIn.ok) window.location.assign('/');
         else setSignInFailed(true);
       },
     }),

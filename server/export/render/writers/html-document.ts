@@ -55,12 +55,15 @@ export const PAGE_STYLE = [
   'hr{border:0;border-top:1px solid var(--line);margin:2em 0}',
 ].join('\n');
 
-const element = (tagName: string, properties: Element['properties'], children: ElementContent[] = []): Element => ({
+/** A hast element (the writers and the Markdown preview build their trees with these two). */
+export const element = (tagName: string, properties: Element['properties'], children: ElementContent[] = []): Element => ({
   type: 'element',
   tagName,
   properties,
   children,
 });
+
+export const text = (value: string): ElementContent => ({ type: 'text', value });
 
 export interface HtmlDocumentOptions {
   title: string;
@@ -68,24 +71,28 @@ export interface HtmlDocumentOptions {
   content: Root;
   /** Extra `<meta name content>` entries (e.g. the Notion id). */
   meta?: Record<string, string>;
+  /** The page's language, where it is known (the exported pages' is Notion's, so it is left out). */
+  lang?: string;
+  /** Rules added after PAGE_STYLE. */
+  style?: string;
 }
 
 /**
  * A standalone HTML document around sanitised content: doctype, UTF-8, title, the embedded style
  * sheet. No scripts, no web fonts, no external style sheets.
  */
-export function renderHtmlDocument({ title, content, meta = {} }: HtmlDocumentOptions): string {
+export function renderHtmlDocument({ title, content, meta = {}, lang, style }: HtmlDocumentOptions): string {
   const head = element('head', {}, [
     element('meta', { charSet: 'utf-8' }),
     element('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
     ...Object.entries(meta).map(([name, value]) => element('meta', { name, content: value })),
-    element('title', {}, [{ type: 'text', value: title }]),
-    element('style', {}, [{ type: 'text', value: PAGE_STYLE }]),
+    element('title', {}, [text(title)]),
+    element('style', {}, [text(style ? `${PAGE_STYLE}\n${style}` : PAGE_STYLE)]),
   ]);
   const article = element('article', {}, content.children as ElementContent[]);
   const tree: Root = {
     type: 'root',
-    children: [{ type: 'doctype' }, element('html', {}, [head, element('body', {}, [article])])],
+    children: [{ type: 'doctype' }, element('html', lang ? { lang } : {}, [head, element('body', {}, [article])])],
   };
   return `${toHtml(tree)}\n`;
 }

@@ -18,18 +18,10 @@ import {
   type Toggle,
 } from '@/server/export/render/document-tree';
 import type { BlockNode } from '@/server/export/render/block-node';
-import { renderHtmlDocument } from './html-document';
+import { element, renderHtmlDocument, text } from './html-document';
 import { propertyItems } from '@/server/export/render/property-format';
 import { phrasingText, richTextToPhrasing } from '@/server/export/render/rich-text';
 
-const element = (tagName: string, properties: Element['properties'], children: ElementContent[] = []): Element => ({
-  type: 'element',
-  tagName,
-  properties,
-  children,
-});
-
-const text = (value: string): ElementContent => ({ type: 'text', value });
 const asArray = (result: ElementContent | ElementContent[] | undefined): ElementContent[] =>
   result === undefined ? [] : Array.isArray(result) ? result : [result];
 

@@ -3,12 +3,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import type { AppContext } from '@/server/context';
+import { writeFiles } from '@/server/testing/files';
 import { completeTestExport, requestTestExport, seedConnections } from '@/server/testing/seed';
 import { signedInHeaders } from '@/server/testing/sessions';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { GET } from './route';
 import { authOf } from '@/server/auth/auth';
 import { CLIENT_ADDRESS_HEADER } from '@/server/security/client-address';
+import { metricsState } from '@/server/observability/metrics';
 
 /**
  * The route as Next calls it, with ids as they arrive from a URL: who asks is checked first, then
@@ -52,13 +54,6 @@ async function completedExport(id: string, outDir: string, recorded: string[] = 
   await completeTestExport(ctx, id, recorded);
 }
 
-function write(root: string, files: Record<string, string>): void {
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), text);
-  }
-}
-
 async function zipEntryNames(response: Response): Promise<string[]> {
   const body = Buffer.from(await response.arrayBuffer());
   const zip = await yauzl.fromBufferPromise(body, { lazyEntries: true });
@@ -74,6 +69,10 @@ async function zipEntryNames(response: Response): Promise<string[]> {
   });
   return names;
 }
+
+const zipDownloadsCompleted = async () =>
+  (await metricsState().process.zipDownloads.get()).values.find((v) => v.labels.outcome === 'completed')?.value ?? 0;
+const zipBytesSent = async () => (await metricsState().process.zipBytes.get()).values[0]?.value ?? 0;
 
 describe('GET /api/exports/[id]/download', () => {
   it('refuses traversal, encoded and double-encoded, absolute paths and NUL with 400 (401 without a session), reading no export', async () => {
@@ -107,7 +106,7 @@ describe('GET /api/exports/[id]/download', () => {
 
   it('answers 401 without a session and with a forged or signed-out cookie, before reading the export', async () => {
     const root = path.join(ctx.config.exportsDir, 'private1');
-    write(root, { 'report.json': '{}', 'Page.md': '# Page\n' });
+    writeFiles(root, { 'report.json': '{}', 'Page.md': '# Page\n' });
     await completedExport('private1', root);
     const signedOut = await signedInHeaders(ctx, 'viewer', 'gone@example.test');
     await authOf(ctx).api.signOut({ headers: signedOut });
@@ -128,8 +127,8 @@ describe('GET /api/exports/[id]/download', () => {
 
   it('zips a dashboard export without the links inside it, wherever they point', async () => {
     const root = path.join(ctx.config.exportsDir, 'dash1');
-    write(root, { 'report.json': '{}', 'Page.md': '# Page\n', 'Page/Child.md': '# Child\n' });
-    write(ctx.dir, { 'outside/secret.txt': 'secret' });
+    writeFiles(root, { 'report.json': '{}', 'Page.md': '# Page\n', 'Page/Child.md': '# Child\n' });
+    writeFiles(ctx.dir, { 'outside/secret.txt': 'secret' });
     fs.symlinkSync(path.join(ctx.dir, 'outside', 'secret.txt'), path.join(root, 'secret.txt'));
     fs.symlinkSync(path.join(ctx.dir, 'outside'), path.join(root, 'Page', 'outside'));
     fs.symlinkSync(ctx.database.url.replace(/^file:/, ''), path.join(root, 'state.db'));
@@ -144,13 +143,14 @@ describe('GET /api/exports/[id]/download', () => {
     await ctx.database.client.execute("update connections set workspace_name = 'Équipe R&D: \"Q3\" / 2026' where id = 'c1'");
     try {
       const root = path.join(ctx.config.exportsDir, 'named1');
-      write(root, { 'report.json': '{}', 'a.png': 'x'.repeat(5000), 'Page.md': '# Page\n' });
+      writeFiles(root, { 'report.json': '{}', 'a.png': 'x'.repeat(5000), 'Page.md': '# Page\n' });
       await completedExport('named1', root);
       const [row] = (await ctx.database.client.execute("select finished_at from exports where id = 'named1'")).rows;
       const day = new Date(Number(row?.finished_at)).toISOString().slice(0, 10);
       const headers = await signedInHeaders(ctx, 'viewer', 'downloader@example.test');
       // As recordClientAddresses writes it when the request arrives.
       headers.set(CLIENT_ADDRESS_HEADER, '203.0.113.9');
+      const [downloadsBefore, bytesBefore] = [await zipDownloadsCompleted(), await zipBytesSent()];
       const response = await get('named1', headers);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-disposition')).toBe(
@@ -159,6 +159,9 @@ describe('GET /api/exports/[id]/download', () => {
       // Mostly an image, stored anyway: the whole zip is stored and its length known.
       const body = Buffer.from(await response.clone().arrayBuffer());
       expect(Number(response.headers.get('content-length'))).toBe(body.length);
+      // Counted once it was all sent: one download, its bytes.
+      expect(await zipDownloadsCompleted()).toBe(downloadsBefore + 1);
+      expect(await zipBytesSent()).toBe(bytesBefore + body.length);
       expect(await zipEntryNames(response)).toEqual(['Page.md', 'a.png', 'report.json']);
       const [entry] = (await ctx.database.client.execute("select * from audit_events where action = 'export.downloaded' and target_id = 'named1'")).rows;
       expect(entry).toMatchObject({ actor_email: 'downloader@example.test', address: '203.0.113.9', target_type: 'export', outcome: 'ok' });
@@ -170,7 +173,7 @@ describe('GET /api/exports/[id]/download', () => {
 
   it('sends a zip of mostly text deflated, without a length, and falls back to notion-export-<day> without a usable name', async () => {
     const root = path.join(ctx.config.exportsDir, 'text1');
-    write(root, { 'Page.md': '# Page\n'.repeat(300_000) });
+    writeFiles(root, { 'Page.md': '# Page\n'.repeat(300_000) });
     await ctx.database.client.execute("update connections set name = '...', workspace_name = null where id = 'c1'");
     try {
       await completedExport('text1', root);
@@ -185,7 +188,7 @@ describe('GET /api/exports/[id]/download', () => {
 
   it("zips only the export's own files from a folder chosen with the CLI", async () => {
     const root = path.join(ctx.dir, 'cli-out');
-    write(root, { 'report.json': '{}', 'manifest.json': '{}', 'Page.md': '# Page\n', '.env': 'NOTION_SYNC_SECRET=x', 'data/secret.key': 'k' });
+    writeFiles(root, { 'report.json': '{}', 'manifest.json': '{}', 'Page.md': '# Page\n', '.env': 'NOTION_SYNC_SECRET=x', 'data/secret.key': 'k' });
     await completedExport('cli1', root, ['report.json', 'Page.md']);
     const response = await get('cli1');
     expect(response.status).toBe(200);

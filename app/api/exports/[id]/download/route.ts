@@ -5,6 +5,8 @@ import { getAppContext } from '@/server/context';
 import { domainErrorResponse } from '@/server/errors';
 import { exportDownload, isExportId } from '@/server/export/delivery/export-download';
 import { planZip, zipToWebStream } from '@/server/export/delivery/zip';
+import { countZipDownload } from '@/server/observability/export-metrics';
+import { ATTR_EXPORT_ID, traceWebStream } from '@/server/observability/spans';
 import { clientAddressOf } from '@/server/security/client-address';
 
 export const dynamic = 'force-dynamic';
@@ -15,7 +17,7 @@ export const dynamic = 'force-dynamic';
  * id that cannot be an export id (`..`, slashes, `%`, NUL…, however encoded) is answered 400
  * before the export or the disk is read. The length is sent when it is known before the zip is
  * made (an export of mostly images and PDFs, stored whole: see planZip). Each download is
- * recorded in the audit log.
+ * recorded in the audit log, counted (notion_sync_zip_downloads_total, _bytes_total) and traced.
  */
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const ctx = await getAppContext();
@@ -39,7 +41,8 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
       'Cache-Control': 'no-store',
     };
     if (plan.size !== null) headers['Content-Length'] = String(plan.size);
-    return new Response(zipToWebStream(root, { only, level: plan.level, expectedSize: plan.size ?? undefined }), { headers });
+    const zip = zipToWebStream(root, { only, level: plan.level, expectedSize: plan.size ?? undefined });
+    return new Response(traceWebStream('export.download', { [ATTR_EXPORT_ID]: id }, countZipDownload(zip)), { headers });
   } catch (error) {
     return domainErrorResponse(error);
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authOf } from '@/server/auth/auth';
 import type { AppContext } from '@/server/context';
 import { handle } from '@/server/export/domain/handle';
+import { writeFiles } from '@/server/testing/files';
 import { completeTestExport, requestTestExport, seedConnections } from '@/server/testing/seed';
 import { signedInHeaders } from '@/server/testing/sessions';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
@@ -16,13 +17,6 @@ const g = globalThis as typeof globalThis & { __notionSyncContext?: Promise<AppC
 
 const SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-ancestors 'self'";
 
-function write(root: string, files: Record<string, string | Buffer>): void {
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), content);
-  }
-}
-
 const dashboardDir = () => path.join(ctx.config.exportsDir, 'dash');
 const outside = () => path.join(ctx.dir, 'outside');
 
@@ -31,8 +25,8 @@ beforeAll(async () => {
   g.__notionSyncContext = Promise.resolve(ctx);
   await seedConnections(ctx, ['c1']);
   viewer = await signedInHeaders(ctx, 'viewer');
-  write(outside(), { 'secret.txt': 'secret', 'Page.md': '# outside' });
-  write(dashboardDir(), {
+  writeFiles(outside(), { 'secret.txt': 'secret', 'Page.md': '# outside' });
+  writeFiles(dashboardDir(), {
     'Page 393abc1eedcd81f5ae94ec2d55fe98ed.md': [
       '---',
       'title: Page',
@@ -155,13 +149,13 @@ describe('GET /api/exports/[id]/files/[...path]', () => {
     await completeTestExport(ctx, 'linkdir');
     expect((await get('linkdir', ['secret.txt'])).status).toBe(404);
 
-    write(path.join(ctx.config.exportsDir, 'gone'), { 'a.md': 'a' });
+    writeFiles(path.join(ctx.config.exportsDir, 'gone'), { 'a.md': 'a' });
     await requestTestExport(ctx, 'gone', 'c1', path.join(ctx.config.exportsDir, 'gone'));
     await handle(ctx.store, 'gone', { type: 'CancelExport', data: { reason: 'test' } });
     expect((await get('gone', ['a.md'])).status).toBe(404);
 
     const cliDir = path.join(ctx.dir, 'cli-out');
-    write(cliDir, { 'Page.md': '# Page', 'manifest.json': '{}', 'data/secret.key': 'k', 'notes.txt': 'mine' });
+    writeFiles(cliDir, { 'Page.md': '# Page', 'manifest.json': '{}', 'data/secret.key': 'k', 'notes.txt': 'mine' });
     await requestTestExport(ctx, 'cli', 'c1', cliDir);
     await completeTestExport(ctx, 'cli', ['Page.md']);
     expect((await get('cli', ['Page.md'])).status).toBe(200);
@@ -227,7 +221,7 @@ describe('GET /api/exports/[id]/files/[...path]', () => {
   });
 
   it('says a Markdown file is too large to preview rather than rendering it', async () => {
-    write(dashboardDir(), { 'Huge.md': `# Huge\n${'x'.repeat(2 * 1024 * 1024)}` });
+    writeFiles(dashboardDir(), { 'Huge.md': `# Huge\n${'x'.repeat(2 * 1024 * 1024)}` });
     const response = await get('dash', ['Huge.md'], '?view=preview');
     const html = await response.text();
     expect(html).toContain('Huge.md is 2.0 MB, too large to preview here.');
