@@ -19,7 +19,7 @@ export default async function DashboardPage() {
     >
       <Overview />
       {canOperate && (
-        <div className="grid items-start gap-6 lg:grid-cols-5">
+        <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-5">
           <div className="lg:col-span-3">
             <ConnectionsPanel />
           </div>

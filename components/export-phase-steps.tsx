@@ -30,7 +30,7 @@ export function ExportPhaseSteps({ phase, stopped = false }: { phase: ExportPhas
                   (stopped
                     ? 'bg-red-100 text-red-800'
                     : phase === 'done'
-                      ? 'bg-emerald-600 text-white'
+                      ? 'bg-emerald-700 text-white'
                       : 'bg-slate-900 text-white'),
                 state === 'future' && 'text-slate-500',
               )}

@@ -59,7 +59,7 @@ export function Overview() {
           </p>
         </Card>
       ) : (
-        <div className="grid items-start gap-6 lg:grid-cols-5">
+        <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-5">
           <div className="space-y-6 lg:col-span-3">
             <RunningNow overview={overview.data} onEnd={refresh} />
             <RecentFailures overview={overview.data} />

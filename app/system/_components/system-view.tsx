@@ -44,7 +44,7 @@ export function SystemView() {
         </p>
       )}
 
-      <div className="grid items-start gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-3">
         <HealthCard status={status} />
         <ConditionsCard status={status} className="lg:col-span-2" />
       </div>
@@ -264,7 +264,7 @@ function SystemCharts({ samples, names }: { samples: SystemSample[]; names?: Con
       <h2 id="charts-heading" className="text-lg font-semibold text-slate-900">
         Last 10 minutes
       </h2>
-      <div className="grid gap-6 md:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 md:grid-cols-2">
         {charts.requests.map((chart) => (
           <Card key={chart.key}>
             <TimeSeriesChart

@@ -66,7 +66,7 @@ export function ExportCharts({ running, requests, handled, budget, pacedRate }: 
   const waiting = 'The first point comes after a few seconds…';
   return (
     <Card title="Rates" description={`Measured over the last ${RATE_WINDOW_MS / 1000} s, every 2 s while this page is open.`}>
-      <div className="grid gap-6 md:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 md:grid-cols-2">
         <TimeSeriesChart
           title="Requests to Notion"
           series={[

@@ -63,7 +63,7 @@ export function ExportFiles({ exportId, live }: { exportId: string; live: boolea
   else if (files.data.children.length === 0) body = <p className="text-sm text-slate-500">No files written yet.</p>;
   else {
     body = (
-      <div className="grid gap-4 lg:grid-cols-5">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-5">
         <div className="min-w-0 lg:col-span-2">
           <ul aria-label="Files of the export" className="max-h-[32rem] overflow-auto text-sm">
             {files.data.children.map((node) => (

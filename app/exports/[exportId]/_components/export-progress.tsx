@@ -287,7 +287,7 @@ export function ExportProgress({ exportId }: { exportId: string }) {
         budget={budget.data?.requestsPerSecond ?? null}
         pacedRate={row.pacedRate}
       />
-      <div className="grid items-start gap-6 lg:grid-cols-5">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-5">
         <Card title="Details" className="lg:col-span-2">
           <dl className="grid grid-cols-2 gap-x-4 gap-y-3 text-sm">
             <Stat label="Pages exported" value={formatNumber(row.pagesExported)} testId="stat-pages-done" />
@@ -442,7 +442,8 @@ function ActivityLog({ entries }: { entries: ActivityEntry[] }) {
       {entries.length === 0 ? (
         <p className="text-sm text-slate-500">Waiting for events…</p>
       ) : (
-        <ol aria-label="Activity log" className="max-h-96 space-y-1.5 overflow-y-auto pr-1 text-sm">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling list must take the focus so keyboard users can scroll it (WCAG 2.1.1).
+        <ol aria-label="Activity log" tabIndex={0} className="max-h-96 space-y-1.5 overflow-y-auto pr-1 text-sm focus-visible:outline-2 focus-visible:outline-slate-500">
           {entries.map((e) => (
             <li key={e.position} className="flex items-start gap-2.5">
               <span aria-hidden="true" className={cn('mt-1.5 size-2 shrink-0 rounded-full', DOT[e.tone])} />
