@@ -146,8 +146,8 @@ async function exportCommand(args: string[], reporter: ProgressReporter): Promis
       if (events.some((e) => e.streamId === streamId)) shown = shown.then(show);
     });
 
-    const runner = new Runner(ctx, { exportId, leaseMs: ctx.config.leaseMs });
     const metrics = await serveProcessMetrics(config, (line) => reporter.message(`Serving ${line}`));
+    const runner = new Runner(ctx, { exportId, leaseMs: ctx.config.leaseMs });
     const stop = new AbortController();
     let stopped: Promise<void> | undefined;
     const onSignal = () => {

@@ -12,6 +12,8 @@ import { Runner } from './runner/runner';
 async function main(): Promise<void> {
   const config = loadConfig();
   await startTracing(config.tracing);
+  // First: without METRICS_PORT nothing is recorded from here on (see recordNoMetrics).
+  const metrics = await serveProcessMetrics(config, (line) => logger.info(`notion-sync worker: ${line}`));
   const ctx = await createAppContext(config);
   const runner = new Runner(ctx, {
     leaseMs: ctx.config.leaseMs,
@@ -19,7 +21,6 @@ async function main(): Promise<void> {
     log: (m) => logger.warn(m),
   });
   runner.start();
-  const metrics = await serveProcessMetrics(config, (line) => logger.info(`notion-sync worker: ${line}`));
   // The runner's poll timer does not hold the process open (it must not in the server or the
   // CLI); a standalone worker has to stay up with nothing queued.
   const keepAlive = setInterval(() => undefined, 60_000);

@@ -1,4 +1,4 @@
-import { metricsState } from './metrics';
+import { metricsRecorded, metricsState } from './metrics';
 
 /** The `format` label of a written file: by its extension; files under `attachments/` are counted by `recordAttachments`. */
 const FORMAT_OF_EXTENSION: Record<string, string> = { '.md': 'markdown', '.html': 'html', '.json': 'json', '.csv': 'csv' };
@@ -11,6 +11,7 @@ function formatOf(path: string): string {
 
 /** A page or database was exported: counts it, and its files and bytes by format (attachments apart). */
 export function recordItemExported(kind: 'page' | 'database', files: readonly { path: string; bytes: number }[]): void {
+  if (!metricsRecorded()) return;
   const { process } = metricsState();
   process.exportItems.inc({ kind, outcome: 'exported' });
   for (const file of files) {
@@ -23,6 +24,7 @@ export function recordItemExported(kind: 'page' | 'database', files: readonly { 
 
 /** A page or database could not be exported (a dead letter: recorded with its reason, retried by hand). */
 export function recordItemFailed(kind: 'page' | 'database'): void {
+  if (!metricsRecorded()) return;
   metricsState().process.exportItems.inc({ kind, outcome: 'failed' });
 }
 
@@ -42,6 +44,7 @@ const REPORTED_KEY = Symbol.for('notion-sync.observability.attachments-reported'
  * so every save is reported once, by the first report after it.
  */
 export function recordAttachments(store: { stats(): AttachmentCounts }): void {
+  if (!metricsRecorded()) return;
   const holder = globalThis as typeof globalThis & { [REPORTED_KEY]?: WeakMap<object, AttachmentCounts> };
   holder[REPORTED_KEY] ??= new WeakMap();
   const reported = holder[REPORTED_KEY];
@@ -65,6 +68,7 @@ export type ZipDownloadOutcome = 'completed' | 'aborted' | 'failed';
  * away), or `failed` (an error while zipping); `bytes` is what was sent.
  */
 export function recordZipDownload(download: { outcome: ZipDownloadOutcome; bytes: number }): void {
+  if (!metricsRecorded()) return;
   const { process } = metricsState();
   process.zipDownloads.inc({ outcome: download.outcome });
   if (download.bytes > 0) process.zipBytes.inc(download.bytes);

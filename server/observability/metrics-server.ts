@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { watchExportsDisk } from './metrics';
+import { recordNoMetrics, watchExportsDisk } from './metrics';
 import { metricsAnswer } from './metrics-endpoint';
 
 export interface MetricsServer {
@@ -58,7 +58,11 @@ export async function serveProcessMetrics(
   config: { metricsPort?: number; metricsToken?: string; exportsDir: string },
   log: (line: string) => void,
 ): Promise<MetricsServer | undefined> {
-  if (config.metricsPort === undefined) return undefined;
+  if (config.metricsPort === undefined) {
+    // Nobody can scrape this process: record nothing (the worker's memory budget has no room for it).
+    recordNoMetrics();
+    return undefined;
+  }
   watchExportsDisk(config.exportsDir);
   const server = await startMetricsServer({ port: config.metricsPort, token: config.metricsToken });
   log(`metrics on port ${server.port} at /metrics${config.metricsToken ? ' (with METRICS_TOKEN)' : ''}`);

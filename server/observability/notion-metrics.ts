@@ -1,4 +1,4 @@
-import { metricsState, NO_CONNECTION, type WatchedConnection, watchConnection } from './metrics';
+import { metricsRecorded, metricsState, NO_CONNECTION, type WatchedConnection, watchConnection } from './metrics';
 
 /** One HTTP attempt at a Notion request as the retrying fetch saw it (server/notion/retrying-fetch.ts). */
 export interface NotionAttempt {
@@ -173,6 +173,9 @@ class ConnectionRequestMetrics implements NotionRequestMetrics {
   }
 }
 
+/** What a process that records no metrics gets (see recordNoMetrics). */
+const UNRECORDED: NotionRequestMetrics = { attempt() {}, waited() {} };
+
 const RECORDERS_KEY = Symbol.for('notion-sync.observability.notion-recorders');
 /** Most connections with a recorder at once (an install has a handful); the oldest is dropped beyond. */
 const MAX_RECORDERS = 64;
@@ -183,6 +186,7 @@ const MAX_RECORDERS = 64;
  * limiter and breaker, feeds the budget, pace and breaker gauges.
  */
 export function notionRequestMetrics(connectionId: string | undefined, watched?: WatchedConnection): NotionRequestMetrics {
+  if (!metricsRecorded()) return UNRECORDED;
   const id = connectionId ?? NO_CONNECTION;
   if (connectionId !== undefined && watched) watchConnection(connectionId, watched);
   const holder = globalThis as typeof globalThis & { [RECORDERS_KEY]?: Map<string, ConnectionRequestMetrics> };

@@ -1,4 +1,4 @@
-import { ensureRunnerMetrics, metricsState, type RunnerBeat, runnerHeartbeatAgeSeconds } from './metrics';
+import { ensureRunnerMetrics, metricsRecorded, metricsState, type RunnerBeat, runnerHeartbeatAgeSeconds } from './metrics';
 
 /** What a runner (server/runner/runner.ts) reports about itself. */
 export interface RunnerTracker {
@@ -13,8 +13,12 @@ export interface RunnerTracker {
 /** Most runners tracked at once (a process has one; tests make many): the oldest is forgotten beyond. */
 const MAX_RUNNERS = 64;
 
+/** What a process that records no metrics gets (see recordNoMetrics). */
+const UNTRACKED: RunnerTracker = { beat() {}, runStarted: () => () => {}, stopped() {} };
+
 /** Starts tracking a runner of this process (its first beat is now). */
 export function trackRunner(owner: string): RunnerTracker {
+  if (!metricsRecorded()) return UNTRACKED;
   const state = metricsState();
   ensureRunnerMetrics(state);
   const beat: RunnerBeat = { lastBeatAt: state.now(), active: 0 };
