@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runs throttled,unthrottled-1k,unthrottled-10k,window,zip]`
+ * `npm run bench [-- --quick] [-- --runs throttled,unthrottled-1k,unthrottled-10k,observed-10k,window,zip]`
  *
  * Exports twin workspaces through the real product (the standalone worker, `server/worker.ts`,
  * running an export requested the way the dashboard requests it) and through the baseline
@@ -13,6 +13,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +59,11 @@ interface Scenario {
   /** Notion's current model instead of the token bucket: `budget` requests per fixed window (per token). */
   window?: { windowMs: number; budget: number };
   baseline: boolean;
+  /**
+   * Metrics and traces on: the worker records metrics (METRICS_PORT) and sends spans over
+   * OTLP/HTTP to a sink in the bench, to measure what observability costs against the same run off.
+   */
+  observed?: boolean;
 }
 
 /** The window scenario's budget: 150 requests a minute (2.5/s), under the 3/s the exporter is configured with. */
@@ -88,6 +94,15 @@ const FULL: Scenario[] = [
 ];
 
 FULL.push({
+  name: 'observed-10k',
+  description: 'the 10,000-page run with metrics recorded (METRICS_PORT) and every span sent over OTLP/HTTP to a sink',
+  workspace: FULL[2].workspace,
+  throttled: false,
+  baseline: false,
+  observed: true,
+});
+
+FULL.push({
   name: 'window',
   description: '~350 pages, twin with a budget of 150 requests per 60-second window (2.5/s) and 100–500 ms answers; the exporter configured for 3/s must learn the budget',
   workspace: { ...SHAPE, pages: 300, databases: 2, rowsPerDatabase: 25, largePages: 0 },
@@ -100,6 +115,14 @@ const QUICK: Scenario[] = [
   { ...FULL[0], name: 'throttled', description: '~70 pages (no large page), twin at 3 req/s, 100–500 ms', workspace: { ...SHAPE, pages: 30, databases: 1, rowsPerDatabase: 10, largePages: 0 } },
   { ...FULL[1], name: 'unthrottled-1k', description: '~100 pages, unthrottled', workspace: { ...SHAPE, pages: 80, databases: 2, rowsPerDatabase: 10 } },
   { ...FULL[2], name: 'unthrottled-10k', description: '1,000 pages, unthrottled', workspace: { ...SHAPE, pages: 800, databases: 4, rowsPerDatabase: 40 }, baseline: false },
+  {
+    ...FULL[2],
+    name: 'observed-10k',
+    description: '1,000 pages, unthrottled, with metrics and traces on',
+    workspace: { ...SHAPE, pages: 800, databases: 4, rowsPerDatabase: 40 },
+    baseline: false,
+    observed: true,
+  },
 ];
 
 // ---- results --------------------------------------------------------------------------------------
@@ -134,6 +157,8 @@ interface OursResult extends RequestCounts {
   /** V8 heap after each full (mark-compact) GC, from the worker's --trace-gc: what the export really keeps alive. */
   gc: GcSummary;
   maxInFlight: number;
+  /** Spans the bench's OTLP sink received (the observed scenario only). */
+  spansReceived?: number;
 }
 
 interface GcSummary {
@@ -323,6 +348,10 @@ async function runOurs(scenario: Scenario, t: BenchTwin, minimum: WorkspaceMinim
     // The connection points at the twin (http://127.0.0.1), which production refuses.
     NOTION_SYNC_ENV: 'development',
   };
+  const sink = scenario.observed ? await startSpanSink() : undefined;
+  const observedEnv = sink
+    ? { METRICS_PORT: '0', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'notion-sync-bench' }
+    : {};
   // Request the export as the dashboard does: a connection (checked with users.me) and an ExportRequested event.
   const ctx = await createAppContext({ ...loadConfig({ ...process.env, ...env }), runnerEnabled: false });
   try {
@@ -342,7 +371,7 @@ async function runOurs(scenario: Scenario, t: BenchTwin, minimum: WorkspaceMinim
     const spawnedAt = Date.now();
     const worker = spawn(process.execPath, ['--trace-gc', ...workerArgs()], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, ...observedEnv },
       stdio: ['ignore', logFd, logFd],
     });
     closeSync(logFd);
@@ -389,10 +418,33 @@ async function runOurs(scenario: Scenario, t: BenchTwin, minimum: WorkspaceMinim
       memory,
       gc: parseGcTrace(readFileSync(path.join(dir, 'worker.log'), 'utf8')),
       maxInFlight: stats.maxInFlight,
+      ...(sink ? { spansReceived: sink.spans() } : {}),
     };
   } finally {
     ctx.database.close();
+    await sink?.close();
   }
+}
+
+/** An OTLP/HTTP JSON receiver that only counts the spans it is sent (the observed scenario's collector). */
+async function startSpanSink(): Promise<{ url: string; spans: () => number; close: () => Promise<void> }> {
+  let spans = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] };
+        for (const resource of body.resourceSpans ?? []) for (const scope of resource.scopeSpans ?? []) spans += scope.spans?.length ?? 0;
+      } catch {
+        // Not JSON: not counted.
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, spans: () => spans, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 // ---- the baseline ---------------------------------------------------------------------------------
@@ -543,6 +595,22 @@ function verdicts(runs: RunResult[], idle: { rssMb: number }): Verdict[] {
   if (small && large) {
     const growth = round(large.memory.peakRssMb - small.memory.peakRssMb, 1);
     v.push({ target: 'peak RSS grows < 20 MB from the small to the large export', measured: `${small.memory.peakRssMb} → ${large.memory.peakRssMb} MB (+${growth})`, pass: growth < 20 });
+  }
+  const observed = runs.find((r) => r.name === 'observed-10k');
+  if (observed?.ours) {
+    const o = observed.ours;
+    v.push({
+      target: `worker peak RSS < 100 MB with metrics and traces on (${observed.workspace.totalPages} pages)`,
+      measured: `${o.memory.peakRssMb} MB${large ? ` (off: ${large.memory.peakRssMb} MB)` : ''}; ${o.spansReceived ?? 0} spans received`,
+      pass: o.memory.peakRssMb < 100 && (o.spansReceived ?? 0) > 0,
+    });
+    if (large) {
+      v.push({
+        target: 'what metrics and traces cost the worker',
+        measured: `${o.pagesPerSec} pages/s on, ${large.pagesPerSec} off; peak RSS +${round(o.memory.peakRssMb - large.memory.peakRssMb, 1)} MB`,
+        pass: null,
+      });
+    }
   }
   v.push({ target: 'worker RSS after start-up, nothing to do', measured: `${idle.rssMb} MB`, pass: null });
   for (const r of runs) {
