@@ -97,3 +97,11 @@ describe('startTracing and stopTracing', () => {
     ]);
   });
 });
+
+describe('batchLimits', () => {
+  it('keeps fewer spans waiting than the SDK would, unless OTEL_BSP_* say otherwise', async () => {
+    const { batchLimits } = await import('./tracing');
+    expect(batchLimits({})).toEqual({ maxQueueSize: 512, maxExportBatchSize: 256, scheduledDelayMillis: 1000 });
+    expect(batchLimits({ OTEL_BSP_MAX_QUEUE_SIZE: '4096', OTEL_BSP_SCHEDULE_DELAY: '5000' })).toEqual({ maxExportBatchSize: 256 });
+  });
+});
