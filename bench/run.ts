@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runs throttled,unthrottled-1k,unthrottled-10k,observed-10k,window,zip]`
+ * `npm run bench [-- --quick] [-- --runs throttled,unthrottled-1k,unthrottled-10k,observed-10k,window,zip] [-- --observe metrics,traces]`
  *
  * Exports twin workspaces through the real product (the standalone worker, `server/worker.ts`,
  * running an export requested the way the dashboard requests it) and through the baseline
@@ -65,6 +65,9 @@ interface Scenario {
    */
   observed?: boolean;
 }
+
+/** What the observed scenario turns on (`--observe metrics,traces`, the default; or one of them). */
+let OBSERVED_PARTS = new Set(['metrics', 'traces']);
 
 /** The window scenario's budget: 150 requests a minute (2.5/s), under the 3/s the exporter is configured with. */
 const WINDOW = { windowMs: 60_000, budget: 150 };
@@ -350,7 +353,12 @@ async function runOurs(scenario: Scenario, t: BenchTwin, minimum: WorkspaceMinim
   };
   const sink = scenario.observed ? await startSpanSink() : undefined;
   const observedEnv = sink
-    ? { METRICS_PORT: '0', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'notion-sync-bench' }
+    ? {
+        ...(OBSERVED_PARTS.has('metrics') ? { METRICS_PORT: '0' } : {}),
+        ...(OBSERVED_PARTS.has('traces')
+          ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'notion-sync-bench' }
+          : {}),
+      }
     : {};
   // Request the export as the dashboard does: a connection (checked with users.me) and an ExportRequested event.
   const ctx = await createAppContext({ ...loadConfig({ ...process.env, ...env }), runnerEnabled: false });
@@ -686,8 +694,10 @@ async function main(): Promise<void> {
       runs: { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       'worker-flags': { type: 'string' },
+      observe: { type: 'string', default: 'metrics,traces' },
     },
   });
+  OBSERVED_PARTS = new Set(values.observe.split(',').map((part) => part.trim()));
   const all = values.quick ? QUICK : FULL;
   const wanted = values.runs ? new Set(values.runs.split(',').map((s) => s.trim())) : null;
   const scenarios = wanted ? all.filter((s) => wanted.has(s.name)) : all;
