@@ -61,7 +61,9 @@ async function start(config: TracingConfig): Promise<RunningTracing> {
   const provider = new NodeTracerProvider({
     resource,
     // OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT / _COMPRESSION are read by the exporter itself.
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: config.url }), batchLimits(process.env))],
+    // At most two batches on their way at once (the exporter's default is 30): a collector slower
+    // than the export would otherwise hold up to 30 serialised batches in the worker.
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: config.url, concurrencyLimit: 2 }), batchLimits(process.env))],
   });
   // The global provider, AsyncLocalStorage as the context manager, W3C trace context propagation.
   provider.register();
