@@ -5,6 +5,7 @@ import { openTokenCipher } from './auth/token-key';
 import { type Config, loadConfig } from './config';
 import { RunnerPort } from './export/domain/runner-port';
 import { EventStore } from './events/event-store';
+import { recordEventAppend } from './observability/event-metrics';
 import { getLiveFeed, type LiveFeed } from './events/live-feed';
 import { exportItemsProjection } from '@/server/export/domain/export-items.projection';
 import { exportJobsProjection } from './runner/export-jobs.projection';
@@ -28,7 +29,7 @@ export async function createAppContext(config: Config, feed: LiveFeed = getLiveF
     database.close();
     throw error;
   }
-  const store = new EventStore(database.db, { projections: PROJECTIONS, feed });
+  const store = new EventStore(database.db, { projections: PROJECTIONS, feed, onAppended: recordEventAppend });
   return { config, database, store, feed, cipher, runners: new RunnerPort() };
 }
 

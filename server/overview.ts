@@ -1,10 +1,9 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { and, desc, eq, gte, inArray, isNull, max, sql } from 'drizzle-orm';
 import { auditEvents, connections, exports } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { CHECK_ACTIONS, type CheckProblem } from '@/server/connections/connections';
 import { withoutAbsolutePaths } from '@/server/export/control/export-queries';
+import { diskSpace, type StatFs } from '@/server/observability/metrics';
 import { readSettings } from '@/server/settings';
 
 /**
@@ -83,7 +82,6 @@ const PROBLEM_WORDS: Record<CheckProblem, string> = {
   not_allowed: 'Its API address is not allowed here',
 };
 
-export type StatFs = (dir: string) => Promise<{ bavail: number; bsize: number; blocks: number }>;
 
 export interface OverviewOptions {
   now?: Date;
@@ -107,22 +105,9 @@ async function checkDatabase(ctx: AppContext): Promise<DatabaseHealth> {
 }
 
 /** The nearest folder that exists on the way up to `dir` (EXPORTS_DIR is made with the first export). */
-async function existingFolder(dir: string): Promise<string> {
-  let at = path.resolve(dir);
-  while (true) {
-    const stats = await fs.stat(at).catch(() => undefined);
-    if (stats?.isDirectory()) return at;
-    const up = path.dirname(at);
-    if (up === at) return at;
-    at = up;
-  }
-}
-
-export async function checkDisk(dir: string, statfs: StatFs = fs.statfs): Promise<DiskHealth> {
+export async function checkDisk(dir: string, statfs?: StatFs): Promise<DiskHealth> {
   try {
-    const stats = await statfs(await existingFolder(dir));
-    const freeBytes = stats.bavail * stats.bsize;
-    const totalBytes = stats.blocks * stats.bsize;
+    const { freeBytes, sizeBytes: totalBytes } = await diskSpace(dir, statfs);
     const low = freeBytes < LOW_DISK_BYTES || (totalBytes > 0 && freeBytes / totalBytes < LOW_DISK_FRACTION);
     return { ok: true, freeBytes, totalBytes, low };
   } catch (error) {

@@ -3,7 +3,6 @@ import { and, asc, desc, eq, gt, gte, inArray, max } from 'drizzle-orm';
 import type { DB, Tx } from '@/db/client';
 import { events } from '@/db/schema';
 import { failpoint } from '@/server/failpoints';
-import { recordEventAppend } from '@/server/observability/event-metrics';
 import type { LiveFeed } from './live-feed';
 
 export interface NewEvent {
@@ -82,6 +81,8 @@ export interface EventStoreOptions {
   projections?: Projection[];
   feed?: LiveFeed;
   now?: () => Date;
+  /** Told how long each append took, in ms (the process's metrics; the store knows nothing of them). */
+  onAppended?: (ms: number) => void;
 }
 
 /** The append-only event log in libSQL, with inline projections and a live feed. */
@@ -89,6 +90,7 @@ export class EventStore {
   readonly #projections: Projection[];
   readonly #feed?: LiveFeed;
   readonly #now: () => Date;
+  readonly #onAppended?: (ms: number) => void;
 
   constructor(
     readonly db: DB,
@@ -97,6 +99,7 @@ export class EventStore {
     this.#projections = options.projections ?? [];
     this.#feed = options.feed;
     this.#now = options.now ?? (() => new Date());
+    this.#onAppended = options.onAppended;
   }
 
   /** Appends atomically; fails with ConcurrencyError when the stream moved past `expected`. */
@@ -158,7 +161,7 @@ export class EventStore {
       }
       throw error;
     }
-    recordEventAppend(performance.now() - startedAt);
+    this.#onAppended?.(performance.now() - startedAt);
     failpoint('after-commit');
     this.#feed?.publish(result.recorded);
     return result;

@@ -451,16 +451,18 @@ function ensureDiskMetrics(state: MetricsState): void {
 
 /** Free (available to this process) and total bytes of the disk holding `dir`, or of its nearest existing parent. */
 export async function diskSpace(dir: string, statfs: StatFs = fs.statfs): Promise<{ freeBytes: number; sizeBytes: number }> {
+  const stats = await statfs(await nearestFolder(dir));
+  return { freeBytes: stats.bavail * stats.bsize, sizeBytes: stats.blocks * stats.bsize };
+}
+
+/** `dir`, or its nearest ancestor that exists (EXPORTS_DIR is made with the first export). */
+async function nearestFolder(dir: string): Promise<string> {
   let at = path.resolve(dir);
   for (;;) {
-    try {
-      const stats = await statfs(at);
-      return { freeBytes: stats.bavail * stats.bsize, sizeBytes: stats.blocks * stats.bsize };
-    } catch (error) {
-      const parent = path.dirname(at);
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === at) throw error;
-      at = parent;
-    }
+    const stats = await fs.stat(at).catch(() => undefined);
+    const parent = path.dirname(at);
+    if (stats?.isDirectory() || parent === at) return at;
+    at = parent;
   }
 }
 
