@@ -91,10 +91,24 @@ export const exports = sqliteTable(
     retryingPages: text({ mode: 'json' }).$type<RetryingPages>(),
     /** What the last retry of failed pages came to. */
     retriedPages: text({ mode: 'json' }).$type<RetriedPages>(),
+    /** `full` reads the whole workspace; `sync` starts from `baselineExportId`'s files and fetches only what changed. */
+    mode: text().$type<ExportMode>().notNull().default('full'),
+    /** The finished export a sync starts from (its folder for the CLI's in-place sync, the previous snapshot otherwise). */
+    baselineExportId: text(),
+    /** What asked for it: a person in the dashboard, the CLI, a schedule or a webhook. */
+    trigger: text().$type<ExportTrigger>().notNull().default('manual'),
+    /** A pinned snapshot is never pruned by retention. */
+    pinned: integer({ mode: 'boolean' }).notNull().default(false),
+    /** What a sync changed: ids and titles per kind (null for a full export). */
+    changes: text({ mode: 'json' }).$type<ExportChanges>(),
     streamVersion: integer().notNull(),
     lastPosition: integer().notNull(),
   },
-  (t) => [index('exports_out_dir_idx').on(t.outDir), index('exports_status_idx').on(t.status)],
+  (t) => [
+    index('exports_out_dir_idx').on(t.outDir),
+    index('exports_status_idx').on(t.status),
+    index('exports_connection_idx').on(t.connectionId, t.requestedAt),
+  ],
 );
 
 export type ItemKind = 'page' | 'database';
@@ -117,6 +131,10 @@ export const exportItems = sqliteTable(
     stem: text(),
     error: text(),
     unresolvedLinks: integer({ mode: 'boolean' }).notNull().default(false),
+    /** Notion's `last_edited_time` of the item as this export read it (ISO, minute precision), for the next sync. */
+    lastEditedTime: text(),
+    /** When this export read the item (ms): an edit in that same minute leaves `last_edited_time` unchanged, so the next sync reads it again. */
+    readAt: integer(),
     seq: integer().notNull(),
   },
   (t) => [primaryKey({ columns: [t.exportId, t.itemId] }), index('export_items_queue_idx').on(t.exportId, t.status, t.seq)],
@@ -178,6 +196,48 @@ export const exportJobs = sqliteTable(
   },
   (t) => [index('export_jobs_status_idx').on(t.status, t.runAt)],
 );
+
+export type ExportMode = 'full' | 'sync';
+export type ExportTrigger = 'manual' | 'cli' | 'schedule' | 'webhook';
+export interface ChangedItem {
+  id: string;
+  title: string;
+  kind: ItemKind;
+}
+export interface ExportChanges {
+  added: ChangedItem[];
+  updated: ChangedItem[];
+  moved: (ChangedItem & { from: string; to: string })[];
+  removed: (ChangedItem & { reason: string })[];
+}
+
+/**
+ * A connection's schedule: when its syncs run (a cron expression in a time zone) and which of its
+ * snapshots are kept (restic's keep-* rules; null: that rule is not used).
+ */
+export const schedules = sqliteTable('schedules', {
+  connectionId: text()
+    .primaryKey()
+    .references(() => connections.id),
+  cron: text().notNull(),
+  timezone: text().notNull(),
+  enabled: integer({ mode: 'boolean' }).notNull().default(true),
+  formats: text({ mode: 'json' }).notNull().$type<string[]>(),
+  options: text({ mode: 'json' }).notNull().default(sql`'{}'`).$type<{ naming?: 'notion' | 'clean'; downloadExternal?: boolean }>(),
+  keepLast: integer(),
+  keepHourly: integer(),
+  keepDaily: integer(),
+  keepWeekly: integer(),
+  keepMonthly: integer(),
+  keepYearly: integer(),
+  /** A duration such as `30d`, `2w`, `1y6m` (restic's --keep-within). */
+  keepWithin: text(),
+  /** The last time the schedule was due and a sync was requested for it (ms). */
+  lastDueAt: integer({ mode: 'timestamp_ms' }),
+  createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  updatedAt: integer({ mode: 'timestamp_ms' }).notNull(),
+  updatedBy: text(),
+});
 
 /** Settings that change at run time. */
 export const settings = sqliteTable('settings', {
