@@ -69,13 +69,15 @@ export function listAttachments(ws: Workspace): Attachment[] {
   const push = (a: Attachment | null) => {
     if (a) out.push(a);
   };
+  // Only what an export holds: items in the trash or out of the integration's sight are left out.
   for (const db of ws.databases) {
+    if (ws.databaseAccess(db) !== 'live') continue;
     push(iconAttachment(db.id, iconSpec(db.iconType, db.icon, db.id), 'database_icon'));
     push(coverAttachment(db.id, coverSpec(db.coverType, db.id), 'database_cover'));
   }
   // A synced reference's children are its original's: they are listed once, with the original.
   for (const page of ws.pages) {
-    if (!page.shared) continue;
+    if (ws.pageAccess(page) !== 'live') continue;
     push(iconAttachment(page.id, iconSpec(page.iconType, page.icon, page.id), 'page_icon'));
     push(coverAttachment(page.id, coverSpec(page.coverType, page.id), 'page_cover'));
     const body = uncachedPageBody(ws, page);

@@ -3,6 +3,7 @@
  * HTTP, for processes that did not start the twin (the demo, the browser tests, the benchmark).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerChange } from './control-changes';
 import { parseFault } from './faults';
 import { isRecord, readBody, send } from './http';
 import type { RateLimit, WindowLimit } from './rate-limiter';
@@ -59,11 +60,10 @@ function answer(route: string, body: unknown, twin: TwinControls): Answer {
       if (!isRecord(body) || typeof body.ms !== 'number' || !(body.ms >= 0)) return badRequest('expected {ms} (≥ 0)');
       twin.advanceFileClock(body.ms);
       return OK;
-    case 'POST /__twin/edit-page':
-      if (!isRecord(body) || typeof body.id !== 'string' || !twin.workspace.page(body.id)) return badRequest('expected {id} of a twin page');
-      return { status: 200, body: { ok: true, edits: twin.workspace.editPage(body.id) } };
-    default:
-      return { status: 404, body: { error: `unknown control route ${route}` } };
+    default: {
+      const change = route.startsWith('POST /__twin/') ? answerChange(route.slice('POST /__twin/'.length), body, twin.workspace) : null;
+      return change ?? { status: 404, body: { error: `unknown control route ${route}` } };
+    }
   }
 }
 

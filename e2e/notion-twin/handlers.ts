@@ -186,10 +186,15 @@ const usersRetrieve: Handler = (req) => {
   return notFound(ws, 'user', raw);
 };
 
-/** The shared page named by a raw id, or the reply to send instead. */
+/** Whether the integration sees a page (in the trash or not): else it answers 404. */
+function sees(ws: Workspace, page: PageSpec): boolean {
+  return ws.pageAccess(page) !== 'gone';
+}
+
+/** The page the integration sees named by a raw id, or the reply to send instead. */
 function sharedPage(ws: Workspace, raw: string, noun: string): Parsed<PageSpec> {
   const r = ws.resolve(raw);
-  if (r.kind === 'page' && r.page.shared) return { ok: true, value: r.page };
+  if (r.kind === 'page' && sees(ws, r.page)) return { ok: true, value: r.page };
   return { ok: false, reply: notFound(ws, noun, raw) };
 }
 
@@ -230,10 +235,10 @@ const blocksRetrieve: Handler = (req) => {
   if (bad) return bad;
   const r = ws.resolve(raw);
   let block: BlockObjectResponse | null = null;
-  if (r.kind === 'page' && r.page.shared) block = childPageBlock(ctx, r.page, pageParent(ws, r.page));
-  else if (r.kind === 'database') block = childDatabaseBlock(ctx, r.db);
+  if (r.kind === 'page' && sees(ws, r.page)) block = childPageBlock(ctx, r.page, pageParent(ws, r.page));
+  else if (r.kind === 'database' && ws.databaseAccess(r.db) !== 'gone') block = childDatabaseBlock(ctx, r.db);
   else if (r.kind === 'linked_database') block = linkedDatabaseBlock(ctx, r.link);
-  else if (r.kind === 'block' && r.page.shared) {
+  else if (r.kind === 'block' && sees(ws, r.page)) {
     const body = pageBody(ws, r.page);
     const idx = nodeForBlockNumber(body, r.block);
     if (idx >= 0) block = renderBlock(ctx, r.page, body, idx);
@@ -252,17 +257,17 @@ const blocksChildren: Handler = (req) => {
   const r = ws.resolve(raw);
   let page: PageSpec;
   let items: number[];
-  if (r.kind === 'page' && r.page.shared) {
+  if (r.kind === 'page' && sees(ws, r.page)) {
     page = r.page;
     items = pageBody(ws, page).top;
-  } else if (r.kind === 'block' && r.page.shared) {
+  } else if (r.kind === 'block' && sees(ws, r.page)) {
     const idx = nodeForBlockNumber(pageBody(ws, r.page), r.block);
     if (idx < 0) return notFound(ws, 'block', raw);
     // A synced reference lists its original's children, which may live on another page.
     const children = childrenOf(ws, r.page, pageBody(ws, r.page), idx);
     page = children.page;
     items = children.items;
-  } else if (r.kind === 'database' || r.kind === 'linked_database') {
+  } else if ((r.kind === 'database' && ws.databaseAccess(r.db) !== 'gone') || r.kind === 'linked_database') {
     const empty: ListBlockChildrenResponse = { object: 'list', results: [], next_cursor: null, has_more: false, type: 'block', block: {} };
     return ok(empty);
   } else {
@@ -299,7 +304,7 @@ const databasesRetrieve: Handler = (req) => {
   const bad = invalidId('path', 'database_id', raw);
   if (bad) return bad;
   const r = ws.resolve(raw);
-  if (r.kind === 'database') return ok(renderDatabase(req.ctx, r.db));
+  if (r.kind === 'database' && ws.databaseAccess(r.db) !== 'gone') return ok(renderDatabase(req.ctx, r.db));
   if (r.kind === 'linked_database') {
     const id = r.link.id;
     switch (req.linkedDatabaseError) {
@@ -311,7 +316,7 @@ const databasesRetrieve: Handler = (req) => {
         return validationError(`Database with ID ${id} does not contain any data sources accessible by this API bot.`);
     }
   }
-  if (r.kind === 'page' && r.page.shared) {
+  if (r.kind === 'page' && sees(ws, r.page)) {
     return validationError(`Provided ID ${r.page.id} is a page, not a database. Use the retrieve page API instead, \`https://api.notion.com/v1/pages/${r.page.id}\`.`);
   }
   return notFound(ws, 'database', raw);
@@ -323,7 +328,7 @@ const dataSourcesRetrieve: Handler = (req) => {
   const bad = invalidId('path', 'data_source_id', raw);
   if (bad) return bad;
   const r = ws.resolve(raw);
-  return r.kind === 'data_source' ? ok(renderDataSource(req.ctx, r.db, r.ds)) : notFound(ws, 'data_source', raw);
+  return r.kind === 'data_source' && ws.databaseAccess(r.db) !== 'gone' ? ok(renderDataSource(req.ctx, r.db, r.ds)) : notFound(ws, 'data_source', raw);
 };
 
 const dataSourcesQuery: Handler = (req) => {
@@ -333,23 +338,30 @@ const dataSourcesQuery: Handler = (req) => {
   const bad = invalidId('path', 'data_source_id', raw);
   if (bad) return bad;
   const r = ws.resolve(raw);
-  if (r.kind !== 'data_source') return notFound(ws, 'data_source', raw);
+  if (r.kind !== 'data_source' || ws.databaseAccess(r.db) === 'gone') return notFound(ws, 'data_source', raw);
   const p = paging(req, 'body');
   if (!p.ok) return p.reply;
   const trashed = body.in_trash === true || body.archived === true;
   const dataSourcesOnly = body.result_type === 'data_source';
-  const matched = queryRows(ws, schemaOf(r.ds), trashed || dataSourcesOnly ? [] : r.ds.rows, body.filter, body.sorts);
+  // Rows in the trash: only under `in_trash`, and flagged among the others while Notion's index lags.
+  const rows = dataSourcesOnly
+    ? []
+    : r.ds.rows.filter((i) => {
+        const access = ws.pageAccess(ws.pages[i]);
+        return trashed ? access === 'trashed' : access === 'live' || (access === 'trashed' && ws.trashInResults);
+      });
+  const matched = queryRows(ws, schemaOf(r.ds), rows, body.filter, body.sorts);
   if (!matched.ok) return validationError(matched.message);
   const limit = req.queryResultLimit;
   const capped = matched.value.length > limit;
-  const rows = capped ? matched.value.slice(0, limit) : matched.value;
+  const results = capped ? matched.value.slice(0, limit) : matched.value;
   const w = pageWindow(
-    rows.length,
+    results.length,
     p.value.cursor,
     p.value.size,
     (c) => {
       const d = decode(ws, c);
-      return d !== null && d.kind === IdKind.page ? rows.findIndex((row) => row.index === d.a) : -1;
+      return d !== null && d.kind === IdKind.page ? results.findIndex((row) => row.index === d.a) : -1;
     },
     'body',
   );
@@ -358,8 +370,8 @@ const dataSourcesQuery: Handler = (req) => {
   const filterProperties = req.query.getAll('filter_properties');
   const result: QueryDataSourceResponse = {
     object: 'list',
-    results: rows.slice(from, to).map((row) => renderPage(ctx, row, filterProperties)),
-    next_cursor: hasMore ? rows[to].id : null,
+    results: results.slice(from, to).map((row) => renderPage(ctx, row, filterProperties)),
+    next_cursor: hasMore ? results[to].id : null,
     has_more: hasMore,
     type: 'page_or_data_source',
     page_or_data_source: {},
@@ -403,15 +415,16 @@ const search: Handler = (req) => {
   }
   const needle = (query ?? '').trim().toLowerCase();
   let items = ws.searchItems();
-  if (only !== null || needle !== '' || inTrash || ascending) {
-    items = inTrash
-      ? []
-      : items.filter((it) => {
-          if (only !== null && it.kind !== only) return false;
-          if (needle === '') return true;
-          const title = it.kind === 'page' ? ws.pages[it.index].title : ws.databases[it.index].dataSources[it.source].name;
-          return title.toLowerCase().includes(needle);
-        });
+  // Items in the trash: only under `in_trash`, and flagged among the others while Notion's index lags.
+  const hideTrash = !inTrash && !ws.trashInResults;
+  if (only !== null || needle !== '' || inTrash || hideTrash || ascending) {
+    items = items.filter((it) => {
+      if (inTrash ? !it.inTrash : hideTrash && it.inTrash) return false;
+      if (only !== null && it.kind !== only) return false;
+      if (needle === '') return true;
+      const title = it.kind === 'page' ? ws.pages[it.index].title : ws.databases[it.index].dataSources[it.source].name;
+      return title.toLowerCase().includes(needle);
+    });
     if (ascending) items = [...items].reverse();
   }
   const list = items;
@@ -452,8 +465,8 @@ const commentsList: Handler = (req) => {
   if (!p.ok) return p.reply;
   const r = ws.resolve(raw);
   let comments: CommentObjectResponse[];
-  if (r.kind === 'page' && r.page.shared) comments = pageComments(ctx, r.page);
-  else if (r.kind === 'block' && r.page.shared && nodeForBlockNumber(pageBody(ws, r.page), r.block) >= 0) comments = [];
+  if (r.kind === 'page' && sees(ws, r.page)) comments = pageComments(ctx, r.page);
+  else if (r.kind === 'block' && sees(ws, r.page) && nodeForBlockNumber(pageBody(ws, r.page), r.block) >= 0) comments = [];
   else return notFound(ws, 'block', raw);
   const w = pageWindow(comments.length, p.value.cursor, p.value.size, (c) => comments.findIndex((x) => x.id === dashedId(compactId(c) ?? '')), 'query');
   if (!w.ok) return w.reply;

@@ -1,6 +1,6 @@
 /**
  * CLI: `npm run twin -- [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3]
- * [--blocks 12] [--large 1] [--unshared 0] [--linked 1] [--multi-source 1] [--mentions 30]
+ * [--blocks 12] [--large 1] [--unshared 0] [--trashed 0] [--linked 1] [--multi-source 1] [--mentions 30]
  * [--file-ttl 3600000] [--rate 3] [--burst 3] [--window-budget 150] [--window-seconds 60]
  * [--workspace-budget 1000] [--workspace-seconds 60] [--token secret_twin] [--latency 100-500]`.
  * Every flag also reads an environment variable (TWIN_PORT, TWIN_SEED, …, TWIN_TOKEN, TWIN_LATENCY).
@@ -18,6 +18,7 @@ const FLAGS = {
   blocks: 'TWIN_BLOCKS',
   large: 'TWIN_LARGE',
   unshared: 'TWIN_UNSHARED',
+  trashed: 'TWIN_TRASHED',
   linked: 'TWIN_LINKED',
   'multi-source': 'TWIN_MULTI_SOURCE',
   mentions: 'TWIN_MENTIONS',
@@ -48,7 +49,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: tsx e2e/notion-twin/main.ts [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3] [--blocks 12] [--large 1] [--unshared 0] [--linked 1] [--multi-source 1] [--mentions 30] [--file-ttl 3600000] [--rate 3] [--burst 3] [--window-budget 150] [--window-seconds 60] [--workspace-budget 1000] [--workspace-seconds 60] [--token secret_twin]… [--latency 100-500] [--host 127.0.0.1]',
+    'usage: tsx e2e/notion-twin/main.ts [--port 4100] [--seed 1] [--pages 50] [--databases 3] [--rows 20] [--depth 3] [--blocks 12] [--large 1] [--unshared 0] [--trashed 0] [--linked 1] [--multi-source 1] [--mentions 30] [--file-ttl 3600000] [--rate 3] [--burst 3] [--window-budget 150] [--window-seconds 60] [--workspace-budget 1000] [--workspace-seconds 60] [--token secret_twin]… [--latency 100-500] [--host 127.0.0.1]',
   );
   process.exit(0);
 }
@@ -130,6 +131,7 @@ const twin = await startTwin({
     blocksPerPage: int('blocks'),
     largePages: int('large'),
     unsharedPages: int('unshared'),
+    trashedPages: int('trashed'),
     linkedDatabases: int('linked'),
     multiSourceDatabases: int('multi-source'),
     manyMentionRefs: int('mentions'),

@@ -385,10 +385,11 @@ function buildBody(ws: Workspace, page: PageSpec): PageBody {
     }
     const count = page.large ? ws.options.largePageBlocks : page.index === 0 ? 0 : ws.options.blocksPerPage;
     for (let i = 0; i < count; i++) b.addWithChildren(TOP_TYPES[rng.weighted(TOP_WEIGHTS)], -1, 0);
-    // Child pages and databases sit among the content, at seeded positions, in creation order.
+    // Child pages and databases sit among the content, at seeded positions, in creation order
+    // (those in the trash or deleted are not listed).
     const entities: Array<{ type: 'child_page' | 'child_database'; ref: number }> = [
-      ...page.childPages.map((ref) => ({ type: 'child_page' as const, ref })),
-      ...page.childDatabases.map((ref) => ({ type: 'child_database' as const, ref })),
+      ...page.childPages.filter((ref) => ws.listsChildPage(ws.pages[ref])).map((ref) => ({ type: 'child_page' as const, ref })),
+      ...page.childDatabases.filter((ref) => ws.listsChildDatabase(ws.databases[ref])).map((ref) => ({ type: 'child_database' as const, ref })),
     ];
     let lastPos = 0;
     for (const e of entities) {
@@ -406,19 +407,22 @@ function buildBody(ws: Workspace, page: PageSpec): PageBody {
       break;
     }
   }
+  // An edit must change the text even of a page without text blocks: it gets a paragraph at the end.
+  if (firstText < 0 && page.shared && ws.editState(page).count > 0) firstText = b.add('paragraph');
   return { nodes: b.nodes, top: b.top, firstText };
 }
 
-const bodyCaches = new WeakMap<Workspace, Map<number, PageBody>>();
+const bodyCaches = new WeakMap<Workspace, { version: number; bodies: Map<number, PageBody> }>();
 const BODY_CACHE_SIZE = 256;
 
-/** The block tree of a page (LRU-cached). */
+/** The block tree of a page (LRU-cached; a change to the workspace's shape empties the cache). */
 export function pageBody(ws: Workspace, page: PageSpec): PageBody {
-  let cache = bodyCaches.get(ws);
-  if (!cache) {
-    cache = new Map();
-    bodyCaches.set(ws, cache);
+  let entry = bodyCaches.get(ws);
+  if (!entry || entry.version !== ws.version) {
+    entry = { version: ws.version, bodies: new Map() };
+    bodyCaches.set(ws, entry);
   }
+  const cache = entry.bodies;
   const hit = cache.get(page.index);
   if (hit) {
     cache.delete(page.index);
@@ -726,9 +730,19 @@ function codeText(node: BlockNode): { language: CodeLanguage; rich: RichTextItem
 }
 
 function withEdit(ctx: RenderContext, page: PageSpec, body: PageBody, idx: number, rich: RichTextItemResponse[]): RichTextItemResponse[] {
+  const synced = syncedEdit(ctx.ws, page, body, idx);
+  if (synced) return [...rich, text(` (synced edit ${synced.count})`)];
   if (idx !== body.firstText) return rich;
   const { count } = ctx.ws.editState(page);
   return count > 0 ? [...rich, text(` (edited ${count})`)] : rich;
+}
+
+/** The edit of the synced block original whose first text child is node `idx`, if it was edited. */
+function syncedEdit(ws: Workspace, page: PageSpec, body: PageBody, idx: number): { count: number; editedMs: number } | null {
+  const parent = body.nodes[body.nodes[idx].parent];
+  if (parent?.type !== 'synced_block' || parent.ref >= 0) return null;
+  if (parent.children.find((c) => TEXT_TYPES.has(body.nodes[c].type)) !== idx) return null;
+  return ws.syncedEditState(page, body.nodes[idx].parent);
 }
 
 function fileObject(ctx: RenderContext, ownerId: string, name: string): { url: string; expiry_time: string } {
@@ -738,6 +752,7 @@ function fileObject(ctx: RenderContext, ownerId: string, name: string): { url: s
 /** A page seen as a block (`child_page`), with the given parent. */
 export function childPageBlock(ctx: RenderContext, page: PageSpec, parent: ParentForBlockBasedObjectResponse): ChildPageBlockObjectResponse {
   const ws = ctx.ws;
+  const trashed = ws.pageAccess(page) === 'trashed';
   return {
     object: 'block',
     id: page.id,
@@ -747,16 +762,17 @@ export function childPageBlock(ctx: RenderContext, page: PageSpec, parent: Paren
     created_by: user(ws, page.createdBy),
     last_edited_by: user(ws, page.editedBy),
     has_children: pageHasContent(ws, page),
-    in_trash: false,
+    in_trash: trashed,
     type: 'child_page',
     child_page: { title: page.title },
-    archived: false,
+    archived: trashed,
   };
 }
 
 /** A database seen as a block (`child_database`). */
 export function childDatabaseBlock(ctx: RenderContext, db: DatabaseSpec): ChildDatabaseBlockObjectResponse {
   const ws = ctx.ws;
+  const trashed = ws.databaseAccess(db) === 'trashed';
   const parent: ParentForBlockBasedObjectResponse =
     db.parentPage >= 0 ? { type: 'page_id', page_id: ws.pages[db.parentPage].id } : { type: 'workspace', workspace: true };
   return {
@@ -768,10 +784,10 @@ export function childDatabaseBlock(ctx: RenderContext, db: DatabaseSpec): ChildD
     created_by: user(ws, 1),
     last_edited_by: user(ws, 1),
     has_children: false,
-    in_trash: false,
+    in_trash: trashed,
     type: 'child_database',
     child_database: { title: db.title },
-    archived: false,
+    archived: trashed,
   };
 }
 
@@ -812,7 +828,12 @@ export function renderBlock(ctx: RenderContext, page: PageSpec, body: PageBody, 
 
   const id = nodeId(ws, page, body, idx);
   const edit = ws.editState(page);
-  const editedMs = idx === body.firstText && edit.count > 0 ? edit.editedMs : page.createdMs + (node.v % 1000) * ((page.editedMs - page.createdMs) / 1000);
+  const synced = syncedEdit(ws, page, body, idx);
+  const editedMs = synced
+    ? synced.editedMs
+    : idx === body.firstText && edit.count > 0
+      ? edit.editedMs
+      : page.createdMs + (node.v % 1000) * ((page.editedMs - page.createdMs) / 1000);
   const common = {
     object: 'block' as const,
     id,

@@ -101,7 +101,9 @@ export type ValueKey =
   | 'uid'
   | 'verification'
   | 'place'
-  | 'action';
+  | 'action'
+  /** A property added by `Workspace.addProperty`: empty until `editProperty` sets it. */
+  | 'added';
 
 export interface PropDef {
   name: string;
@@ -168,7 +170,71 @@ const PAGE_SCHEMA: readonly PropDef[] = [PAGE_TITLE];
 /** The properties of pages in `ds` (of ordinary pages when `ds` is null). */
 export function schemaOf(ds: DataSourceSpec | null): readonly PropDef[] {
   if (ds === null) return PAGE_SCHEMA;
-  return ds.schema === 'milestones' ? MILESTONE_SCHEMA : SCHEMA;
+  return ds.changedSchema ?? (ds.schema === 'milestones' ? MILESTONE_SCHEMA : SCHEMA);
+}
+
+/** Properties `Workspace.editProperty` can change (the values it changes are in `applyPropertyEdits`). */
+const EDITABLE_KEYS: ReadonlySet<ValueKey> = new Set<ValueKey>(['notes', 'estimate', 'budget', 'progress', 'cost', 'done', 'status', 'priority', 'tags', 'website', 'email', 'phone', 'added']);
+
+/** The property of `ds` that `editProperty` would change (name or id; default the first editable text, else the first editable one), or why not. */
+export function editableProperty(ds: DataSourceSpec, property: string | undefined): PropDef | string {
+  const schema = schemaOf(ds);
+  const editable = (d: PropDef) => EDITABLE_KEYS.has(d.key);
+  const def = property === undefined ? (schema.find((d) => editable(d) && d.type === 'rich_text') ?? schema.find(editable)) : findProperty(schema, property);
+  if (!def) return `no property ${JSON.stringify(property)} in ${ds.name}`;
+  if (!EDITABLE_KEYS.has(def.key)) return `${def.name} (${def.type}) cannot be edited by the twin; rename the row with editPage/renamePage`;
+  return def;
+}
+
+/** A row's values after its property edits: the generated values, changed n times. */
+function applyPropertyEdits(ws: Workspace, page: PageSpec, ds: DataSourceSpec, v: RowValues): RowValues {
+  const edits = ws.propertyEditCounts(page);
+  if (!edits) return v;
+  const schema = schemaOf(ds);
+  for (const [id, n] of edits) {
+    const def = findProperty(schema, id);
+    switch (def?.key) {
+      case 'notes':
+        v.notes = `${v.notes} (edited ${n})`.trim();
+        break;
+      case 'estimate':
+      case 'budget':
+      case 'progress':
+      case 'cost':
+        v[def.key] = (v[def.key] ?? 0) + n;
+        break;
+      case 'done':
+        if (n % 2 === 1) v.done = !v.done;
+        break;
+      case 'status':
+        v.status = (v.status + n) % STATUS_OPTIONS.length;
+        break;
+      case 'priority':
+        v.priority = (Math.max(0, v.priority) + n) % PRIORITY_OPTIONS.length;
+        break;
+      case 'tags':
+        v.tags = v.tags.includes(n % TAG_OPTIONS.length) ? v.tags.filter((t) => t !== n % TAG_OPTIONS.length) : [...v.tags, n % TAG_OPTIONS.length].sort();
+        break;
+      case 'website':
+        v.website = `https://example.com/edited/${n}`;
+        break;
+      case 'email':
+        v.email = `edited${n}@twin.example`;
+        break;
+      case 'phone':
+        v.phone = `+1 555 02${pad(n % 100)}`;
+        break;
+      default:
+        break; // added properties are read from the edit counts directly
+    }
+  }
+  return v;
+}
+
+/** The value of a property added by `addProperty`: empty until edited, then derived from its edit count. */
+function addedValue(ws: Workspace, page: PageSpec, def: PropDef): { count: number; text: string | null } {
+  const count = ws.propertyEditCounts(page)?.get(def.id) ?? 0;
+  return { count, text: count > 0 ? `Edit ${count}` : null };
 }
 
 const NUMBER_FORMATS: Partial<Record<ValueKey, string>> = { estimate: 'number', budget: 'dollar', progress: 'percent', cost: 'euro' };
@@ -252,7 +318,8 @@ export function rowValues(ws: Workspace, page: PageSpec): RowValues {
   const rng = new Rng(hashInts(ws.options.seed, page.index, 0x20f5));
   const ds = ws.dataSourceOf(page);
   const main = ds === null || ds.schema === 'main';
-  const targets = main ? (ws.databases[0]?.dataSources[0].rows ?? []) : ws.databases[ds.database].dataSources[0].rows;
+  const targetSource = main ? ws.databases[0]?.dataSources[0] : ws.databases[ds.database].dataSources[0];
+  const targets = targetSource === undefined ? [] : targetSource.generatedRows === undefined ? targetSource.rows : targetSource.rows.slice(0, targetSource.generatedRows);
   const crowded = isCrowdedRow(ws, page);
   let related: number[] = [];
   if (main && ds?.database === 0 && ds.source === 0 && page.rowNumber === 0 && ws.options.manyRelationRefs > 0) {
@@ -299,7 +366,7 @@ export function rowValues(ws: Workspace, page: PageSpec): RowValues {
   if (rng.chance(0.1)) files.push({ name: `photo ${page.rowNumber + 1} (1).png`, hosted: true });
   const first = ws.options.pages > 0 ? rng.int(0, ws.options.pages - 1) : -1;
   const verificationRoll = rng.float();
-  return {
+  const values: RowValues = {
     status: rng.int(0, STATUS_OPTIONS.length - 1),
     tags,
     priority: rng.chance(0.2) ? -1 : rng.int(0, PRIORITY_OPTIONS.length - 1),
@@ -325,6 +392,7 @@ export function rowValues(ws: Workspace, page: PageSpec): RowValues {
     },
     place: rng.chance(0.5) ? -1 : rng.int(0, PLACES.length - 1),
   };
+  return ds === null ? values : applyPropertyEdits(ws, page, ds, values);
 }
 
 function option(o: Option): Option {
@@ -488,6 +556,13 @@ function propertyValue(ctx: RenderContext, page: PageSpec, def: PropDef, v: RowV
       return { id, type: 'place', place: v.place >= 0 ? { ...PLACES[v.place] } : null };
     case 'action':
       return { id, type: 'button', button: {} };
+    case 'added': {
+      const { count, text: shown } = addedValue(ws, page, def);
+      if (def.type === 'number') return { id, type: 'number', number: count > 0 ? count : null };
+      if (def.type === 'checkbox') return { id, type: 'checkbox', checkbox: count % 2 === 1 };
+      if (def.type === 'url') return { id, type: 'url', url: count > 0 ? `https://example.com/edits/${count}` : null };
+      return { id, type: 'rich_text', rich_text: shown === null ? [] : [text(shown)] };
+    }
   }
 }
 
@@ -689,7 +764,7 @@ export function propertyItem(
       );
     case 'rich_text':
       return list(
-        (values ? notesRich(ws, page, values) : []).map((t) => ({ object: 'property_item', id, type: 'rich_text', rich_text: t })),
+        (def.key === 'added' ? addedRich(ws, page, def) : values ? notesRich(ws, page, values) : []).map((t) => ({ object: 'property_item', id, type: 'rich_text', rich_text: t })),
         { id, next_url: null, type: 'rich_text', rich_text: {} },
       );
     case 'people':
@@ -723,6 +798,11 @@ export function propertyItem(
       return item ? { ok: true, body: item } : { ok: false, status: 404, code: 'object_not_found', message: `Could not find property with ID: ${propertyId}.` };
     }
   }
+}
+
+function addedRich(ws: Workspace, page: PageSpec, def: PropDef): RichTextItemResponse[] {
+  const shown = addedValue(ws, page, def).text;
+  return shown === null ? [] : [text(shown)];
 }
 
 /** A single (non-paginated) property item from a page property value. */
@@ -849,5 +929,12 @@ export function comparableValue(ws: Workspace, page: PageSpec, v: RowValues, def
       return v.place >= 0 ? PLACES[v.place].name : null;
     case 'action':
       return null;
+    case 'added': {
+      const { count, text: shown } = addedValue(ws, page, def);
+      if (def.type === 'number') return count > 0 ? count : null;
+      if (def.type === 'checkbox') return count % 2 === 1;
+      if (def.type === 'url') return count > 0 ? `https://example.com/edits/${count}` : null;
+      return shown ?? '';
+    }
   }
 }

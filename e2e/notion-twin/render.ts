@@ -20,6 +20,8 @@ export type TwinDataSourceObject = Omit<DataSourceObjectResponse, 'properties'> 
 
 export function renderPage(ctx: RenderContext, page: PageSpec, filterProperties: readonly string[] = []): PageObjectResponse {
   const ws = ctx.ws;
+  // In the trash itself or below a page or database in the trash; `archived` is the older name.
+  const trashed = ws.pageAccess(page) === 'trashed';
   return {
     object: 'page',
     id: page.id,
@@ -30,13 +32,13 @@ export function renderPage(ctx: RenderContext, page: PageSpec, filterProperties:
     cover: renderCover(ctx, coverSpec(page.coverType, page.id), page.id),
     icon: renderIcon(ctx, iconSpec(page.iconType, page.icon, page.id), page.id),
     parent: pageParent(ws, page),
-    in_trash: false,
+    in_trash: trashed,
     is_archived: false,
     is_locked: false,
     properties: pageProperties(ctx, page, filterProperties),
     url: notionUrl(page.id, page.title),
     public_url: null,
-    archived: false,
+    archived: trashed,
   };
 }
 
@@ -46,6 +48,7 @@ function databaseParent(ws: Workspace, db: DatabaseSpec): ParentOfDatabaseRespon
 
 export function renderDatabase(ctx: RenderContext, db: DatabaseSpec): DatabaseObjectResponse {
   const ws = ctx.ws;
+  const trashed = ws.databaseAccess(db) === 'trashed';
   return {
     object: 'database',
     id: db.id,
@@ -53,7 +56,7 @@ export function renderDatabase(ctx: RenderContext, db: DatabaseSpec): DatabaseOb
     description: [],
     parent: databaseParent(ws, db),
     is_inline: db.inline,
-    in_trash: false,
+    in_trash: trashed,
     is_locked: false,
     created_time: databaseIso(db.createdMs),
     last_edited_time: databaseIso(db.editedMs),
@@ -62,12 +65,13 @@ export function renderDatabase(ctx: RenderContext, db: DatabaseSpec): DatabaseOb
     cover: renderCover(ctx, coverSpec(db.coverType, db.id), db.id),
     url: notionUrl(db.id),
     public_url: null,
-    archived: false,
+    archived: trashed,
   };
 }
 
 export function renderDataSource(ctx: RenderContext, db: DatabaseSpec, ds: DataSourceSpec): TwinDataSourceObject {
   const ws = ctx.ws;
+  const trashed = ws.databaseAccess(db) === 'trashed';
   const description = ds.source > 0 ? [text('Milestones of the projects above.')] : db.index % 2 === 0 ? [text(`All ${db.title.toLowerCase()} in one place.`)] : [];
   return {
     object: 'data_source',
@@ -77,7 +81,7 @@ export function renderDataSource(ctx: RenderContext, db: DatabaseSpec, ds: DataS
     created_time: minuteIso(db.createdMs + ds.source * 3_600_000),
     created_by: userRef(ws, 1),
     last_edited_by: userRef(ws, 1),
-    last_edited_time: minuteIso(db.editedMs),
+    last_edited_time: minuteIso(ws.dataSourceEditedMs(db, ds)),
     title: titleText(ds.name),
     description,
     is_inline: db.inline,
@@ -86,8 +90,8 @@ export function renderDataSource(ctx: RenderContext, db: DatabaseSpec, ds: DataS
     database_parent: databaseParent(ws, db),
     url: notionUrl(db.id),
     public_url: null,
-    in_trash: false,
-    archived: false,
+    in_trash: trashed,
+    archived: trashed,
   };
 }
 

@@ -46,6 +46,13 @@ export interface TwinOptions {
   workspaceRateLimit?: WindowLimit | null;
   /** Milliseconds clock the rate limits read (default `Date.now`), so tests can move time by hand. */
   rateLimitClock?: () => number;
+  /** Milliseconds clock workspace changes read when given no `atMs` (default `Date.now`; sets `workspace.clock`). */
+  clock?: () => number;
+  /**
+   * Whether search and data source queries keep returning trashed items, flagged, as Notion's lagging
+   * index does (default true; sets `workspace.trashInResults`, which `POST /__twin/trash-in-results` changes).
+   */
+  trashInResults?: boolean;
   /** Uniform random delay [min, max] ms before every API answer. Default none. */
   latencyMs?: [number, number] | null;
   /**
@@ -241,6 +248,8 @@ class TwinResponder implements TwinControls {
     opts: TwinOptions,
   ) {
     this.workspace = settings.ws;
+    if (opts.clock) this.workspace.clock = opts.clock;
+    if (opts.trashInResults !== undefined) this.workspace.trashInResults = opts.trashInResults;
     this.counters = new TwinCounters(opts.recordRequests ?? false);
     this.limits = new TwinRateLimits(opts.rateLimit, opts.workspaceRateLimit, opts.rateLimitClock ?? Date.now);
     this.faults = new FaultInjector(opts.chaos, settings.ws.options.seed);

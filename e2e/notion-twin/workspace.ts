@@ -10,6 +10,8 @@
 import { type Attachment, listAttachments } from './attachments';
 import { compactId, hashInts, IdCodec, IdKind, Rng } from './ids';
 import { CoverType, IconType } from './kinds';
+import { pageBody } from './page-content';
+import { editableProperty, findProperty, type PropDef, schemaOf } from './properties';
 import { notionUrl } from './rich-text';
 import { MINUTE, minuteIso } from './time';
 import {
@@ -66,6 +68,11 @@ export interface WorkspaceOptions {
   linkedDatabases?: number;
   /** The last N databases have a second data source ("Milestones", its own schema and rows). Default 1. */
   multiSourceDatabases?: number;
+  /**
+   * Pages already in Notion's trash: retrieve answers them with `in_trash: true`, search returns them
+   * flagged (Notion's index lags), their parent no longer lists them. Default 0.
+   */
+  trashedPages?: number;
 }
 
 export type ResolvedWorkspaceOptions = Required<WorkspaceOptions>;
@@ -85,6 +92,7 @@ export const DEFAULT_WORKSPACE_OPTIONS: ResolvedWorkspaceOptions = {
   manyMentionRefs: 30,
   linkedDatabases: 1,
   multiSourceDatabases: 1,
+  trashedPages: 0,
 };
 
 /** Where a page hangs (internal, index-based). */
@@ -131,6 +139,10 @@ export interface DataSourceSpec {
   name: string;
   schema: SchemaKind;
   rows: number[];
+  /** Rows generated with the workspace (set when `addRow` adds one): relations point only at these. */
+  generatedRows?: number;
+  /** The schema after changes (`addProperty`, `renameProperty`); absent while it is the generated one. */
+  changedSchema?: PropDef[];
 }
 
 /** Compact record of one database (internal). */
@@ -181,8 +193,10 @@ export interface TwinPage {
   title: string;
   /** `'row'` for pages inside a database. */
   kind: 'page' | 'row';
-  /** false for pages that appear as `child_page` blocks but answer 404. */
+  /** false for pages that answer 404: never shared, access removed, moved out of the shared tree, deleted, or below such a page. */
   shared: boolean;
+  /** In Notion's trash (itself or an ancestor): answered with `in_trash: true`, not listed by its parent. */
+  inTrash: boolean;
   parent: { type: 'workspace' } | { type: 'page_id'; pageId: string } | { type: 'data_source_id'; dataSourceId: string; databaseId: string };
   /** 0 for workspace-level pages. Rows count one level below the page holding their database. */
   depth: number;
@@ -199,7 +213,11 @@ export interface TwinDataSource {
   name: string;
   /** `'main'`: the common schema; `'milestones'`: the schema of second data sources. */
   schema: SchemaKind;
+  /** Its rows, in creation order (rows in the trash or gone left out). */
   rowIds: string[];
+  /** Property names in schema order (after `addProperty` / `renameProperty`). */
+  properties: string[];
+  lastEditedTime: string;
 }
 
 /** A database as tests see it. */
@@ -211,7 +229,9 @@ export interface TwinDatabase {
   /** Page holding the `child_database` block (null for a workspace-level database). */
   parentPageId: string | null;
   isInline: boolean;
-  /** Rows of every data source, in data source order. */
+  /** In Notion's trash (itself or the page holding it). */
+  inTrash: boolean;
+  /** Rows of every data source, in data source order (rows in the trash or gone left out). */
   rowIds: string[];
   /** Every data source, as `databases.retrieve` lists them (`data_sources`). */
   dataSources: TwinDataSource[];
@@ -224,6 +244,9 @@ export interface TwinLinkedDatabase {
   title: string;
   parentPageId: string;
 }
+
+/** What the integration sees of a page or database: itself, itself in the trash, or a 404. */
+export type Access = 'live' | 'trashed' | 'gone';
 
 /** What an id resolves to (internal). */
 export type Resolved =
@@ -242,6 +265,8 @@ export interface SearchItem {
   kind: 'page' | 'data_source';
   index: number;
   source: number;
+  /** In the trash: search lists it flagged while `trashInResults` holds, and under the `in_trash` filter. */
+  inTrash: boolean;
 }
 
 const BASE_MS = Date.UTC(2025, 0, 6, 9, 0);
@@ -259,7 +284,7 @@ function resolveWorkspaceOptions(options: WorkspaceOptions): ResolvedWorkspaceOp
   const users = PERSON_NAMES.length + GUEST_NAMES.length;
   if (o.manyMentionRefs > users) throw new RangeError(`WorkspaceOptions.manyMentionRefs must be at most ${users} (the number of users), got ${o.manyMentionRefs}`);
   const perDatabase = Math.max(o.rowsPerDatabase, o.manyRelationRefs + 1, 2) * 2;
-  if (o.pages + o.unsharedPages + o.databases * perDatabase >= 0xfffff) {
+  if (o.pages + o.unsharedPages + o.trashedPages + o.databases * perDatabase >= 0xfffff) {
     throw new RangeError('workspace too large: at most ~1,000,000 pages');
   }
   return o;
@@ -268,6 +293,51 @@ function resolveWorkspaceOptions(options: WorkspaceOptions): ResolvedWorkspaceOp
 interface EditState {
   count: number;
   editedMs: number;
+}
+
+/** When a change happens: `atMs` (default the workspace's `clock()`); `last_edited_time` shows it to the minute. */
+export interface ChangeTime {
+  atMs?: number;
+}
+
+/** `editPage`: the content's edit, and a new title if given. */
+export interface PageEdit extends ChangeTime {
+  title?: string;
+}
+
+/** `addPage`: under `parentId` (a page) or at the workspace's root; a generated title unless given. */
+export interface NewPage extends ChangeTime {
+  parentId?: string | null;
+  title?: string;
+}
+
+/** `addRow`: a generated title unless given. */
+export interface NewRow extends ChangeTime {
+  title?: string;
+}
+
+/** `movePage`: under `parentId` (a page), or to the workspace's root (`null`). */
+export interface PageMove extends ChangeTime {
+  parentId: string | null;
+}
+
+/** `editProperty`: the property's name or id (default the row's first editable property). */
+export interface PropertyEdit extends ChangeTime {
+  property?: string;
+}
+
+export const ADDABLE_PROPERTY_TYPES = ['rich_text', 'number', 'checkbox', 'url'] as const;
+export type AddablePropertyType = (typeof ADDABLE_PROPERTY_TYPES)[number];
+
+/** `addProperty`: its name and type (default rich_text). */
+export interface NewProperty extends ChangeTime {
+  name: string;
+  type?: AddablePropertyType;
+}
+
+/** A change the workspace refuses (unknown id, a page the integration cannot see, a taken name…). */
+export class TwinChangeError extends Error {
+  override name = 'TwinChangeError';
 }
 
 export class Workspace {
@@ -285,7 +355,31 @@ export class Workspace {
   readonly customEmojis: CustomEmojiSpec[] = [];
   /** Page whose body holds the synced block original referenced from the gallery (-1: the gallery itself). */
   syncSourcePage = -1;
+  /**
+   * While true (the default), search and data source queries keep returning items in the trash,
+   * flagged `in_trash`, as Notion's index lags behind; false hides them (the `in_trash` filters
+   * still find them).
+   */
+  trashInResults = true;
+  /** The clock changes read when no `atMs` is given (`startTwin`'s `clock` option sets it). */
+  clock: () => number = Date.now;
+  /** Moves with every change of the workspace's shape; caches of page bodies are dropped when it does. */
+  version = 0;
+  // The changes made since generation: small overlays keyed by index or id, never copies.
+  /** Content edit count and last edit of pages (any change that bumps `last_edited_time`). */
   private readonly edits = new Map<number, EditState>();
+  /** Row property edits: page index → property id → edit count. */
+  private readonly propertyEdits = new Map<number, Map<string, number>>();
+  /** Pages and databases put in the trash themselves (their descendants follow them). */
+  private readonly trashedPageSet = new Set<number>();
+  private readonly trashedDatabaseSet = new Set<number>();
+  /** Pages deleted for good or moved out of the shared tree: 404, and listed by no parent. */
+  private readonly detachedPages = new Set<number>();
+  private readonly deletedDatabases = new Set<number>();
+  /** Last edit of data sources whose schema changed, by data source id. */
+  private readonly sourceEdits = new Map<string, number>();
+  /** Edits of synced block originals, by `page index:node index`. */
+  private readonly syncedEdits = new Map<string, EditState>();
   private searchOrder: SearchItem[] | null = null;
 
   constructor(options: WorkspaceOptions = {}) {
@@ -312,6 +406,7 @@ export class Workspace {
     this.addUnsharedPages(rng);
     this.addDatabases(rng);
     this.addLinkedDatabases();
+    this.addTrashedPages();
   }
 
   /** People (with and without name, email, avatar) and guests; the bot is user 0. */
@@ -507,6 +602,30 @@ export class Workspace {
     }
   }
 
+  /**
+   * Pages already in the trash, after everything else and from their own random sequence, so the
+   * rest of the workspace is the same with or without them. Their parents still hold them as
+   * children; bodies leave trashed children out.
+   */
+  private addTrashedPages(): void {
+    const n = this.options.pages;
+    const rng = new Rng(hashInts(this.options.seed, 0x7a54));
+    for (let t = 0; t < this.options.trashedPages; t++) {
+      const parentIndex = n > 0 && rng.chance(0.7) ? rng.int(0, n - 1) : -1;
+      const page = this.newPage(rng, {
+        title: `Old ${randomTitle(rng).toLowerCase()}`,
+        kind: 'page',
+        shared: true,
+        parent: parentIndex >= 0 ? { type: 'page_id', page: parentIndex } : { type: 'workspace' },
+        depth: parentIndex >= 0 ? this.pages[parentIndex].depth + 1 : 0,
+        rowNumber: -1,
+        createdMs: BASE_MS + (n + t) * 11 * MINUTE,
+      });
+      if (parentIndex >= 0) this.pages[parentIndex].childPages.push(page.index);
+      this.trashedPageSet.add(page.index);
+    }
+  }
+
   private newPage(
     rng: Rng,
     p: Pick<PageSpec, 'title' | 'kind' | 'shared' | 'parent' | 'depth' | 'rowNumber' | 'createdMs'>,
@@ -588,14 +707,72 @@ export class Workspace {
     return this.edits.get(page.index) ?? { count: 0, editedMs: page.editedMs };
   }
 
-  /** Search candidates (shared pages and data sources), most recently edited first. */
+  /** Edit counts of a row's properties by property id (undefined: never edited). */
+  propertyEditCounts(page: PageSpec): ReadonlyMap<string, number> | undefined {
+    return this.propertyEdits.get(page.index);
+  }
+
+  /** Edit count and time of a synced block original (node `node` of `page`), or null if never edited. */
+  syncedEditState(page: PageSpec, node: number): EditState | null {
+    return this.syncedEdits.get(`${page.index}:${node}`) ?? null;
+  }
+
+  /** Last edit of a data source (its schema; the database's time until the schema changes). */
+  dataSourceEditedMs(db: DatabaseSpec, ds: DataSourceSpec): number {
+    return Math.max(this.sourceEdits.get(ds.id) ?? db.editedMs, db.editedMs);
+  }
+
+  /**
+   * What the integration sees of a page: `live`; `trashed` (itself or an ancestor in the trash:
+   * answered flagged, not listed by its parent); `gone` (404: never shared, access removed, moved
+   * out of the shared tree, deleted, or below such a page).
+   */
+  pageAccess(page: PageSpec): Access {
+    if (!page.shared) return 'gone';
+    let up: Access = 'live';
+    if (page.parent.type === 'page_id') up = this.pageAccess(this.pages[page.parent.page]);
+    else if (page.parent.type === 'data_source_id') up = this.databaseAccess(this.databases[page.parent.database]);
+    if (up === 'gone') return 'gone';
+    return up === 'trashed' || this.trashedPageSet.has(page.index) ? 'trashed' : 'live';
+  }
+
+  /** What the integration sees of a database (and its data sources), as for pages. */
+  databaseAccess(db: DatabaseSpec): Access {
+    if (this.deletedDatabases.has(db.index)) return 'gone';
+    const up: Access = db.parentPage >= 0 ? this.pageAccess(this.pages[db.parentPage]) : 'live';
+    if (up === 'gone') return 'gone';
+    return up === 'trashed' || this.trashedDatabaseSet.has(db.index) ? 'trashed' : 'live';
+  }
+
+  /** Whether a parent's body lists this child page (restricted pages stay listed and answer 404). */
+  listsChildPage(page: PageSpec): boolean {
+    return !this.trashedPageSet.has(page.index) && !this.detachedPages.has(page.index);
+  }
+
+  /** Whether a parent's body lists this database. */
+  listsChildDatabase(db: DatabaseSpec): boolean {
+    return !this.trashedDatabaseSet.has(db.index) && !this.deletedDatabases.has(db.index);
+  }
+
+  /** Search candidates (pages and data sources the integration sees, trashed ones flagged), most recently edited first. */
   searchItems(): readonly SearchItem[] {
     if (this.searchOrder === null) {
       const items: Array<SearchItem & { t: number }> = [];
-      for (const p of this.pages) if (p.shared) items.push({ kind: 'page', index: p.index, source: 0, t: this.editState(p).editedMs });
-      for (const db of this.databases) for (const ds of db.dataSources) items.push({ kind: 'data_source', index: db.index, source: ds.source, t: db.editedMs - ds.source * MINUTE });
+      for (const p of this.pages) {
+        const access = this.pageAccess(p);
+        if (access !== 'gone') items.push({ kind: 'page', index: p.index, source: 0, inTrash: access === 'trashed', t: this.editState(p).editedMs });
+      }
+      for (const db of this.databases) {
+        const access = this.databaseAccess(db);
+        if (access === 'gone') continue;
+        for (const ds of db.dataSources) {
+          const schemaEdit = this.sourceEdits.get(ds.id);
+          const t = schemaEdit === undefined ? db.editedMs - ds.source * MINUTE : Math.max(schemaEdit, db.editedMs);
+          items.push({ kind: 'data_source', index: db.index, source: ds.source, inTrash: access === 'trashed', t });
+        }
+      }
       items.sort((x, y) => y.t - x.t || (x.kind === y.kind ? x.index - y.index || x.source - y.source : x.kind === 'page' ? -1 : 1));
-      this.searchOrder = items.map(({ kind, index, source }) => ({ kind, index, source }));
+      this.searchOrder = items.map(({ kind, index, source, inTrash }) => ({ kind, index, source, inTrash }));
     }
     return this.searchOrder;
   }
@@ -607,24 +784,27 @@ export class Workspace {
 
   // ---- public API ---------------------------------------------------------------------------
 
-  /** Every page the token can see, rows included, each exactly once (generation order). */
+  /**
+   * Every page the token can see, rows included, each exactly once (creation order). Pages in the
+   * trash are included, `inTrash: true`; pages that answer 404 are not.
+   */
   allPages(): TwinPage[] {
-    return this.pages.filter((p) => p.shared).map((p) => this.describePage(p));
+    return this.pages.filter((p) => this.pageAccess(p) !== 'gone').map((p) => this.describePage(p));
   }
 
-  /** Pages that appear as `child_page` blocks but answer 404 object_not_found. */
+  /** Pages that appear as `child_page` blocks but answer 404 object_not_found (never shared, or access removed). */
   unsharedPages(): TwinPage[] {
-    return this.pages.filter((p) => !p.shared).map((p) => this.describePage(p));
+    return this.pages.filter((p) => !p.shared && !this.detachedPages.has(p.index)).map((p) => this.describePage(p));
   }
 
-  /** Shared pages whose parent is the workspace. */
+  /** Pages the token can see whose parent is the workspace. */
   rootPages(): TwinPage[] {
-    return this.pages.filter((p) => p.shared && p.parent.type === 'workspace').map((p) => this.describePage(p));
+    return this.pages.filter((p) => p.parent.type === 'workspace' && this.pageAccess(p) !== 'gone').map((p) => this.describePage(p));
   }
 
-  /** Every database, one entry each (its data sources in `dataSources`). Linked views are not databases. */
+  /** Every database the token can see, one entry each (its data sources in `dataSources`); trashed ones `inTrash`. Linked views are not databases. */
   allDatabases(): TwinDatabase[] {
-    return this.databases.map((db) => this.describeDatabase(db));
+    return this.databases.filter((db) => this.databaseAccess(db) !== 'gone').map((db) => this.describeDatabase(db));
   }
 
   /** Linked database views: `child_database` blocks that `databases.retrieve` refuses. */
@@ -661,27 +841,354 @@ export class Workspace {
     let rows = 0;
     let unshared = 0;
     for (const p of this.pages) {
-      if (!p.shared) unshared++;
-      else if (p.kind === 'row') rows++;
+      if (!p.shared) {
+        if (!this.detachedPages.has(p.index)) unshared++;
+      } else if (this.pageAccess(p) === 'gone') {
+        // below a page the token cannot see
+      } else if (p.kind === 'row') rows++;
       else pages++;
     }
+    let databases = 0;
     let dataSources = 0;
-    for (const db of this.databases) dataSources += db.dataSources.length;
-    return { pages, rows, unshared, databases: this.databases.length, dataSources, linkedDatabases: this.linked.length, users: this.users.length + 1 };
+    for (const db of this.databases) {
+      if (this.databaseAccess(db) === 'gone') continue;
+      databases++;
+      dataSources += db.dataSources.length;
+    }
+    return { pages, rows, unshared, databases, dataSources, linkedDatabases: this.linked.length, users: this.users.length + 1 };
+  }
+
+  // ---- changes: what people do in Notion between two syncs ---------------------------------------
+  // Each change moves `last_edited_time` only where Notion does, to `atMs` (default: `clock()`;
+  // shown to the minute, never moved back), and shows in every answer, search and query at once.
+
+  /**
+   * Edits a page's (or row's) content: the first text block's text gains "(edited n)". With
+   * `title`, renames it too. The page's `last_edited_time` moves; its parent's does not (Notion does
+   * not bump a parent for its child's edits). A number is taken as `atMs`. Returns the edit count.
+   */
+  editPage(id: string, change: number | PageEdit = {}): number {
+    const { atMs, title } = typeof change === 'number' ? { atMs: change, title: undefined } : change;
+    const page = this.changeablePage(id, 'editPage');
+    if (title !== undefined) page.title = title;
+    const count = this.editState(page).count + 1;
+    this.bumpPage(page, atMs, count);
+    return count;
+  }
+
+  /** Renames a page (or a row: its title property) without touching its content; bumps it. */
+  renamePage(id: string, title: string, change: ChangeTime = {}): void {
+    const page = this.changeablePage(id, 'renamePage');
+    page.title = title;
+    this.bumpPage(page, change.atMs);
   }
 
   /**
-   * Simulates an edit in Notion: bumps the page's `last_edited_time` (to `atMs`, default now) and
-   * changes the text of its first text block. Returns the new edit count.
+   * Edits one property of a row (`property`: name or id; default the first editable text property): text
+   * gains "(edited n)", numbers grow by n, checkboxes flip, selects and statuses move on. Bumps the
+   * row only. Returns that property's edit count.
    */
-  editPage(id: string, atMs: number = Date.now()): number {
-    const r = this.resolve(id);
-    if (r.kind !== 'page') throw new Error(`editPage: unknown page ${id}`);
-    const count = this.editState(r.page).count + 1;
-    this.edits.set(r.page.index, { count, editedMs: Math.max(atMs, r.page.editedMs) });
-    this.searchOrder = null;
+  editProperty(id: string, change: PropertyEdit = {}): number {
+    const page = this.changeablePage(id, 'editProperty');
+    const ds = this.dataSourceOf(page);
+    if (ds === null) throw new TwinChangeError(`editProperty: ${page.id} is not a database row`);
+    const def = editableProperty(ds, change.property);
+    if (typeof def === 'string') throw new TwinChangeError(`editProperty: ${def}`);
+    let counts = this.propertyEdits.get(page.index);
+    if (!counts) {
+      counts = new Map();
+      this.propertyEdits.set(page.index, counts);
+    }
+    const count = (counts.get(def.id) ?? 0) + 1;
+    counts.set(def.id, count);
+    this.bumpPage(page, change.atMs);
     return count;
   }
+
+  /**
+   * Adds a page under a page (`parentId`) or at the workspace's root (no `parentId`), with generated
+   * content (deterministic for the seed and its position). It appears in search, as a `child_page`
+   * block of its parent (whose `last_edited_time` stays) and in `allPages()`. Returns its id.
+   */
+  addPage(change: NewPage = {}): string {
+    const parent = change.parentId === undefined || change.parentId === null ? null : this.parentPage(change.parentId, 'addPage');
+    const index = this.nextPageIndex('addPage');
+    const rng = new Rng(hashInts(this.options.seed, index, 0xadd));
+    const page = this.newPage(rng, {
+      title: change.title ?? randomTitle(rng),
+      kind: 'page',
+      shared: true,
+      parent: parent ? { type: 'page_id', page: parent.index } : { type: 'workspace' },
+      depth: parent ? parent.depth + 1 : 0,
+      rowNumber: -1,
+      createdMs: change.atMs ?? this.clock(),
+    });
+    page.editedMs = page.createdMs;
+    if (parent) parent.childPages.push(index);
+    this.touch();
+    return page.id;
+  }
+
+  /**
+   * Adds a row to a data source (a database id means its first data source), with generated
+   * values. It appears in search and in the data source's queries. Returns its id.
+   */
+  addRow(dataSourceId: string, change: NewRow = {}): string {
+    const { db, ds } = this.changeableSource(dataSourceId, 'addRow');
+    const index = this.nextPageIndex('addRow');
+    const rng = new Rng(hashInts(this.options.seed, index, 0xadd));
+    const rowNumber = ds.rows.length;
+    const title = change.title ?? (ds.source === 0 ? `${randomTitle(rng)} #${rowNumber + 1}` : `Milestone ${rowNumber + 1}: ${randomTitle(rng).toLowerCase()}`);
+    const page = this.newPage(rng, {
+      title,
+      kind: 'row',
+      shared: true,
+      parent: { type: 'data_source_id', database: db.index, source: ds.source },
+      depth: db.parentPage >= 0 ? this.pages[db.parentPage].depth + 1 : 0,
+      rowNumber,
+      createdMs: change.atMs ?? this.clock(),
+    });
+    page.editedMs = page.createdMs;
+    // Generated rows relate only to generated rows, so a new row changes no other row's values.
+    ds.generatedRows ??= ds.rows.length;
+    let position = 0;
+    for (const other of db.dataSources) {
+      position += other.rows.length;
+      if (other === ds) break;
+    }
+    ds.rows.push(index);
+    db.rows.splice(position, 0, index);
+    this.touch();
+    return page.id;
+  }
+
+  /**
+   * Moves a page under another page (`parentId`) or to the workspace's root (`null`). Its `parent`
+   * changes and its `last_edited_time` moves; the old parent stops listing its `child_page` block and
+   * the new one lists it (neither parent is bumped). Rows stay in their data source.
+   */
+  movePage(id: string, change: PageMove): void {
+    const page = this.changeablePage(id, 'movePage');
+    if (page.kind === 'row') throw new TwinChangeError(`movePage: ${page.id} is a database row; rows stay in their data source`);
+    const target = change.parentId === null ? null : this.parentPage(change.parentId, 'movePage');
+    for (let p = target; p !== null; p = p.parent.type === 'page_id' ? this.pages[p.parent.page] : null) {
+      if (p.index === page.index) throw new TwinChangeError(`movePage: ${change.parentId} is ${page.id} or below it`);
+    }
+    this.unlinkFromParent(page);
+    page.parent = target ? { type: 'page_id', page: target.index } : { type: 'workspace' };
+    if (target) target.childPages.push(page.index);
+    this.setDepth(page, target ? target.depth + 1 : 0);
+    this.bumpPage(page, change.atMs);
+  }
+
+  /**
+   * Puts a page, a row or a database (its id or a data source's) in the trash: answers carry
+   * `in_trash: true` and `archived: true` (its descendants' too); its parent stops listing it;
+   * search and data source queries keep returning it flagged while `trashInResults` holds.
+   */
+  trash(id: string, change: ChangeTime = {}): void {
+    const r = this.resolve(id);
+    if (r.kind === 'page' && this.pageAccess(r.page) !== 'gone') {
+      this.trashedPageSet.add(r.page.index);
+      this.bumpPage(r.page, change.atMs);
+    } else if ((r.kind === 'database' || r.kind === 'data_source') && this.databaseAccess(r.db) !== 'gone') {
+      this.trashedDatabaseSet.add(r.db.index);
+      this.bumpDatabase(r.db, change.atMs);
+    } else {
+      throw new TwinChangeError(`trash: ${id} is no page or database the integration sees`);
+    }
+  }
+
+  /** Takes a page, row or database out of the trash: it is listed, searched and queried again. */
+  restore(id: string, change: ChangeTime = {}): void {
+    const r = this.resolve(id);
+    if (r.kind === 'page' && this.trashedPageSet.has(r.page.index) && r.page.shared) {
+      this.trashedPageSet.delete(r.page.index);
+      this.bumpPage(r.page, change.atMs);
+    } else if ((r.kind === 'database' || r.kind === 'data_source') && this.trashedDatabaseSet.has(r.db.index) && !this.deletedDatabases.has(r.db.index)) {
+      this.trashedDatabaseSet.delete(r.db.index);
+      this.bumpDatabase(r.db, change.atMs);
+    } else {
+      throw new TwinChangeError(`restore: ${id} is not in the trash`);
+    }
+  }
+
+  /** Deletes a page, row or database for good (from the trash or not): 404 everywhere, gone from every list. */
+  deletePermanently(id: string): void {
+    const r = this.resolve(id);
+    if (r.kind === 'page' && this.pageAccess(r.page) !== 'gone') {
+      this.trashedPageSet.delete(r.page.index);
+      this.detach(r.page);
+    } else if ((r.kind === 'database' || r.kind === 'data_source') && this.databaseAccess(r.db) !== 'gone') {
+      this.trashedDatabaseSet.delete(r.db.index);
+      this.deletedDatabases.add(r.db.index);
+      this.touch();
+    } else {
+      throw new TwinChangeError(`deletePermanently: ${id} is no page or database the integration sees`);
+    }
+  }
+
+  /**
+   * Removes the integration's access to a page: it and everything below it answer 404
+   * object_not_found and leave search; its parent still lists its `child_page` block (like
+   * `unsharedPages`). No `last_edited_time` moves.
+   */
+  restrictPage(id: string): void {
+    const page = this.changeablePage(id, 'restrictPage');
+    page.shared = false;
+    this.touch();
+  }
+
+  /**
+   * Moves a page under a page the integration cannot see: it and everything below it answer 404
+   * and leave search, and its old parent stops listing it.
+   */
+  movePageOutOfSharedTree(id: string, change: ChangeTime = {}): void {
+    const page = this.changeablePage(id, 'movePageOutOfSharedTree');
+    this.bumpPage(page, change.atMs);
+    this.detach(page);
+  }
+
+  /**
+   * Edits a synced block's original (default: the one on `syncedOriginals()[0].pageId`, which the
+   * gallery shows through a reference): its first text child gains "(synced edit n)". The page
+   * holding the original is bumped; pages showing a reference are not, as in Notion, though the
+   * reference's children (read through the original) show the new text. Returns the edit count.
+   */
+  editSyncedBlock(blockId?: string, change: ChangeTime = {}): number {
+    let page: PageSpec;
+    let node: number;
+    if (blockId === undefined) {
+      if (this.syncSourcePage < 0) throw new TwinChangeError('editSyncedBlock: this workspace has no cross-page synced block (it needs 2 pages)');
+      page = this.pages[this.syncSourcePage];
+      node = 0;
+    } else {
+      const r = this.resolve(blockId);
+      if (r.kind !== 'block') throw new TwinChangeError(`editSyncedBlock: ${blockId} is not a block`);
+      page = r.page;
+      node = r.block - 1;
+    }
+    if (this.pageAccess(page) === 'gone') throw new TwinChangeError(`editSyncedBlock: the integration does not see ${page.id}`);
+    const original = pageBody(this, page).nodes[node];
+    if (original?.type !== 'synced_block' || original.ref >= 0) throw new TwinChangeError(`editSyncedBlock: ${blockId} is not a synced block original`);
+    const key = `${page.index}:${node}`;
+    const count = (this.syncedEdits.get(key)?.count ?? 0) + 1;
+    const at = change.atMs ?? this.clock();
+    this.syncedEdits.set(key, { count, editedMs: at });
+    this.bumpPage(page, at);
+    return count;
+  }
+
+  /**
+   * Synced block originals shown on other pages: the original's block id, the page holding it, and
+   * the pages showing a `synced_block` reference to it.
+   */
+  syncedOriginals(): Array<{ blockId: string; pageId: string; referencePageIds: string[] }> {
+    const source = this.pages[this.syncSourcePage];
+    const gallery = this.pages[0];
+    if (!source || !gallery || gallery.large) return [];
+    return [{ blockId: this.codec.encode(IdKind.block, source.index, 1), pageId: source.id, referencePageIds: [gallery.id] }];
+  }
+
+  /**
+   * Adds a property to a data source's schema (`type`: rich_text (default), number, checkbox or url),
+   * empty on every row until `editProperty` sets it. The data source's `last_edited_time` moves; rows'
+   * do not. Returns the property's id.
+   */
+  addProperty(dataSourceId: string, change: NewProperty): string {
+    const { db, ds } = this.changeableSource(dataSourceId, 'addProperty');
+    const schema = schemaOf(ds);
+    const type = change.type ?? 'rich_text';
+    if (!ADDABLE_PROPERTY_TYPES.includes(type)) throw new TwinChangeError(`addProperty: type must be one of ${ADDABLE_PROPERTY_TYPES.join(', ')}`);
+    if (change.name.trim() === '' || schema.some((d) => d.name === change.name)) throw new TwinChangeError(`addProperty: ${JSON.stringify(change.name)} is empty or taken`);
+    const def: PropDef = { name: change.name, id: `tw%3A${schema.filter((d) => d.key === 'added').length + 1}`, type, key: 'added' };
+    ds.changedSchema = [...schema, def];
+    this.bumpSource(db, ds, change.atMs);
+    return def.id;
+  }
+
+  /** Renames a property of a data source (`property`: name or id); rows show it under the new name, unbumped. */
+  renameProperty(dataSourceId: string, property: string, name: string, change: ChangeTime = {}): void {
+    const { db, ds } = this.changeableSource(dataSourceId, 'renameProperty');
+    const schema = schemaOf(ds);
+    const def = findProperty(schema, property);
+    if (!def) throw new TwinChangeError(`renameProperty: no property ${JSON.stringify(property)}`);
+    if (name.trim() === '' || schema.some((d) => d !== def && d.name === name)) throw new TwinChangeError(`renameProperty: ${JSON.stringify(name)} is empty or taken`);
+    ds.changedSchema = schema.map((d) => (d === def ? { ...d, name } : d));
+    this.bumpSource(db, ds, change.atMs);
+  }
+
+  private touch(): void {
+    this.version++;
+    this.searchOrder = null;
+  }
+
+  /** Moves a page's `last_edited_time` to `atMs` (never back), with its content edit count. */
+  private bumpPage(page: PageSpec, atMs: number | undefined, count = this.editState(page).count): void {
+    const at = atMs ?? this.clock();
+    this.edits.set(page.index, { count, editedMs: Math.max(at, this.editState(page).editedMs) });
+    this.touch();
+  }
+
+  private bumpDatabase(db: DatabaseSpec, atMs: number | undefined): void {
+    db.editedMs = Math.max(atMs ?? this.clock(), db.editedMs);
+    this.touch();
+  }
+
+  private bumpSource(db: DatabaseSpec, ds: DataSourceSpec, atMs: number | undefined): void {
+    this.sourceEdits.set(ds.id, Math.max(atMs ?? this.clock(), this.dataSourceEditedMs(db, ds)));
+    this.touch();
+  }
+
+  /** A page the integration sees (in the trash or not), or a TwinChangeError. */
+  private changeablePage(id: string, change: string): PageSpec {
+    const r = this.resolve(id);
+    if (r.kind !== 'page' || this.pageAccess(r.page) === 'gone') throw new TwinChangeError(`${change}: ${id} is no page the integration sees`);
+    return r.page;
+  }
+
+  /** A page that may receive children: an ordinary page the integration sees, outside the trash. */
+  private parentPage(id: string, change: string): PageSpec {
+    const r = this.resolve(id);
+    if (r.kind !== 'page' || r.page.kind !== 'page' || this.pageAccess(r.page) !== 'live') throw new TwinChangeError(`${change}: ${id} is no page outside the trash the integration sees`);
+    return r.page;
+  }
+
+  /** A data source (a database id: its first) of a database outside the trash. */
+  private changeableSource(id: string, change: string): { db: DatabaseSpec; ds: DataSourceSpec } {
+    const r = this.resolve(id);
+    if ((r.kind !== 'data_source' && r.kind !== 'database') || this.databaseAccess(r.db) !== 'live') {
+      throw new TwinChangeError(`${change}: ${id} is no data source outside the trash the integration sees`);
+    }
+    return { db: r.db, ds: r.kind === 'data_source' ? r.ds : r.db.dataSources[0] };
+  }
+
+  private nextPageIndex(change: string): number {
+    if (this.pages.length >= 0xfffff) throw new TwinChangeError(`${change}: the workspace is full`);
+    return this.pages.length;
+  }
+
+  private unlinkFromParent(page: PageSpec): void {
+    if (page.parent.type !== 'page_id') return;
+    const siblings = this.pages[page.parent.page].childPages;
+    const k = siblings.indexOf(page.index);
+    if (k >= 0) siblings.splice(k, 1);
+  }
+
+  /** Out of the integration's sight for good: 404, listed by no parent. */
+  private detach(page: PageSpec): void {
+    if (page.kind === 'page') this.unlinkFromParent(page);
+    page.shared = false;
+    this.detachedPages.add(page.index);
+    this.touch();
+  }
+
+  private setDepth(page: PageSpec, depth: number): void {
+    page.depth = depth;
+    for (const child of page.childPages) this.setDepth(this.pages[child], depth + 1);
+    for (const d of page.childDatabases) for (const row of this.databases[d].rows) this.pages[row].depth = depth + 1;
+  }
+
 
   describePage(p: PageSpec): TwinPage {
     let parent: TwinPage['parent'];
@@ -691,11 +1198,13 @@ export class Workspace {
       const db = this.databases[p.parent.database];
       parent = { type: 'data_source_id', dataSourceId: db.dataSources[p.parent.source].id, databaseId: db.id };
     }
+    const access = this.pageAccess(p);
     return {
       id: p.id,
       title: p.title,
       kind: p.kind,
-      shared: p.shared,
+      shared: access !== 'gone',
+      inTrash: access === 'trashed',
       parent,
       depth: p.depth,
       url: notionUrl(p.id, p.title),
@@ -705,6 +1214,16 @@ export class Workspace {
     };
   }
 
+  /** Ids of the rows a database lists: neither in the trash themselves nor gone. */
+  private listedRows(rows: readonly number[]): string[] {
+    const out: string[] = [];
+    for (const i of rows) {
+      const row = this.pages[i];
+      if (!this.trashedPageSet.has(i) && row.shared && !this.detachedPages.has(i)) out.push(row.id);
+    }
+    return out;
+  }
+
   describeDatabase(db: DatabaseSpec): TwinDatabase {
     return {
       id: db.id,
@@ -712,8 +1231,16 @@ export class Workspace {
       title: db.title,
       parentPageId: db.parentPage >= 0 ? this.pages[db.parentPage].id : null,
       isInline: db.inline,
-      rowIds: db.rows.map((i) => this.pages[i].id),
-      dataSources: db.dataSources.map((ds) => ({ id: ds.id, name: ds.name, schema: ds.schema, rowIds: ds.rows.map((i) => this.pages[i].id) })),
+      inTrash: this.databaseAccess(db) === 'trashed',
+      rowIds: this.listedRows(db.rows),
+      dataSources: db.dataSources.map((ds) => ({
+        id: ds.id,
+        name: ds.name,
+        schema: ds.schema,
+        rowIds: this.listedRows(ds.rows),
+        properties: schemaOf(ds).map((def) => def.name),
+        lastEditedTime: minuteIso(this.dataSourceEditedMs(db, ds)),
+      })),
     };
   }
 }
