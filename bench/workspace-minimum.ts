@@ -95,7 +95,7 @@ function nestedListings(ws: Workspace, page: PageSpec, body: PageBody, counts: W
     if (node.type === 'synced_block' && node.ref >= 0) {
       // A reference shows its original's children; the original is listed on its own page when that page is exported.
       const originalPage = node.refPage >= 0 ? ws.pages[node.refPage] : p;
-      if (originalPage.shared) {
+      if (ws.pageAccess(originalPage) === 'live') {
         counts.syncedReferencesSkipped++;
         return;
       }
@@ -164,7 +164,8 @@ export function workspaceMinimum(ws: Workspace): WorkspaceMinimum {
   };
   const ctx: RenderContext = { ws, baseUrl: 'http://twin.invalid', nowMs: Date.now(), fileTtlMs: 3_600_000, notionVersion: '2025-09-03' };
   for (const page of ws.pages) {
-    if (!page.shared) continue;
+    // Pages in the trash, deleted or no longer shared are not exported (search may still list trashed ones).
+    if (ws.pageAccess(page) !== 'live') continue;
     counts.pages++;
     if (page.kind === 'row') counts.rows++;
     const body = uncachedPageBody(ws, page);
@@ -175,6 +176,7 @@ export function workspaceMinimum(ws: Workspace): WorkspaceMinimum {
     b.rollupItems += rollups;
   }
   for (const db of ws.databases) {
+    if (ws.databaseAccess(db) !== 'live') continue;
     for (const ds of db.dataSources) {
       counts.dataSources++;
       b.dataSourceSchemas += 1;
