@@ -12,7 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient } from '@libsql/client';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configureDatabase, type Database, openDatabase } from './client';
+import { configureDatabase, type Database, openDatabase, PAGE_CACHE_KIB } from './client';
 import { DatabaseBusyError } from './serialized-client';
 
 interface Holder {
@@ -184,5 +184,6 @@ describe('SQLITE_BUSY from another process', () => {
     }
     // The replaced connection got its settings back.
     expect(Number((await database.client.execute('PRAGMA foreign_keys')).rows[0]![0])).toBe(1);
+    expect(Number((await database.client.execute('PRAGMA cache_size')).rows[0]![0])).toBe(-PAGE_CACHE_KIB);
   });
 });

@@ -63,9 +63,19 @@ export function openDatabase(url: string, authToken?: string, options: OpenDatab
   return { db, client, url, close: () => raw.close() };
 }
 
+/**
+ * SQLite's page cache per connection, in KiB (negative: a size, not a page count). SQLite's
+ * default is 2,000 KiB, filled by any scan of a large export's tables and held for the life of
+ * the connection; the worker keeps under 100 MB at 10,000 pages with little to spare, and the
+ * operating system caches the file anyway (measured: a scan of a 10,000-page export's tables
+ * leaves 1.9 MB resident at the default, 0.4 MB at 512 KiB).
+ */
+export const PAGE_CACHE_KIB = 512;
+
 /** Settings each new connection needs (they are not stored in the file). */
 async function applyConnectionPragmas(client: Client, localFile: boolean): Promise<void> {
   await client.execute('PRAGMA foreign_keys = ON');
+  await client.execute(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`);
   if (localFile) await client.execute('PRAGMA synchronous = NORMAL');
 }
 
@@ -77,4 +87,5 @@ export async function configureDatabase(database: Database): Promise<void> {
     await database.client.execute('PRAGMA synchronous = NORMAL');
   }
   await database.client.execute('PRAGMA foreign_keys = ON');
+  await database.client.execute(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`);
 }
