@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { exports } from '@/db/schema';
 import { PROGRESS_MODES, type ProgressMode, type ProgressReporter, progressReporter } from './cli-progress';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, secretFromEnv } from './config';
 import { ensureConnection } from './connections/connections';
 import { createAppContext } from './context';
 import { serveProcessMetrics } from './observability/metrics-server';
@@ -13,13 +13,14 @@ import type { AppContext } from './app-context';
 import { DomainError } from './errors';
 import { describeLogLine, sendLogsTo } from './observability/logger';
 import { startTracing, stopTracing } from './observability/tracing';
-import { EXPORT_FORMATS, ExportFormat, exportStreamId } from '@/server/export/domain/export';
+import { EXPORT_FORMATS, type ExportChanges, ExportFormat, exportStreamId } from '@/server/export/domain/export';
 import { cancelExport, pauseExport, resumeExport, retryFailedPages } from '@/server/export/control/export-control';
 import { getExport, type ExportView, listExports } from '@/server/export/control/export-queries';
 import {
   allows,
   canResume,
   countsOf,
+  describeChanges,
   describeCounts,
   describeQueueWait,
   describeRetried,
@@ -27,7 +28,7 @@ import {
   isDownloadable,
 } from '@/server/export/domain/export-status';
 import { verifyManifest } from '@/server/export/files/manifest';
-import { findUnfinishedExport, requestExport } from '@/server/export/control/request-export';
+import { findUnfinishedExport, requestExport, requestSync } from '@/server/export/control/request-export';
 import { sleep } from './retry/sleep';
 import { Runner } from './runner/runner';
 import { ROTATE_KEY_USAGE, rotateKeyCommand } from './auth/key-rotation';
@@ -45,12 +46,19 @@ Exports everything the integration token can see into <dir>.
                         for anything else, and last {"type":"result","exitCode","status",…counts}
 
 Environment:
-  NOTION_TOKEN       the integration token (required)
+  NOTION_TOKEN       the integration token (required; or NOTION_TOKEN_FILE, a file holding it)
   NOTION_BASE_URL    the Notion API base URL (default: the real Notion API)
   DATABASE_URL       state database (default: file:./data/notion-sync.db)
 
 Running the same command again after an interruption resumes the unfinished export.
 Exit codes: 0 completed, 1 failed or bad usage, 2 completed with pages that could not be exported.
+
+       npm run notion-sync -- sync --out <dir> [the options of export]
+
+Brings <dir> to the workspace's current state, reading only what changed since the last export
+or sync into it (the first run is a full export): pages and rows added, edited, moved, renamed,
+trashed or no longer shared, databases and their schemas. Unchanged files are left as they are.
+What changed is summed up on stderr and listed in report.json ("changes"). Exit codes as for export.
 
        npm run notion-sync -- verify <export dir>
 
@@ -89,7 +97,7 @@ function progressModeOf(args: string[]): ProgressMode {
   return values.progress === 'json' ? 'json' : 'human';
 }
 
-async function exportCommand(args: string[], reporter: ProgressReporter): Promise<number> {
+async function exportCommand(args: string[], reporter: ProgressReporter, mode: 'export' | 'sync' = 'export'): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -116,8 +124,8 @@ async function exportCommand(args: string[], reporter: ProgressReporter): Promis
   }
   const options = { naming: (values.naming ?? 'notion') as 'notion' | 'clean', downloadExternal: !!values['download-external'] };
   const config = loadConfig();
-  const token = process.env.NOTION_TOKEN?.trim();
-  if (!token) throw new UsageError('Set NOTION_TOKEN to the Notion integration token');
+  const token = secretFromEnv(process.env, 'NOTION_TOKEN')?.trim();
+  if (!token) throw new UsageError('Set NOTION_TOKEN (or NOTION_TOKEN_FILE) to the Notion integration token');
   const outDir = path.resolve(values.out);
 
   await startTracing(config.tracing);
@@ -130,6 +138,12 @@ async function exportCommand(args: string[], reporter: ProgressReporter): Promis
       exportId = unfinished;
       reporter.message(`Resuming export ${exportId} into ${outDir}`);
       if (canResume((await getExport(ctx.database.db, exportId)).status)) await resumeExport(ctx, exportId, 'the CLI');
+    } else if (mode === 'sync') {
+      // In place: the folder's last export is the baseline; without one, a full export.
+      const sync = await requestSync(ctx, { connectionId: connection.id, formats, outDir, trigger: 'cli', options });
+      exportId = sync.exportId;
+      const what = sync.baselineExportId ? `Sync ${exportId} (from ${sync.baselineExportId})` : `Export ${exportId} (no earlier export to sync from)`;
+      reporter.message(`${what} of "${connection.workspaceName ?? connection.name}" into ${outDir}`);
     } else {
       exportId = await requestExport(ctx, { connectionId: connection.id, formats, outDir, requestedBy: 'cli', options });
       reporter.message(`Export ${exportId} of "${connection.workspaceName ?? connection.name}" into ${outDir}`);
@@ -167,7 +181,9 @@ async function exportCommand(args: string[], reporter: ProgressReporter): Promis
       await metrics?.close();
     }
     await shown;
-    return reporter.result(await getExport(ctx.database.db, exportId));
+    const ended = await getExport(ctx.database.db, exportId);
+    if (ended.changes) for (const line of describeSyncChanges(ended.changes)) reporter.message(line);
+    return reporter.result(ended);
   } finally {
     ctx.database.close();
     await stopTracing();
@@ -196,6 +212,20 @@ async function runToEnd(ctx: AppContext, runner: Runner, exportId: string, stop:
       throw error;
     }
   }
+}
+
+/** What a sync changed, for stderr: the counts, then each item (the first few of each kind). */
+function describeSyncChanges(changes: ExportChanges, limit = 20): string[] {
+  const lines = [`Changes: ${describeChanges(changes)}.`];
+  const list = (label: string, items: { id: string; title: string }[], note: (i: number) => string = () => '') => {
+    for (const [i, item] of items.slice(0, limit).entries()) lines.push(`  ${label} ${item.title || 'Untitled'} (${item.id})${note(i)}`);
+    if (items.length > limit) lines.push(`  … and ${items.length - limit} more ${label}`);
+  };
+  list('added', changes.added);
+  list('updated', changes.updated);
+  list('moved', changes.moved, (i) => `: ${changes.moved[i]?.from || '.'} → ${changes.moved[i]?.to || '.'}`);
+  list('removed', changes.removed, (i) => `: ${changes.removed[i]?.reason}`);
+  return lines;
 }
 
 function log(message: string): void {
@@ -262,12 +292,14 @@ async function verifyCommand(args: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // The export command reports in its --progress mode (every stderr line JSON in json mode); the others in words.
-  const reporter = progressReporter(command === 'export' ? progressModeOf(rest) : 'human', (text) => process.stderr.write(text), process.stderr.isTTY);
+  const exporting = command === 'export' || command === 'sync';
+  const reporter = progressReporter(exporting ? progressModeOf(rest) : 'human', (text) => process.stderr.write(text), process.stderr.isTTY);
   // The log speaks through the reporter (stderr keeps its format; stdout is the commands' output),
   // and only of errors unless LOG_LEVEL asks for more: the report already names failed pages.
   sendLogsTo((line) => reporter.message(describeLogLine(line)), { level: 'error' });
   try {
     if (command === 'export') return await exportCommand(rest, reporter);
+    if (command === 'sync') return await exportCommand(rest, reporter, 'sync');
     if (command === 'verify') return await verifyCommand(rest);
     if (command && ['exports', 'pause', 'resume', 'cancel', 'retry'].includes(command)) return await controlCommand(command, rest);
     if (command === 'rotate-key') return await rotateKeyCommand(rest, process.env);
@@ -294,6 +326,8 @@ export async function main(argv: string[]): Promise<number> {
 function failureText(error: unknown): string {
   if (error instanceof UsageError) return `${error.message}\n\n${USAGE}`;
   if (error instanceof ConfigError || error instanceof DomainError || error instanceof TokenKeyError) return error.message;
+  // Built, the users command is a file of its own (scripts/build-bundles.mjs) with its own DomainError class.
+  if (error instanceof Error && error.name === 'DomainError') return error.message;
   if (error instanceof Error && error.name === 'TypeError' && /parseArgs|Unknown option/.test(error.message)) return error.message;
   return `Error: ${error instanceof Error ? error.message : String(error)}`;
 }

@@ -96,7 +96,18 @@ describe('failpoints in process (SIGKILL stubbed)', () => {
   it('lists every failpoint the product reaches', async () => {
     const { FAILPOINTS } = await load(undefined);
     expect([...FAILPOINTS].sort()).toEqual(
-      ['after-commit', 'after-completion', 'after-manifest', 'after-rename', 'after-temp-write', 'before-manifest', 'mid-zip'].sort(),
+      [
+        'after-commit',
+        'after-completion',
+        'after-manifest',
+        'after-rename',
+        'after-temp-write',
+        'before-manifest',
+        'mid-zip',
+        'sync-after-linking',
+        'sync-after-carry-over',
+        'sync-mid-removal',
+      ].sort(),
     );
   });
 });

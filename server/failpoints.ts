@@ -16,6 +16,10 @@ export const FAILPOINTS = [
   'after-manifest',
   'mid-zip',
   'after-completion',
+  // A sync's commit boundaries: its folder linked from the baseline, the unchanged items recorded, a removal half done.
+  'sync-after-linking',
+  'sync-after-carry-over',
+  'sync-mid-removal',
 ] as const;
 export type Failpoint = (typeof FAILPOINTS)[number];
 

@@ -179,7 +179,8 @@ export async function getExport(db: DB, id: string, options: QueryOptions = {}) 
   const issues = await db
     .select({ itemId: exportIssues.itemId, kind: exportIssues.kind, sourceId: exportIssues.sourceId, message: exportIssues.message })
     .from(exportIssues)
-    .where(eq(exportIssues.exportId, id))
+    // Pages in the trash are not part of the workspace: report.json names them among the skipped, no issue of the export.
+    .where(and(eq(exportIssues.exportId, id), ne(exportIssues.kind, 'in_trash')))
     .orderBy(asc(exportIssues.id))
     .limit(500);
   return { ...row, wait: waitOf(row, running, options, now), failures, issues };

@@ -63,3 +63,27 @@ export function unsupportedIssues(blocks: readonly BlockNode[], out: ExportIssue
   return out;
 }
 
+
+/**
+ * Synced block originals a page shows by reference (their content lives on another page, whose
+ * edits do not bump this one) and those it holds itself.
+ */
+export function syncedOriginals(blocks: readonly BlockNode[]): { shows: string[]; holds: string[] } {
+  const shows = new Set<string>();
+  const holds = new Set<string>();
+  const walk = (list: readonly BlockNode[]) => {
+    for (const block of list) {
+      if (block.type === 'synced_block') {
+        const from = block.synced_block.synced_from?.block_id;
+        if (from) {
+          shows.add(normalizeId(from));
+          continue;
+        }
+        holds.add(normalizeId(block.id));
+      }
+      if (block.children && block.type !== 'child_page' && block.type !== 'child_database') walk(block.children);
+    }
+  };
+  walk(blocks);
+  return { shows: [...shows], holds: [...holds] };
+}

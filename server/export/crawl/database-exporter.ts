@@ -15,7 +15,18 @@ import { type DocumentWriter, documentWritersFor } from '@/server/export/render/
 import { iterateDataSourceRows } from '@/server/notion/paginate';
 import { databaseAttachmentRefs, saveAttachments } from './attachment-refs';
 import { completeProperties } from './complete-properties';
-import { documentContext, type ExportTarget, type ItemResult, join, placeItems, stemOf, type WorkItem, writeItemFile } from './export-target';
+import { isTrashed } from './discover';
+import {
+  documentContext,
+  type ExportTarget,
+  type ItemResult,
+  join,
+  placeItems,
+  stemOf,
+  type WorkItem,
+  withoutRequestId,
+  writeItemFile,
+} from './export-target';
 import type { KnownItem } from './item-lookup';
 import { referencedIds } from './page-links';
 
@@ -55,12 +66,15 @@ export async function exportDatabase(client: Client, target: ExportTarget, item:
   const sources: SourceIndex[] = [];
   const discovered: DiscoveredItem[] = [];
   const places = sourcePlaces(database, target, item, stem, folder);
+  const links = new Set<string>();
+  // Complete row titles of every data source of this database, as they are read.
+  const titles = new Map<string, string>();
   for (const ref of database.data_sources) {
-    const source = await client.dataSources.retrieve({ data_source_id: ref.id });
+    const source = withoutRequestId(await client.dataSources.retrieve({ data_source_id: ref.id }));
     if (!isFullDataSource(source)) continue;
     target.dataSources.set(normalizeId(source.id), source);
     const place = places.get(ref.id) as SourcePlace;
-    const exported = await exportDataSource(client, target, item, { ref: ref.id, source }, place, unresolved, signal);
+    const exported = await exportDataSource(client, target, item, { ref: ref.id, source }, place, { unresolved, links, titles }, signal);
     if (exported.csv) files.push(exported.csv);
     discovered.push(...exported.discovered);
     sources.push(exported.index);
@@ -72,7 +86,7 @@ export async function exportDatabase(client: Client, target: ExportTarget, item:
     const text = writer.renderDatabase({ database, sources: sourceLinks(sources, item.dir, writer.extension), rowIds, context });
     files.push(await writeItemFile(target, join(item.dir, `${stem}${writer.extension}`), text, item.id));
   }
-  return { files, discovered, issues, unresolvedLinks: unresolved.value };
+  return { files, discovered, issues, unresolvedLinks: unresolved.value, links: [...links] };
 }
 
 /**
@@ -83,7 +97,7 @@ export async function exportDatabase(client: Client, target: ExportTarget, item:
 async function retrieveDatabase(client: Client, item: WorkItem): Promise<DatabaseObjectResponse | { linked: ItemResult }> {
   let database: Awaited<ReturnType<Client['databases']['retrieve']>>;
   try {
-    database = await client.databases.retrieve({ database_id: item.id });
+    database = withoutRequestId(await client.databases.retrieve({ database_id: item.id }));
   } catch (error) {
     if (APIResponseError.isAPIResponseError(error) && error.code === APIErrorCode.ValidationError) {
       const message = `Linked database "${item.title || 'Untitled'}" is not available through the Notion API (${error.message})`;
@@ -137,7 +151,7 @@ async function exportDataSource(
   item: WorkItem,
   { ref, source }: { ref: string; source: DataSourceObjectResponse },
   place: SourcePlace,
-  unresolved: { value: boolean },
+  { unresolved, links, titles }: { unresolved: { value: boolean }; links: Set<string>; titles: Map<string, string> },
   signal?: AbortSignal,
 ): Promise<{ index: SourceIndex; discovered: DiscoveredItem[]; csv?: WrittenFile }> {
   const { dir, csvPath } = place;
@@ -148,6 +162,7 @@ async function exportDataSource(
   const taken = new Set<string>();
   const flushChunk = async (chunk: PageObjectResponse[]) => {
     const rows = chunk.map((r) => ({ id: normalizeId(r.id), kind: 'page' as const, title: pageTitle(r) }));
+    for (const r of rows) titles.set(r.id, r.title);
     const placed = await placeItems(target, rows, item.id, dir, taken);
     const stems = new Map(placed.map((p) => [p.id, p.stem ?? '']));
     for (const p of placed) taken.add(p.stem ?? '');
@@ -157,7 +172,14 @@ async function exportDataSource(
     if (!csv) return;
     const related = new Set<string>();
     for (const row of chunk) for (const id of referencedIds(row, [])) related.add(id);
+    for (const id of related) links.add(id);
     const known = await target.lookup([...related]);
+    // Rows of this database read so far have their complete titles (search's may be cut at 25
+    // mentions, and the read model has them only once this database is recorded).
+    for (const [id, title] of titles) {
+      const k = known.get(id);
+      if (k) known.set(id, { ...k, title });
+    }
     const context = documentContext(path.posix.dirname(csvPath), '.md', known, new Map(), unresolved);
     await csv.write(csvRecords(source, columns, chunk, context));
   };
@@ -166,7 +188,8 @@ async function exportDataSource(
     let chunk: PageObjectResponse[] = [];
     for await (const row of iterateDataSourceRows(client, ref)) {
       signal?.throwIfAborted();
-      if (!isFullPage(row)) continue;
+      // Queries may still list rows in the trash for a while: they are not part of the workspace.
+      if (!isFullPage(row) || isTrashed(row)) continue;
       await completeProperties(client, row);
       chunk.push(row);
       if (chunk.length >= ROW_CHUNK) {
@@ -175,7 +198,9 @@ async function exportDataSource(
       }
     }
     if (chunk.length > 0) await flushChunk(chunk);
-    const written = csv ? { path: csvPath, ...(await csv.finish(() => target.fence())), sourceId: item.id } : undefined;
+    const unchanged = target.unchanged;
+    const keep = unchanged && (async (result: { bytes: number; sha256: string }) => (await unchanged({ path: csvPath, ...result })) !== undefined);
+    const written = csv ? { path: csvPath, ...(await csv.finish(() => target.fence(), keep)), sourceId: item.id } : undefined;
     return { index, discovered, csv: written };
   } catch (error) {
     await csv?.abort();

@@ -1,5 +1,10 @@
 import { setMaxListeners } from 'node:events';
-import type { exports } from '@/db/schema';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import type { DB } from '@/db/client';
+import { connections, exportFiles, type exports } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { connectionSecrets } from '@/server/connections/connections';
 import type { ExportCommand } from '@/server/export/domain/decide';
@@ -8,9 +13,12 @@ import type { ExportLease } from '@/server/export/domain/export-lease';
 import { type HandleResult, handle } from '@/server/export/domain/handle';
 import { AttachmentStore } from '@/server/export/files/attachments';
 import { createNotionGateway, type NotionGateway } from '@/server/notion/notion-gateway';
-import { type Clock, waitOrAbort } from '@/server/retry/clock';
-import { readSettings, settingsForRun } from '@/server/settings';
+import { workspaceKey } from '@/server/notion/workspace-limiter';
+import type { Clock } from '@/server/retry/clock';
+import { isEnabled } from '@/server/feature-flags';
+import { followSettings, type RuntimeSettings, settingsForRun } from '@/server/settings';
 import { BoundedCache } from './bounded-cache';
+import { withoutVolatileParts } from '@/server/export/files/volatile-parts';
 import type { ExportTarget } from './export-target';
 import { freshFileUrl } from './fresh-file-url';
 import { lookupItems, pageObjectStore, stemsInDir } from './item-lookup';
@@ -18,8 +26,6 @@ import { ProgressBuffer } from './progress-buffer';
 
 type ExportRow = typeof exports.$inferSelect;
 
-/** How often a running export looks at the request budget set in the dashboard. */
-const BUDGET_CHECK_MS = 2000;
 /**
  * How many waits may listen on an export's signal at once before Node reports a possible leak
  * (see `beginRun`): far above what an export's concurrent waits reach, far below what a listener
@@ -87,25 +93,30 @@ export function beginRun(ctx: AppContext, row: ExportRow, identity: RunIdentity)
 }
 
 /**
- * Opens what the run needs: the Notion gateway of the export's connection (its request budget
- * followed while the run lasts), the export tree it writes into, and the progress batches.
+ * Opens what the run needs: the Notion gateway of the export's connection, the export tree it
+ * writes into, and the progress batches. The settings (request budget, pages in flight,
+ * downloads at once) and the downloadExternalFiles flag are followed while the run lasts.
  */
-export async function openSession(run: ExportRun): Promise<ExportSession & { close(): Promise<void> }> {
+export async function openSession(run: ExportRun): Promise<ExportSession & { close(): Promise<void>; pagesInFlight(): number }> {
   const { ctx, row, signal } = run;
   const db = ctx.database.db;
   const { token, baseUrl } = await connectionSecrets(ctx, row.connectionId);
-  // Attachments downloaded at the same time: a setting, read once as the run begins.
-  const { attachmentDownloads } = await settingsForRun(db, ctx.config);
+  // The settings as the run begins; followSettings below keeps them current.
+  const first = await settingsForRun(db, ctx.config);
+  // Every connection into one workspace shares its budget (server/notion/workspace-limiter.ts).
+  const [{ workspaceName } = { workspaceName: null }] = await db
+    .select({ workspaceName: connections.workspaceName })
+    .from(connections)
+    .where(eq(connections.id, row.connectionId));
   const gateway = createNotionGateway({
     token,
     baseUrl,
+    workspace: workspaceKey(baseUrl ?? 'https://api.notion.com', workspaceName),
     connectionId: row.connectionId,
     requestsPerSecond: ctx.config.requestsPerSecond,
     ...ctx.config.notionRetry,
     signal,
   });
-  const stopFollowing = new AbortController();
-  const following = await followBudget(run, gateway, stopFollowing.signal);
   const options = { ...DEFAULT_EXPORT_OPTIONS, ...row.options };
   const target: ExportTarget = {
     root: row.outDir,
@@ -113,10 +124,10 @@ export async function openSession(run: ExportRun): Promise<ExportSession & { clo
     options,
     attachments: new AttachmentStore({
       root: row.outDir,
-      downloadExternal: options.downloadExternal,
+      downloadExternal: options.downloadExternal && (await isEnabled(db, 'downloadExternalFiles', { clock: run.clock })),
       refresh: (ref) => freshFileUrl(gateway.client, ref),
       signal,
-      concurrency: attachmentDownloads,
+      concurrency: first.attachmentDownloads,
     }),
     lookup: (ids) => lookupItems(db, row.id, ids),
     stemsIn: (dir, except) => stemsInDir(db, row.id, dir, except),
@@ -124,7 +135,20 @@ export async function openSession(run: ExportRun): Promise<ExportSession & { clo
     pages: pageObjectStore(db, row.id),
     synced: new BoundedCache(500),
     dataSources: new BoundedCache(200),
+    ...(row.mode === 'sync' && row.baselineExportId ? { unchanged: unchangedSince(db, row.baselineExportId, row.outDir) } : {}),
   };
+  let pagesInFlight = first.pagesInFlight;
+  const stopFollowing = new AbortController();
+  const following = await followSettings(db, ctx.config, {
+    clock: run.clock,
+    until: stopFollowing.signal,
+    apply: async (now: RuntimeSettings) => {
+      gateway.limiter.setRate(now.requestsPerSecond);
+      pagesInFlight = now.pagesInFlight;
+      const external = options.downloadExternal && (await isEnabled(db, 'downloadExternalFiles', { clock: run.clock }));
+      target.attachments.tune({ concurrency: now.attachmentDownloads, downloadExternal: external });
+    },
+  });
   const stats = requestStats(row, gateway);
   const buffer = new ProgressBuffer(async (batch) => {
     if (signal.aborted) throw new Error('The export was taken over or stopped; progress not recorded');
@@ -136,6 +160,7 @@ export async function openSession(run: ExportRun): Promise<ExportSession & { clo
     target,
     buffer,
     stats,
+    pagesInFlight: () => pagesInFlight,
     async close() {
       stopFollowing.abort();
       buffer.dispose();
@@ -159,23 +184,24 @@ function requestStats(row: ExportRow, gateway: NotionGateway): () => RequestStat
 }
 
 /**
- * Sets the gateway's rate to the budget of the settings (changeable at run time in the dashboard),
- * then looks again every few seconds of the run's clock until `until` aborts. Resolves once the
- * first rate is set; `done` settles when the looking ends.
+ * A sync's check before writing a file: the baseline recorded the same bytes at that path (or,
+ * for JSON, bytes that differ only in signed file URLs), and the file in the folder (linked from
+ * the baseline, or the baseline's own in place) is still that one.
  */
-async function followBudget(run: ExportRun, gateway: NotionGateway, until: AbortSignal): Promise<{ done: Promise<void> }> {
-  const defaults = { requestsPerSecond: run.ctx.config.requestsPerSecond };
-  const follow = async () => gateway.limiter.setRate((await readSettings(run.ctx.database.db, defaults)).requestsPerSecond);
-  await follow();
-  const done = (async () => {
-    while (await waitOrAbort(run.clock, BUDGET_CHECK_MS, until)) {
-      try {
-        await follow();
-      } catch {
-        // The settings could not be read this time (a busy database): the rate stays as it is
-        // until the next look.
-      }
-    }
-  })();
-  return { done };
+function unchangedSince(db: DB, baselineId: string, root: string): NonNullable<ExportTarget['unchanged']> {
+  return async (file, text) => {
+    const [before] = await db
+      .select({ bytes: exportFiles.bytes, sha256: exportFiles.sha256 })
+      .from(exportFiles)
+      .where(and(eq(exportFiles.exportId, baselineId), eq(exportFiles.path, file.path)));
+    if (!before) return undefined;
+    const abs = path.join(root, ...file.path.split('/'));
+    const onDisk = await stat(abs).catch(() => undefined);
+    if (!onDisk?.isFile() || onDisk.size !== before.bytes) return undefined;
+    if (before.sha256 === file.sha256 && before.bytes === file.bytes) return before;
+    if (text === undefined || !file.path.endsWith('.json')) return undefined;
+    const old = await readFile(abs, 'utf8').catch(() => undefined);
+    if (old === undefined || createHash('sha256').update(old).digest('hex') !== before.sha256) return undefined;
+    return withoutVolatileParts(old) === withoutVolatileParts(text) ? before : undefined;
+  };
 }

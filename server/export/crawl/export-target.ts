@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { DataSourceObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import type { DiscoveredItem, ExportFormat, ExportIssue, ExportOptions, WrittenFile } from '@/server/export/domain/export';
@@ -30,6 +31,23 @@ export interface ExportTarget {
   synced: BoundedCache<string, BlockNode[]>;
   /** Data source schemas, for the number formats and property order of their rows. */
   dataSources: BoundedCache<string, DataSourceObjectResponse>;
+  /**
+   * A sync's check that a rendered file is already in the folder as its baseline left it: the
+   * same bytes, or (given the text) the same but for Notion's signed file URLs, which change at
+   * every read. Then it is not written again (its time, inode and the snapshots sharing it stay),
+   * and the size and checksum of the file kept are returned.
+   */
+  unchanged?(file: { path: string; bytes: number; sha256: string }, text?: string): Promise<{ bytes: number; sha256: string } | undefined>;
+}
+
+/**
+ * An object as the API answered it, without the answer's `request_id` (new at every request):
+ * what is exported is the object, the same whether it came from a retrieve, search or a query.
+ */
+export function withoutRequestId<T extends object>(answer: T): T {
+  if (!('request_id' in answer)) return answer;
+  const { request_id: _requestId, ...object } = answer as T & { request_id?: string };
+  return object as T;
 }
 
 export interface WorkItem {
@@ -47,11 +65,21 @@ export interface ItemResult {
   discovered: DiscoveredItem[];
   issues: ExportIssue[];
   unresolvedLinks: boolean;
+  /** What the item's files link to or name, and the synced originals it shows and holds (for the next sync). */
+  links?: string[];
+  shows?: string[];
+  holds?: string[];
 }
 
 export const join = (...parts: string[]) => path.posix.join(...parts.filter((p) => p !== ''));
 
 export async function writeItemFile(target: ExportTarget, relPath: string, data: string, sourceId: string): Promise<WrittenFile> {
+  if (target.unchanged) {
+    const buffer = Buffer.from(data, 'utf8');
+    const file = { path: relPath, bytes: buffer.byteLength, sha256: createHash('sha256').update(buffer).digest('hex') };
+    const kept = await target.unchanged(file, data);
+    if (kept) return { path: relPath, ...kept, sourceId };
+  }
   await target.fence();
   const { bytes, sha256 } = await writeFileAtomic(path.join(target.root, ...relPath.split('/')), data, {
     beforeRename: () => target.fence() });
@@ -119,7 +147,10 @@ export function documentContext(
       unresolved.value = true;
       return linkPlaceholder(id);
     },
-    titleForPage: (id) => known.get(normalizeId(id))?.title,
+    titleForPage(id) {
+      const item = known.get(normalizeId(id));
+      return item?.listed ? item.title : undefined;
+    },
     linkForFile(ref) {
       const file = saved.get(ref.url);
       return file ? relativeLink(fromDir, file.path) : undefined;

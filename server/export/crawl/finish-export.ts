@@ -6,7 +6,7 @@ import type { DB } from '@/db/client';
 import { failpoint } from '@/server/failpoints';
 import { exportFiles, exportItems } from '@/db/schema';
 import { writeFileAtomic } from '@/server/export/files/atomic-write';
-import type { ExportFormat } from '@/server/export/domain/export';
+import type { ExportChanges, ExportFormat } from '@/server/export/domain/export';
 import { lookupItems } from './item-lookup';
 import { REPORT_FILE, relativeLink } from '@/server/export/files/layout';
 import { writeManifest } from '@/server/export/files/manifest';
@@ -15,6 +15,7 @@ import { buildReport } from './report';
 import type { WrittenFile } from '@/server/export/domain/export';
 import { tallyExport } from '@/server/export/domain/exports.projection';
 import type { ExportSession } from './export-session';
+import { describeChanges, removeStaleFiles } from './sync-finish';
 
 /**
  * The finishing phase: resolves the links that waited for pages placed later, writes report.json
@@ -30,13 +31,19 @@ export async function finishExport(session: ExportSession): Promise<'completed' 
     await session.record({ type: 'RecordFiles', data: { files, reason } });
   };
   await resolveLinks(db, exportId, row.outDir, recordFiles('links'), target.fence);
-  await writeReportAndManifest(db, exportId, row.outDir, (file) => recordFiles('report')([file]), target.fence);
+  let changes: ExportChanges | undefined;
+  if (row.mode === 'sync' && row.baselineExportId) {
+    await target.fence();
+    await removeStaleFiles(db, exportId, row.baselineExportId, row.outDir);
+    changes = await describeChanges(db, exportId, row.baselineExportId);
+  }
+  await writeReportAndManifest(db, exportId, row.outDir, (file) => recordFiles('report')([file]), target.fence, changes);
   await target.pages.clear();
   const { pages, databases, skipped, failed, files, bytes } = await tallyExport(db, exportId);
   if (signal.aborted) return 'aborted';
   await session.record({
     type: 'CompleteExport',
-    data: { pages, databases, skipped, failed, files, bytes, stats: session.stats() },
+    data: { pages, databases, skipped, failed, files, bytes, stats: session.stats(), ...(changes ? { changes } : {}) },
   });
   failpoint('after-completion');
   return failed > 0 ? 'completed_with_errors' : 'completed';
@@ -112,8 +119,9 @@ export async function writeReportAndManifest(
   root: string,
   recordReport: (file: WrittenFile) => Promise<void>,
   fence: () => Promise<void> = async () => {},
+  changes?: ExportChanges,
 ): Promise<{ files: number; bytes: number }> {
-  const report = await buildReport(db, exportId, new Date());
+  const report = await buildReport(db, exportId, new Date(), changes);
   const written = await writeFileAtomic(path.join(root, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`, {
     beforeRename: fence,
   });

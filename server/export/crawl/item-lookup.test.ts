@@ -23,7 +23,14 @@ describe('lookupItems', () => {
       stem: `S ${itemId}`,
       seq,
     });
-    await ctx.database.db.insert(exportItems).values([item('p1', 'page', 1), item('db1', 'database', 2), item('db2', 'database', 3), item('db1', 'database', 1, 'e2')]);
+    await ctx.database.db
+      .insert(exportItems)
+      .values([
+        { ...item('p1', 'page', 1), lastEditedTime: '2025-01-01T00:00:00.000Z' },
+        item('db1', 'database', 2),
+        item('db2', 'database', 3),
+        item('db1', 'database', 1, 'e2'),
+      ]);
     await ctx.database.db.insert(exportIssues).values([
       { exportId: 'e1', itemId: 'db1', kind: 'linked_database', sourceId: 'a', message: 'linked' },
       { exportId: 'e1', itemId: 'db1', kind: 'linked_database', sourceId: 'b', message: 'linked again' },
@@ -32,7 +39,9 @@ describe('lookupItems', () => {
     const many = Array.from({ length: 1200 }, (_, i) => `missing-${i}`);
     const found = await lookupItems(ctx.database.db, 'e1', ['p1', 'db1', 'db2', ...many]);
     expect([...found.keys()].sort()).toEqual(['db1', 'db2', 'p1']);
-    expect(found.get('p1')).toEqual({ title: 'T p1', kind: 'page', status: 'done', dir: 'd', stem: 'S p1' });
+    // Listed by search (its edit time known): its title names links to it; db2 was never listed.
+    expect(found.get('p1')).toEqual({ title: 'T p1', kind: 'page', status: 'done', dir: 'd', stem: 'S p1', listed: true });
+    expect(found.get('db2')?.listed).toBe(false);
     expect(found.get('db1')?.status).toBe('failed');
     expect(found.get('db2')?.status).toBe('done');
     expect((await lookupItems(ctx.database.db, 'e2', ['db1'])).get('db1')?.status).toBe('done');

@@ -11,6 +11,12 @@ export interface KnownItem {
   status: 'candidate' | 'pending' | 'done' | 'failed';
   dir: string | null;
   stem: string | null;
+  /**
+   * Search listed it (its edit time is known). A page it does not list (not shared, a linked
+   * database view) is named by its id: whether its title is known when a link to it is written
+   * would otherwise depend on the order pages are read in.
+   */
+  listed: boolean;
 }
 
 /** Items of an export by id, from its read model (titles of all, places of those placed). */
@@ -25,6 +31,7 @@ export async function lookupItems(db: DB, exportId: string, ids: readonly string
         status: exportItems.status,
         dir: exportItems.dir,
         stem: exportItems.stem,
+        listed: sql<number>`${exportItems.lastEditedTime} is not null`,
         // A linked database is "done" but has no files of its own: links to it go to Notion.
         linked: sql<number>`exists (select 1 from export_issues i where i.export_id = "export_items"."export_id" and i.item_id = "export_items"."item_id" and i.kind = 'linked_database')`,
       })
@@ -32,7 +39,7 @@ export async function lookupItems(db: DB, exportId: string, ids: readonly string
       .where(and(eq(exportItems.exportId, exportId), inArray(exportItems.itemId, ids.slice(i, i + 500))));
     for (const r of rows) {
       const status = r.linked ? 'failed' : r.status;
-      out.set(r.id, { title: r.title, kind: r.kind, status, dir: r.dir, stem: r.stem });
+      out.set(r.id, { title: r.title, kind: r.kind, status, dir: r.dir, stem: r.stem, listed: Boolean(r.listed) });
     }
   }
   return out;

@@ -1,13 +1,23 @@
 import type { Client } from '@notionhq/client';
-import { isFullPage } from '@notionhq/client';
+import { isFullDataSource, isFullPage } from '@notionhq/client';
+import type { DataSourceObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import type { WrittenFile } from '@/server/export/domain/export';
 import { childFolder } from '@/server/export/files/layout';
 import { normalizeId, pageTitle } from '@/server/export/render/notion-text';
 import { documentWritersFor } from '@/server/export/render/writers/document-writers';
 import { attachmentRefs, saveAttachments } from './attachment-refs';
-import { childItems, fetchBlockTree, unsupportedIssues } from './block-tree';
+import { childItems, fetchBlockTree, syncedOriginals, unsupportedIssues } from './block-tree';
 import { completeProperties } from './complete-properties';
-import { documentContext, type ExportTarget, type ItemResult, join, stemOf, type WorkItem, writeItemFile } from './export-target';
+import {
+  documentContext,
+  type ExportTarget,
+  type ItemResult,
+  join,
+  stemOf,
+  type WorkItem,
+  withoutRequestId,
+  writeItemFile,
+} from './export-target';
 import { referencedIds } from './page-links';
 
 /** Fetches a page and its blocks, saves its files, writes it in every format, names its children. */
@@ -19,7 +29,7 @@ export async function exportPage(
 ): Promise<ItemResult> {
   let page = await target.pages.take(item.id);
   if (!page) {
-    const fetched = await client.pages.retrieve({ page_id: item.id });
+    const fetched = withoutRequestId(await client.pages.retrieve({ page_id: item.id }));
     if (!isFullPage(fetched)) throw new Error(`Notion returned a partial page for ${item.id}`);
     page = fetched;
   }
@@ -34,16 +44,31 @@ export async function exportPage(
   const { saved, files: attachmentFiles, issues } = await saveAttachments(target, refs, item.id);
   issues.push(...unsupportedIssues(blocks));
 
-  const known = await target.lookup([...referencedIds(page, blocks)]);
+  const links = [...referencedIds(page, blocks)];
+  const known = await target.lookup(links);
   const unresolved = { value: false };
   const parent = page.parent;
-  const dataSource = parent.type === 'data_source_id' ? target.dataSources.get(normalizeId(parent.data_source_id)) : undefined;
+  const dataSource = parent.type === 'data_source_id' ? await dataSourceOf(client, target, normalizeId(parent.data_source_id)) : undefined;
   const files: WrittenFile[] = [...attachmentFiles];
   const base = join(item.dir, stem);
   for (const writer of documentWritersFor(target.formats)) {
     const context = { ...documentContext(item.dir, writer.extension, known, saved, unresolved), dataSource };
     files.push(await writeItemFile(target, `${base}${writer.extension}`, writer.renderPage({ page, blocks, context }), item.id));
   }
-  return { files, discovered, issues, unresolvedLinks: unresolved.value };
+  return { files, discovered, issues, unresolvedLinks: unresolved.value, links, ...syncedOriginals(blocks) };
 }
 
+
+/**
+ * The schema a row's properties are shown with (number formats, property order): the one its
+ * database's export just read, or read now (a sync reading a row but not its database, or a
+ * schema the cache no longer holds).
+ */
+async function dataSourceOf(client: Client, target: ExportTarget, id: string): Promise<DataSourceObjectResponse | undefined> {
+  const cached = target.dataSources.get(id);
+  if (cached) return cached;
+  const source = withoutRequestId(await client.dataSources.retrieve({ data_source_id: id }));
+  if (!isFullDataSource(source)) return undefined;
+  target.dataSources.set(id, source);
+  return source;
+}

@@ -3,6 +3,7 @@ import type { DB } from '@/db/client';
 import { exportFiles, exportIssues, exportItems, exports } from '@/db/schema';
 import { runningTimeMs } from '@/server/export/domain/export-status';
 import { tallyExport } from '@/server/export/domain/exports.projection';
+import type { ExportChanges } from '@/server/export/domain/export';
 
 export interface ExportReport {
   version: 1;
@@ -23,12 +24,14 @@ export interface ExportReport {
   skipped: { id: string; kind: string; title: string; reason: string }[];
   /** What is in the export but incomplete: attachments that failed, unsupported blocks… */
   issues: { itemId: string; kind: string; sourceId: string; message: string }[];
+  /** A sync's changes since its baseline (added, updated, moved, removed, with ids and titles). */
+  changes?: ExportChanges;
 }
 
 const ATTACHMENT = sql`${exportFiles.path} like 'attachments/%'`;
 
 /** What an export holds and what it could not carry over, from its read models. */
-export async function buildReport(db: DB, exportId: string, finishedAt: Date): Promise<ExportReport> {
+export async function buildReport(db: DB, exportId: string, finishedAt: Date, changes?: ExportChanges): Promise<ExportReport> {
   const [row] = await db.select().from(exports).where(eq(exports.id, exportId));
   if (!row) throw new Error(`Export ${exportId} does not exist`);
   const tally = await tallyExport(db, exportId);
@@ -50,6 +53,7 @@ export async function buildReport(db: DB, exportId: string, finishedAt: Date): P
     .where(eq(exportIssues.exportId, exportId))
     .orderBy(exportIssues.id);
   const skippedIssues = issues.filter((i) => i.kind === 'linked_database');
+  const trashed = issues.filter((i) => i.kind === 'in_trash');
   const titles = new Map(
     (
       await db
@@ -77,7 +81,9 @@ export async function buildReport(db: DB, exportId: string, finishedAt: Date): P
     skipped: [
       ...failed.map((f) => ({ id: f.itemId, kind: f.kind, title: f.title, reason: f.error ?? 'failed' })),
       ...skippedIssues.map((i) => ({ id: i.itemId, kind: 'database', title: titles.get(i.itemId) ?? '', reason: i.message })),
+      ...trashed.map((i) => ({ id: i.sourceId, kind: 'page', title: i.message, reason: 'in trash' })),
     ],
-    issues: issues.filter((i) => i.kind !== 'linked_database'),
+    issues: issues.filter((i) => i.kind !== 'linked_database' && i.kind !== 'in_trash'),
+    ...(changes ? { changes } : {}),
   };
 }

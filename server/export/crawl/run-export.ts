@@ -12,6 +12,7 @@ import { discoverItems } from './discover';
 import { fatalFrom } from './export-errors';
 import { beginRun, type ExportRun, type ExportSession, openSession } from './export-session';
 import { finishExport } from './finish-export';
+import { discoverSync } from './sync-discover';
 import { exportAllItems } from './work-loop';
 
 export interface RunExportOptions {
@@ -22,7 +23,7 @@ export interface RunExportOptions {
   signal: AbortSignal;
   /** The runner's lease: checked inside every append and before every file becomes visible. */
   lease: ExportLease;
-  /** Items exported at the same time (their requests share the token's rate limiter). */
+  /** Items exported at the same time (their requests share the token's rate limiter); unset, the setting, followed while the run lasts. */
   concurrency?: number;
   /** Graceful stop: start no new page, finish the ones in flight, record them, and return. */
   drain?: AbortSignal;
@@ -48,7 +49,7 @@ export async function runExport(ctx: AppContext, options: RunExportOptions): Pro
     const run = beginRun(ctx, row, { ...options, clock: options.clock ?? systemClock });
     await run.record({ type: 'StartExport', data: { attempt: options.attempt, runner: options.runner } });
     log.info({ attempt: options.attempt }, 'export run started');
-    const outcome = await perform(run, options.concurrency ?? 6, options.drain);
+    const outcome = await perform(run, options.concurrency, options.drain);
     span.setAttribute('notion_sync.outcome', outcome);
     log.info({ outcome }, `export run ended: ${outcome}`);
     return outcome;
@@ -56,16 +57,22 @@ export async function runExport(ctx: AppContext, options: RunExportOptions): Pro
 }
 
 /** Discovery (unless an earlier run finished it), the work loop, the finish; or how an error ends the run. */
-async function perform(run: ExportRun, concurrency: number, drain: AbortSignal | undefined): Promise<RunOutcome> {
-  let session: (ExportSession & { close(): Promise<void> }) | undefined;
+async function perform(run: ExportRun, concurrency: number | undefined, drain: AbortSignal | undefined): Promise<RunOutcome> {
+  let session: (ExportSession & { close(): Promise<void>; pagesInFlight(): number }) | undefined;
   try {
     const opened = await openSession(run);
     session = opened;
     // A runner killed mid-write (this export's or an earlier one into the same folder) leaves
     // temp files; nothing of them belongs in the export. Cheap on a new folder.
     await sweepTempFiles(run.row.outDir);
-    if (run.row.phase === 'queued' || run.row.phase === 'discovering') await withSpan('export.discover', undefined, () => discoverItems(opened));
-    await exportAllItems(session, concurrency, drain);
+    if (run.row.phase === 'queued' || run.row.phase === 'discovering') {
+      // A sync starts from its baseline and lists what changed; an export lists everything.
+      const sync = run.row.mode === 'sync' && run.row.baselineExportId !== null;
+      await withSpan(sync ? 'export.sync-discover' : 'export.discover', undefined, () =>
+        sync ? discoverSync(opened).then(() => undefined) : discoverItems(opened),
+      );
+    }
+    await exportAllItems(session, concurrency ?? opened.pagesInFlight, drain);
     if (run.signal.aborted || drain?.aborted) return 'aborted';
     return await withSpan('export.finish', undefined, () => finishExport(opened));
   } catch (error) {

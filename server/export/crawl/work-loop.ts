@@ -10,11 +10,13 @@ import { placeAtRoot, type WorkItem } from './export-target';
 import { exportPage } from './page-exporter';
 
 /**
- * The work loop: keeps `concurrency` items in flight until nothing is pending, then queues the
+ * The work loop: keeps `concurrency` items in flight (a number, or read at each turn when it
+ * follows the settings) until nothing is pending, then queues the
  * items no walk reached, until there are none. A graceful stop (`drain`) starts no new item and
  * returns once those in flight are recorded. Throws the first error that stops the export.
  */
-export async function exportAllItems(session: ExportSession, concurrency: number, drain?: AbortSignal): Promise<void> {
+export async function exportAllItems(session: ExportSession, concurrency: number | (() => number), drain?: AbortSignal): Promise<void> {
+  const limit = typeof concurrency === 'number' ? () => concurrency : concurrency;
   const { ctx, exportId, gateway, target, buffer, signal } = session;
   const db = ctx.database.db;
   const inFlight = new Map<string, Promise<void>>();
@@ -49,7 +51,15 @@ export async function exportAllItems(session: ExportSession, concurrency: number
           item.kind === 'page' ? exportPage(gateway.client, target, item, stop.signal) : exportDatabase(gateway.client, target, item, stop.signal),
         );
         buffer.addExported(
-          { id: item.id, files: result.files, issues: result.issues, unresolvedLinks: result.unresolvedLinks },
+          {
+            id: item.id,
+            files: result.files,
+            issues: result.issues,
+            unresolvedLinks: result.unresolvedLinks,
+            ...(result.links ? { links: result.links } : {}),
+            ...(result.shows?.length ? { shows: result.shows } : {}),
+            ...(result.holds?.length ? { holds: result.holds } : {}),
+          },
           result.discovered,
         );
         recordItemExported(item.kind, result.files);
@@ -79,10 +89,11 @@ export async function exportAllItems(session: ExportSession, concurrency: number
 
   try {
     while (!stop.signal.aborted && !drain?.aborted) {
-      const free = concurrency - inFlight.size;
+      const inFlightLimit = limit();
+      const free = inFlightLimit - inFlight.size;
       const next = free > 0 ? await nextPending(free) : [];
       for (const item of next) start(item);
-      if (inFlight.size > 0 && (next.length === 0 || inFlight.size >= concurrency)) {
+      if (inFlight.size > 0 && (next.length === 0 || inFlight.size >= inFlightLimit)) {
         await Promise.race(inFlight.values());
         continue;
       }

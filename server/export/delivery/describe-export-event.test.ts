@@ -62,6 +62,13 @@ describe('the activity log in words', () => {
   it('gives the numbers and reasons each event carries', () => {
     const text = (type: ExportEventType, data: unknown = SAMPLES[type]) => describeExportEvent(recorded(type, data)).text;
     expect(text('ExportRequested')).toBe('Export requested from the dashboard (markdown + json)');
+    const requested = SAMPLES.ExportRequested as Record<string, unknown>;
+    expect(text('ExportRequested', { ...requested, requestedBy: 'scheduler', mode: 'sync', baselineExportId: 'e0', trigger: 'schedule' })).toBe(
+      'Sync requested by the schedule (markdown + json)',
+    );
+    expect(text('ExportRequested', { ...requested, requestedBy: 'scheduler', trigger: 'webhook' })).toBe(
+      'Export requested by a change Notion reported (markdown + json)',
+    );
     expect(text('ItemsDiscovered')).toBe('Discovered 2 pages and 1 database');
     expect(text('PagesExported')).toBe('Exported 1 item (2 files)');
     expect(text('FilesWritten')).toBe('Links between pages resolved in 2 files');

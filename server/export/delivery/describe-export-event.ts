@@ -22,6 +22,18 @@ const REQUESTED_BY: Record<ExportEventOf<'ExportRequested'>['data']['requestedBy
   scheduler: 'by the scheduler',
 };
 
+const REQUESTED_BY_TRIGGER: Record<NonNullable<ExportEventOf<'ExportRequested'>['data']['trigger']>, string> = {
+  manual: 'from the dashboard',
+  cli: 'from the command line',
+  schedule: 'by the schedule',
+  webhook: 'by a change Notion reported',
+};
+
+/** A sync names what it starts from; an export is an export. */
+function requestedWhat(data: ExportEventOf<'ExportRequested'>['data']): string {
+  return data.mode === 'sync' ? 'Sync requested' : 'Export requested';
+}
+
 const PHASE: Record<ExportEventOf<'PhaseChanged'>['data']['phase'], string> = {
   discovering: 'Discovering the pages and databases the integration can see',
   exporting: 'Exporting pages and databases',
@@ -47,7 +59,7 @@ export function exportEventWords(event: ExportEvent, at: Date): Words {
   switch (event.type) {
     case 'ExportRequested':
       return {
-        text: `Export requested ${REQUESTED_BY[event.data.requestedBy]} (${event.data.formats.join(' + ')})`,
+        text: `${requestedWhat(event.data)} ${event.data.trigger ? REQUESTED_BY_TRIGGER[event.data.trigger] : REQUESTED_BY[event.data.requestedBy]} (${event.data.formats.join(' + ')})`,
         tone: 'neutral',
       };
     case 'ExportStarted':

@@ -19,7 +19,7 @@ export type ExportCommand =
   | { type: 'ChangePhase'; data: EventData<'PhaseChanged'> }
   | { type: 'RecordProgress'; data: ProgressBatch }
   /** The export's counts as people see them; `retried` is the decider's to fill in (when the run retried failed pages). */
-  | { type: 'CompleteExport'; data: ExportCounts & { stats: EventData<'ExportCompleted'>['stats'] } }
+  | { type: 'CompleteExport'; data: ExportCounts & Pick<EventData<'ExportCompleted'>, 'stats' | 'changes'> }
   | { type: 'RecordFiles'; data: EventData<'FilesWritten'> }
   /**
    * The runner could not finish it. A retryable failure with retries left is queued again

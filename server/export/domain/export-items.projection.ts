@@ -26,6 +26,8 @@ export const exportItemsProjection: Projection = {
             parentId: item.parentId,
             dir: item.dir,
             stem: item.stem ?? null,
+            lastEditedTime: item.lastEditedTime ?? null,
+            readAt: item.readAt ?? null,
             seq: recorded.globalPosition * 10_000 + i,
           };
           // A candidate can be promoted to pending; nothing ever moves an item backwards.
@@ -41,6 +43,9 @@ export const exportItemsProjection: Projection = {
                 dir: values.dir,
                 stem: values.stem,
                 seq: values.seq,
+                // The walk that places a listed item knows nothing of its edit time: the listing's stays.
+                lastEditedTime: sql`coalesce(excluded.last_edited_time, ${exportItems.lastEditedTime})`,
+                readAt: sql`coalesce(excluded.read_at, ${exportItems.readAt})`,
               },
               setWhere: sql`${exportItems.status} = 'candidate' and ${values.status} = 'pending'`,
             });

@@ -238,3 +238,18 @@ export function describeDuration(ms: number): string {
   if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
+
+/** A sync's changes as counted for people (structural: ExportChanges in export.ts). */
+export interface ChangeLists {
+  added: readonly unknown[];
+  updated: readonly unknown[];
+  moved: readonly unknown[];
+  removed: readonly unknown[];
+}
+
+/** One line for people: how many pages and databases a sync added, updated, moved and removed. */
+export function describeChanges(changes: ChangeLists): string {
+  const { added, updated, moved, removed } = changes;
+  if (added.length + updated.length + moved.length + removed.length === 0) return 'No changes since the last sync';
+  return `${added.length} added, ${updated.length} updated, ${moved.length} moved, ${removed.length} removed`;
+}

@@ -16,6 +16,13 @@ export const ExportOptions = z.object({
 export type ExportOptions = z.infer<typeof ExportOptions>;
 export const DEFAULT_EXPORT_OPTIONS: ExportOptions = { naming: 'notion', downloadExternal: false };
 
+/** 'full' reads the whole workspace; 'sync' starts from a finished export (its baseline) and reads only what changed. */
+export const ExportMode = z.enum(['full', 'sync']);
+export type ExportMode = z.infer<typeof ExportMode>;
+/** What asked for an export. */
+export const ExportTrigger = z.enum(['manual', 'cli', 'schedule', 'webhook']);
+export type ExportTrigger = z.infer<typeof ExportTrigger>;
+
 /** One file of an export, as recorded in the manifest. */
 export const WrittenFileSchema = z.object({
   /** Relative to the export root, with forward slashes. */
@@ -38,11 +45,16 @@ export const DiscoveredItem = z.object({
   /** File name without extension (also the name of its folder of children); set with `dir`. */
   stem: z.string().nullable().optional(),
   status: z.enum(['candidate', 'pending']),
+  /** Notion's `last_edited_time` as the listing showed it (minute precision); absent when not listed. */
+  lastEditedTime: z.string().optional(),
+  /** When the listing that showed `lastEditedTime` ran (ms): the item's content is read after it. */
+  readAt: z.number().int().nonnegative().optional(),
 });
 export type DiscoveredItem = z.infer<typeof DiscoveredItem>;
 
 export const ExportIssue = z.object({
-  kind: z.enum(['attachment_failed', 'unsupported_block', 'linked_database', 'property_incomplete']),
+  /** `in_trash`: a page or database listed in Notion's trash, not exported (recorded by the export's own id). */
+  kind: z.enum(['attachment_failed', 'unsupported_block', 'linked_database', 'property_incomplete', 'in_trash']),
   sourceId: z.string(),
   message: z.string(),
 });
@@ -68,8 +80,25 @@ export const ExportedItem = z.object({
   issues: z.array(ExportIssue).optional(),
   /** Links to pages whose place was not known yet; resolved when the export finishes. */
   unresolvedLinks: z.boolean().optional(),
+  /** Pages and databases its files link to or name (children, mentions, relations): a sync re-renders it when they move, change title, come or go. */
+  links: z.array(z.string()).optional(),
+  /** Synced block originals it shows by reference, and those it holds: a sync re-renders the first when the holder changed. */
+  shows: z.array(z.string()).optional(),
+  holds: z.array(z.string()).optional(),
 });
 export type ExportedItem = z.infer<typeof ExportedItem>;
+
+/** One item a sync changed, by id, with its title. */
+export const ChangedItem = z.object({ id: z.string(), title: z.string(), kind: z.enum(['page', 'database']) });
+/** What a sync changed since its baseline (as `exports.changes` and report.json hold it). */
+export const ExportChanges = z.object({
+  added: z.array(ChangedItem),
+  updated: z.array(ChangedItem),
+  /** `from` and `to`: the item's folder (relative to the export root) before and after. */
+  moved: z.array(ChangedItem.extend({ from: z.string(), to: z.string() })),
+  removed: z.array(ChangedItem.extend({ reason: z.string() })),
+});
+export type ExportChanges = z.infer<typeof ExportChanges>;
 
 /** A page or database that could not be exported, with the reason. */
 export const FailedItem = z.object({
@@ -91,6 +120,11 @@ export const ExportEventSchemas = {
     /** The email of the signed-in person who started it from the dashboard; absent for the CLI, schedules and older events. */
     requestedByUser: z.string().optional(),
     options: ExportOptions.default(DEFAULT_EXPORT_OPTIONS),
+    /** 'sync' starts from `baselineExportId`'s files and reads only what changed; absent in events older than syncs: 'full'. */
+    mode: ExportMode.optional(),
+    baselineExportId: z.string().optional(),
+    /** What asked for it; absent in older events (then `requestedBy` tells). */
+    trigger: ExportTrigger.optional(),
   }),
   /** A runner claimed it; `attempt` is the claim's number (its fencing token), not what people see as attempts. */
   ExportStarted: z.object({ attempt: z.number().int().positive(), runner: z.string() }),
@@ -116,6 +150,8 @@ export const ExportEventSchemas = {
     stats: RequestStats,
     /** Set when this run retried failed pages (FailedPagesRequeued): what became of them. */
     retried: RetriedPages.optional(),
+    /** A sync's changes since its baseline; absent for full exports. */
+    changes: ExportChanges.optional(),
   }),
   /**
    * Failed for good. `attempts`: how many attempts the automatic retries made (absent in events

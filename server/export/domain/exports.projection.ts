@@ -14,6 +14,11 @@ function pacedRateOf(stats: RequestStats): { pacedRate?: number | null } {
   return stats.pacedRate === undefined ? {} : { pacedRate: stats.pacedRate };
 }
 
+/** The trigger of an event recorded before triggers existed. */
+function triggerOf(requestedBy: 'dashboard' | 'cli' | 'scheduler'): ExportRow['trigger'] {
+  return requestedBy === 'dashboard' ? 'manual' : requestedBy === 'cli' ? 'cli' : 'schedule';
+}
+
 /** Ends the run under way: its time joins the running time. */
 function stopClock(row: ExportRow, at: Date): Pick<ExportRow, 'activeMs' | 'runningSince'> {
   const run = row.runningSince ? Math.max(0, at.getTime() - row.runningSince.getTime()) : 0;
@@ -89,6 +94,9 @@ export const exportsProjection: Projection = {
         outDir: event.data.outDir,
         requestedAt: at,
         requestedByUser: event.data.requestedByUser ?? null,
+        mode: event.data.mode ?? 'full',
+        baselineExportId: event.data.baselineExportId ?? null,
+        trigger: event.data.trigger ?? triggerOf(event.data.requestedBy),
         ...stamp,
       });
       return;
@@ -146,6 +154,7 @@ export const exportsProjection: Projection = {
           statusReason: null,
           retryingPages: null,
           retriedPages: event.data.retried ?? null,
+          ...(event.data.changes ? { changes: event.data.changes } : {}),
         });
         return;
       case 'ExportFailed':

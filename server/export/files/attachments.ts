@@ -216,7 +216,16 @@ class Pool {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly size: number) {}
+  constructor(private size: number) {}
+
+  /** A new size (the setting changed while the export runs): more start at once, or fewer as the running ones end. */
+  resize(size: number): void {
+    this.size = Math.max(1, size);
+    while (this.active < this.size && this.waiting.length > 0) {
+      this.active += 1;
+      this.waiting.shift()?.();
+    }
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active < this.size) this.active += 1;
@@ -224,7 +233,8 @@ class Pool {
     try {
       return await task();
     } finally {
-      const next = this.waiting.shift();
+      // The slot goes to the next in line, unless the pool has shrunk below what is running.
+      const next = this.active <= this.size ? this.waiting.shift() : undefined;
       if (next) next();
       else this.active -= 1;
     }
@@ -245,7 +255,7 @@ class Pool {
 export class AttachmentStore {
   private readonly root: string;
   private readonly dir: string;
-  private readonly downloadExternal: boolean;
+  private downloadExternal: boolean;
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
@@ -278,6 +288,15 @@ export class AttachmentStore {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.pool = new Pool(Math.max(1, options.concurrency ?? 4));
+  }
+
+  /**
+   * Follows the settings while the export runs: how many files download at once, and whether
+   * external links are downloaded (the export's option, while the feature flag allows it).
+   */
+  tune(change: { concurrency?: number; downloadExternal?: boolean }): void {
+    if (change.concurrency !== undefined) this.pool.resize(change.concurrency);
+    if (change.downloadExternal !== undefined) this.downloadExternal = change.downloadExternal;
   }
 
   /**

@@ -275,5 +275,10 @@ export function fromPosixRelative(root: string, relPath: string): string {
 /** A URL-encoded relative link from a file in `fromDir` to `target` (both relative to the root, posix). */
 export function relativeLink(fromDir: string, target: string): string {
   const rel = path.posix.relative(fromDir || '.', target);
-  return rel.split('/').map(encodeURIComponent).join('/');
+  // Parentheses too: Markdown escapes them in a link it writes, and a link resolved later is
+  // put in as it is; encoded, both are the same bytes.
+  return rel
+    .split('/')
+    .map((part) => encodeURIComponent(part).replace(/\(/g, '%28').replace(/\)/g, '%29'))
+    .join('/');
 }

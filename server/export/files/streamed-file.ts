@@ -41,14 +41,25 @@ export class StreamedFile {
   }
 
   /** Ends the file and makes it visible: in a `file.write` span (the pieces were written in their callers' spans). */
-  finish(beforeRename?: () => Promise<void>): Promise<AtomicWriteResult> {
+  /**
+   * `keep`: told the finished file's size and checksum, true when the file already in place has
+   * them; then the temp file is dropped and the one in place left as it is.
+   */
+  finish(beforeRename?: () => Promise<void>, keep?: (result: AtomicWriteResult) => Promise<boolean>): Promise<AtomicWriteResult> {
     const attributes = () => ({ 'notion_sync.file.bytes': this.#bytes, 'notion_sync.file.extension': path.extname(this.absPath), 'notion_sync.file.streamed': true });
-    return withSpan('file.write', attributes, () => this.#finish(beforeRename));
+    return withSpan('file.write', attributes, () => this.#finish(beforeRename, keep));
   }
 
-  async #finish(beforeRename?: () => Promise<void>): Promise<AtomicWriteResult> {
+  async #finish(beforeRename?: () => Promise<void>, keep?: (result: AtomicWriteResult) => Promise<boolean>): Promise<AtomicWriteResult> {
     const stream = await this.#opened();
     await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    if (keep) {
+      const result = { bytes: this.#bytes, sha256: this.#hash.copy().digest('hex') };
+      if (await keep(result)) {
+        await unlink(this.#temp);
+        return result;
+      }
+    }
     const handle = await open(this.#temp, 'r+');
     try {
       await handle.sync();
