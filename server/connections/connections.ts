@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { DB, Tx } from '@/db/client';
-import { connections, exports } from '@/db/schema';
+import { connections, exports, schedules } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { type AuditActor, recordAudit } from '@/server/audit/audit-log';
 import { DomainError } from '@/server/errors';
@@ -372,6 +372,8 @@ export async function removeConnection(
     await db.transaction(async (tx) => {
       // Looked at again in the transaction: an export requested meanwhile keeps the connection.
       refuseWhileActive(row.name, await activeExportsOf(tx, row.id));
+      // A removed connection syncs no more: its schedule goes with it.
+      await tx.delete(schedules).where(eq(schedules.connectionId, row.id));
       await tx.update(connections).set({ removedAt: new Date() }).where(eq(connections.id, row.id));
     });
     result = { keptExports: exportIds.length, deletedExports: 0, bytesRemoved: 0 };
@@ -383,6 +385,7 @@ export async function removeConnection(
       if ((left?.n ?? 0) > 0) {
         throw new DomainError('CONFLICT', `An export of “${row.name}” was started while it was being removed: look at it, then remove the connection again.`);
       }
+      await tx.delete(schedules).where(eq(schedules.connectionId, row.id));
       await tx.delete(connections).where(eq(connections.id, row.id));
     });
     result = { keptExports: 0, deletedExports: exportIds.length, bytesRemoved };

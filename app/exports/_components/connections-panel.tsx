@@ -1,6 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { useTRPC } from '@/app/_trpc/client';
 import type { ConnectionView } from '@/app/_trpc/types';
@@ -85,6 +86,9 @@ function ConnectionItem({ connection: c, canEdit }: { connection: ConnectionView
         </dd>
       </dl>
       <TestConnection connection={c}>
+        <Link href={`/connections/${encodeURIComponent(c.id)}`} className={linkButton} aria-label={`Schedule and snapshots of ${c.name}`}>
+          Schedule and snapshots
+        </Link>
         {canEdit && !renaming && (
           <button type="button" className={linkButton} onClick={() => setRenaming(true)} aria-label={`Rename ${c.name}`}>
             Rename
