@@ -16,6 +16,8 @@ const NOT_EXPORT_FILES = '((?!api/exports/[^/]+/files/).*)';
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
+  // The image runs .next/standalone/server.js (Dockerfile; docs/deploy.md).
+  output: 'standalone',
   outputFileTracingIncludes: { '/**': ['./db/migrations/**/*'] },
   serverExternalPackages: ['@libsql/client', 'libsql', 'yazl', 'buffer-crc32'],
   poweredByHeader: false,
