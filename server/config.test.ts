@@ -1,6 +1,19 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  defaultLogFormat,
+  deploymentOf,
+  loadConfig,
+  PLATFORM_VARIABLES,
+  PROFILES,
+  SECRET_VARIABLES,
+  secretFromEnv,
+} from './config';
+import { isApiBaseUrlAllowed } from './connections/api-base-url';
 
 describe('configuration', () => {
   it('has working defaults: an embedded database and a local exports folder', () => {
@@ -48,7 +61,7 @@ describe('configuration', () => {
         NOTION_BASE_URL: 'not a url',
         NOTION_SYNC_SECRET: 'short',
         NOTION_API_HOSTS: 'api.notion.com, https://evil.test/path',
-        NOTION_SYNC_ENV: 'staging',
+        NOTION_SYNC_ENV: 'testing',
       });
     } catch (e) {
       error = e;
@@ -60,7 +73,7 @@ describe('configuration', () => {
     expect(problems).toMatch(/NOTION_BASE_URL: must be an http\(s\) URL/);
     expect(problems).toMatch(/NOTION_SYNC_SECRET: must be at least 16/);
     expect(problems).toMatch(/NOTION_API_HOSTS\.1: is not a host name/);
-    expect(problems).toMatch(/NOTION_SYNC_ENV: must be one of production, development, demo/);
+    expect(problems).toMatch(/NOTION_SYNC_ENV: must be one of production, staging, development, demo/);
     expect(() => loadConfig({ NOTION_API_HOSTS: ' , ' })).toThrow(/NOTION_API_HOSTS: must name at least one host/);
   });
 });
@@ -171,5 +184,199 @@ describe('single sign-on (OIDC_*)', () => {
     expect(problems).toMatch(/OIDC_ROLE_MAP: "=viewer" is not value=role/);
     expect(problems).toMatch(/OIDC_ROLE_MAP: "x" is mapped to two roles/);
     expect(problems).toMatch(/OIDC_DEFAULT_ROLE: must be none, viewer or operator/);
+  });
+});
+
+const problemsOf = (env: Record<string, string | undefined>, read?: (file: string) => string): string[] => {
+  try {
+    loadConfig(env, read);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+};
+
+describe('profiles (NOTION_SYNC_ENV)', () => {
+  const productionReady = { PUBLIC_URL: 'https://exports.example.com', NOTION_SYNC_SECRET: 'sixteen chars ok' };
+
+  it('production and staging ask for PUBLIC_URL and the secret, naming both at once', () => {
+    for (const profile of ['production', 'staging']) {
+      expect(problemsOf({ NOTION_SYNC_ENV: profile })).toEqual([
+        `PUBLIC_URL: must be set when NOTION_SYNC_ENV=${profile}`,
+        `NOTION_SYNC_SECRET: must be set when NOTION_SYNC_ENV=${profile} (or NOTION_SYNC_SECRET_FILE)`,
+      ]);
+      expect(loadConfig({ NOTION_SYNC_ENV: profile, ...productionReady }).deployment).toBe(profile);
+    }
+  });
+
+  it('production and staging want an https PUBLIC_URL (Secure cookies), http only on a loopback host', () => {
+    expect(problemsOf({ NOTION_SYNC_ENV: 'production', ...productionReady, PUBLIC_URL: 'http://exports.example.com' })).toEqual([
+      'PUBLIC_URL: must be an https URL when NOTION_SYNC_ENV=production (http only on 127.0.0.1, ::1 or localhost), so session cookies are Secure',
+    ]);
+    expect(loadConfig({ NOTION_SYNC_ENV: 'staging', ...productionReady, PUBLIC_URL: 'http://127.0.0.1:3000' }).publicUrl).toBe('http://127.0.0.1:3000');
+    // Development asks nothing of it.
+    expect(loadConfig({ NOTION_SYNC_ENV: 'development', PUBLIC_URL: 'http://exports.intranet' }).publicUrl).toBe('http://exports.intranet');
+  });
+
+  it('production refuses a test API (the twin) as NOTION_BASE_URL; staging and development take one', () => {
+    const twin = { NOTION_BASE_URL: 'http://127.0.0.1:4100' };
+    expect(problemsOf({ NOTION_SYNC_ENV: 'production', ...productionReady, ...twin })).toEqual([
+      'NOTION_BASE_URL: must be an https URL when NOTION_SYNC_ENV=production (the Notion twin and other test APIs are for staging and development)',
+    ]);
+    expect(loadConfig({ NOTION_SYNC_ENV: 'staging', ...productionReady, ...twin }).notionBaseUrl).toBe('http://127.0.0.1:4100');
+    expect(loadConfig({ NOTION_SYNC_ENV: 'development', ...twin }).notionBaseUrl).toBe('http://127.0.0.1:4100');
+    expect(loadConfig({ NOTION_SYNC_ENV: 'production', ...productionReady, NOTION_BASE_URL: 'https://notion-proxy.internal' }).notionBaseUrl).toBe(
+      'https://notion-proxy.internal',
+    );
+  });
+
+  it("staging's test API is NOTION_BASE_URL: a connection's own base URL stays limited to NOTION_API_HOSTS", () => {
+    const staging = loadConfig({ NOTION_SYNC_ENV: 'staging', ...productionReady, NOTION_BASE_URL: 'http://twin.staging:4100' });
+    expect(isApiBaseUrlAllowed(staging, 'http://twin.staging:4100')).toBe(true);
+    expect(isApiBaseUrlAllowed(staging, 'http://other.staging:4100')).toBe(false);
+    expect(isApiBaseUrlAllowed(loadConfig({ NOTION_SYNC_ENV: 'development' }), 'http://other.staging:4100')).toBe(true);
+  });
+
+  it('unset, is production with none of its requirements (npm start on a laptop), development under next dev', () => {
+    expect(loadConfig({}).deployment).toBe('production');
+    expect(loadConfig({ NODE_ENV: 'development' }).deployment).toBe('development');
+    expect(deploymentOf({ NOTION_SYNC_ENV: 'staging', NODE_ENV: 'development' })).toBe('staging');
+  });
+
+  it('chooses the log format: JSON in production and staging, pretty in development and the demo; LOG_FORMAT still decides', () => {
+    expect(defaultLogFormat({})).toBe('json');
+    expect(defaultLogFormat({ NOTION_SYNC_ENV: 'production', NODE_ENV: 'development' })).toBe('json');
+    expect(defaultLogFormat({ NOTION_SYNC_ENV: 'staging' })).toBe('json');
+    expect(defaultLogFormat({ NOTION_SYNC_ENV: 'development' })).toBe('pretty');
+    expect(defaultLogFormat({ NOTION_SYNC_ENV: 'demo' })).toBe('pretty');
+    expect(defaultLogFormat({ NODE_ENV: 'development' })).toBe('pretty');
+    expect(PROFILES.production).toMatchObject({ httpsPublicUrl: true, testApiBaseUrl: false, anyConnectionBaseUrl: false });
+  });
+});
+
+describe('every problem at once', () => {
+  it('lists each bad variable, the cross-variable rules and the profile’s requirements in one error', () => {
+    const problems = problemsOf({
+      NOTION_SYNC_ENV: 'production',
+      PORT: 'abc',
+      ADMIN_EMAIL: 'a@example.com',
+      OIDC_ISSUER: 'https://idp.example.com',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      RUNNER_ID: 'worker 1',
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'PORT',
+      'RUNNER_ID',
+      'ADMIN_PASSWORD',
+      'PUBLIC_URL',
+      'NOTION_SYNC_SECRET',
+      'OIDC_CLIENT_ID',
+      'OIDC_CLIENT_SECRET',
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+    ]);
+  });
+
+  it('does not ask for a variable that was given with a bad value', () => {
+    expect(problemsOf({ ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'short' })).toEqual(['ADMIN_PASSWORD: must be at least 12 characters']);
+    expect(problemsOf({ NOTION_SYNC_ENV: 'production', PUBLIC_URL: 'nope', NOTION_SYNC_SECRET: 'short' })).toEqual([
+      'NOTION_SYNC_SECRET: must be at least 16 characters',
+      'PUBLIC_URL: must be the http(s) URL people open the dashboard at, such as https://exports.example.com',
+    ]);
+  });
+});
+
+describe('secrets from files (<NAME>_FILE)', () => {
+  const files: Record<string, string> = {
+    '/run/secrets/key': 'from a file, sixteen+\n',
+    '/run/secrets/crlf': 'metrics token from file\r\n',
+    '/run/secrets/empty': '\n',
+  };
+  const read = (file: string) => {
+    const content = files[file];
+    if (content === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${file}'`), { code: 'ENOENT' });
+    return content;
+  };
+
+  it('reads each secret variable from its file, without the trailing newline', () => {
+    const c = loadConfig(
+      {
+        NOTION_SYNC_SECRET_FILE: '/run/secrets/key',
+        METRICS_TOKEN_FILE: '/run/secrets/crlf',
+        DATABASE_AUTH_TOKEN_FILE: '/run/secrets/key',
+        ADMIN_EMAIL: 'a@example.com',
+        ADMIN_PASSWORD_FILE: '/run/secrets/key',
+        OIDC_ISSUER: 'https://idp.example.com',
+        OIDC_CLIENT_ID: 'notion-sync',
+        OIDC_CLIENT_SECRET_FILE: '/run/secrets/key',
+        OIDC_DEFAULT_ROLE: 'viewer',
+      },
+      read,
+    );
+    expect(c.secret).toBe('from a file, sixteen+');
+    expect(c.metricsToken).toBe('metrics token from file');
+    expect(c.databaseAuthToken).toBe('from a file, sixteen+');
+    expect(c.firstAdmin?.password).toBe('from a file, sixteen+');
+    expect(c.singleSignOn?.clientSecret).toBe('from a file, sixteen+');
+    // The file's content is checked like the variable's own.
+    expect(problemsOf({ METRICS_TOKEN_FILE: '/run/secrets/short' }, () => 'short\n')).toEqual(['METRICS_TOKEN: must be at least 16 characters']);
+  });
+
+  it('names both variables when both are set, and the variable and path of a file it cannot read, never a value', () => {
+    const problems = problemsOf(
+      {
+        NOTION_SYNC_SECRET: 'the direct secret value',
+        NOTION_SYNC_SECRET_FILE: '/run/secrets/key',
+        METRICS_TOKEN_FILE: '/run/secrets/missing',
+        DATABASE_AUTH_TOKEN_FILE: '/run/secrets/empty',
+      },
+      read,
+    );
+    expect(problems).toEqual([
+      'NOTION_SYNC_SECRET and NOTION_SYNC_SECRET_FILE: both are set; set one of them',
+      'DATABASE_AUTH_TOKEN_FILE: /run/secrets/empty is empty',
+      'METRICS_TOKEN_FILE: cannot read /run/secrets/missing (ENOENT)',
+    ]);
+    expect(problems.join('\n')).not.toMatch(/the direct secret value|from a file/);
+  });
+
+  it('reads the real file system by default', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'notion-sync-config-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'token'), 'secret_from_file\n');
+      expect(secretFromEnv({ NOTION_TOKEN_FILE: path.join(dir, 'token') }, 'NOTION_TOKEN')).toBe('secret_from_file');
+      expect(secretFromEnv({ NOTION_TOKEN: 'secret_direct' }, 'NOTION_TOKEN')).toBe('secret_direct');
+      expect(secretFromEnv({}, 'NOTION_TOKEN')).toBeUndefined();
+      expect(() => secretFromEnv({ NOTION_SYNC_OLD_SECRET_FILE: path.join(dir, 'none') }, 'NOTION_SYNC_OLD_SECRET')).toThrow(
+        /NOTION_SYNC_OLD_SECRET_FILE: cannot read .*none \(ENOENT\)/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists every variable the configuration knows, the _FILE of each secret included', () => {
+    for (const name of ['DATABASE_URL', 'PUBLIC_URL', 'NOTION_SYNC_ENV', 'RUNNER_ID', 'LOG_FORMAT', 'NOTION_TOKEN', 'OIDC_ROLE_MAP', 'HEALTH_MIN_FREE_MB']) {
+      expect(CONFIG_VARIABLES).toContain(name);
+    }
+    for (const name of SECRET_VARIABLES) expect(CONFIG_VARIABLES).toContain(`${name}_FILE`);
+    expect(new Set(CONFIG_VARIABLES).size).toBe(CONFIG_VARIABLES.length);
+    expect(CONFIG_VARIABLES).not.toContain('NODE_ENV_FILE');
+    expect(PLATFORM_VARIABLES).toContain('HOSTNAME');
+  });
+});
+
+describe('RUNNER_ID', () => {
+  it('is unset by default and takes a name such as a pod’s', () => {
+    expect(loadConfig({}).runnerId).toBeUndefined();
+    expect(loadConfig({ RUNNER_ID: ' notion-sync-worker-0 ' }).runnerId).toBe('notion-sync-worker-0');
+    expect(loadConfig({ RUNNER_ID: '' }).runnerId).toBeUndefined();
+  });
+
+  it('refuses a name with a colon (the default <host>:<pid> form is the runner’s own), spaces or over 100 characters', () => {
+    for (const id of ['host:1234', 'worker 1', '-worker', 'x'.repeat(101)]) {
+      expect(problemsOf({ RUNNER_ID: id })).toEqual([expect.stringMatching(/^RUNNER_ID: must be a name of up to 100 letters/)]);
+    }
   });
 });

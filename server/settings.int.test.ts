@@ -6,7 +6,11 @@ import { startTwin, type Twin } from '@/e2e/notion-twin';
 import { Runner } from '@/server/runner/runner';
 import { callerAs } from '@/server/testing/call-as';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
-import { readSettings, SETTINGS_LIMITS, settingsForRun } from './settings';
+import { type AppContext, createAppContext } from '@/server/context';
+import { LiveFeed } from '@/server/events/live-feed';
+import { exportRow } from '@/server/testing/export-row';
+import { manualClock } from '@/server/testing/fake-clock';
+import { readSettings, SETTINGS_CHECK_MS, SETTINGS_LIMITS, settingsForRun } from './settings';
 
 const codeOf = (error: unknown) => (error instanceof TRPCError ? error.code : error);
 
@@ -29,6 +33,7 @@ describe('settings.update', () => {
       attachmentDownloads: 4,
       limits: SETTINGS_LIMITS,
       notionAverageRate: 3,
+      flags: { downloadExternalFiles: true, pageMarkdownEndpoint: false, webhooks: false },
     });
   });
 
@@ -135,5 +140,92 @@ describe('the request budget of a running export', () => {
     // At 1 request/s this would have taken row.requests seconds; at 10/s a tenth of it.
     expect(row.requests).toBeGreaterThan(20);
     expect(Date.now() - started).toBeLessThan((row.requests * 1000) / 3);
+  });
+});
+
+describe('feature flags in the dashboard', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext();
+  });
+  afterAll(async () => {
+    await ctx.cleanup();
+  });
+
+  it('admins list them with their value, default, owner and removal condition', async () => {
+    const flags = await callerAs(ctx, 'admin').settings.flags();
+    expect(flags.map((f) => f.name)).toEqual(['downloadExternalFiles', 'pageMarkdownEndpoint', 'webhooks']);
+    expect(flags[2]).toMatchObject({ name: 'webhooks', enabled: false, default: false, owner: expect.any(String), removal: expect.any(String) });
+  });
+
+  it('admins turn one on or off; each change is in the audit log by name, saving the same value records nothing', async () => {
+    const admin = callerAs(ctx, 'admin');
+    expect(await admin.settings.setFlag({ name: 'webhooks', enabled: true })).toEqual({ name: 'webhooks', enabled: true });
+    await admin.settings.setFlag({ name: 'webhooks', enabled: true });
+    await admin.settings.setFlag({ name: 'downloadExternalFiles', enabled: false });
+    expect((await callerAs(ctx, 'viewer').settings.get()).flags).toEqual({ downloadExternalFiles: false, pageMarkdownEndpoint: false, webhooks: true });
+    const entries = await ctx.database.db.select().from(auditEvents).where(eq(auditEvents.action, 'settings.flag-changed')).orderBy(auditEvents.position);
+    expect(entries.map((e) => [e.actorEmail, e.targetType, e.targetId, e.detail])).toEqual([
+      ['admin@example.test', 'settings', 'flag.webhooks', { flag: 'webhooks', before: false, after: true }],
+      ['admin@example.test', 'settings', 'flag.downloadExternalFiles', { flag: 'downloadExternalFiles', before: true, after: false }],
+    ]);
+  });
+
+  it.each([{ name: 'nope', enabled: true }, { name: 'webhooks', enabled: 'yes' }, { name: 'webhooks' }, {}])(
+    'refuses %o before anything is written',
+    async (input) => {
+      const before = await ctx.database.db.select().from(settings);
+      const error = await callerAs(ctx, 'admin')
+        .settings.setFlag(input as never)
+        .catch((e: unknown) => e);
+      expect(codeOf(error)).toBe('BAD_REQUEST');
+      expect(await ctx.database.db.select().from(settings)).toEqual(before);
+    },
+  );
+
+  it('is for admins only, the list as the change', async () => {
+    for (const role of ['viewer', 'operator'] as const) {
+      expect(codeOf(await callerAs(ctx, role).settings.flags().catch((e: unknown) => e)), role).toBe('FORBIDDEN');
+      expect(codeOf(await callerAs(ctx, role).settings.setFlag({ name: 'webhooks', enabled: false }).catch((e: unknown) => e)), role).toBe('FORBIDDEN');
+    }
+  });
+});
+
+describe('pages in flight of a running export, changed in the dashboard of another process', () => {
+  let twin: Twin;
+  let worker: TestContext;
+  let dashboard: AppContext;
+  beforeAll(async () => {
+    // Pages that take a while to answer, all under the workspace: many are pending at once.
+    twin = await startTwin({
+      workspace: { seed: 52, pages: 24, databases: 0, linkedDatabases: 0, largePages: 0, depth: 1, blocksPerPage: 2, manyRelationRefs: 0, manyMentionRefs: 0 },
+      latencyMs: [30, 40],
+    });
+    worker = await createTestContext();
+    dashboard = await createAppContext(worker.config, new LiveFeed());
+  });
+  afterAll(async () => {
+    dashboard.database.close();
+    await worker.cleanup();
+    await twin.close();
+  });
+
+  it('one page at a time until the change, several at once within a look (SETTINGS_CHECK_MS) after it', async () => {
+    const admin = callerAs(dashboard, 'admin');
+    await admin.settings.update({ pagesInFlight: 1 });
+    const connection = await admin.connections.create({ token: 'secret_twin', baseUrl: twin.url });
+    const { id } = await admin.exports.start({ connectionId: connection.id, formats: ['json'] });
+    const clock = manualClock();
+    const outcome = new Runner(worker, { clock }).runOnce();
+    await exportRow(worker, id, (r) => r.pagesDone >= 3);
+    const atOne = twin.stats().maxInFlight;
+    expect(atOne).toBeLessThanOrEqual(2);
+
+    await admin.settings.update({ pagesInFlight: 6 });
+    twin.resetStats();
+    await clock.waiting(SETTINGS_CHECK_MS);
+    clock.advance(SETTINGS_CHECK_MS);
+    expect(await outcome).toBe('completed');
+    expect(twin.stats().maxInFlight).toBeGreaterThan(atOne + 1);
   });
 });

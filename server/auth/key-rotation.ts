@@ -5,7 +5,7 @@ import { and, eq, gte } from 'drizzle-orm';
 import { type Database, openDatabase } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { connections, exportJobs } from '@/db/schema';
-import { ConfigError, loadConfig } from '@/server/config';
+import { ConfigError, loadConfig, secretFromEnv } from '@/server/config';
 import { keyFilePath, syncFolder, TokenCipher } from './token-cipher';
 import { stagedKeyFilePath } from './token-key';
 
@@ -126,7 +126,7 @@ export async function rotateKeyCommand(
   let database: Database | undefined;
   try {
     const config = loadConfig(env);
-    const oldSecret = env.NOTION_SYNC_OLD_SECRET?.trim() || undefined;
+    const oldSecret = secretFromEnv(env, 'NOTION_SYNC_OLD_SECRET')?.trim() || undefined;
     if (oldSecret !== undefined && oldSecret.length < 16) {
       throw new KeyRotationError('NOTION_SYNC_OLD_SECRET: must be at least 16 characters');
     }

@@ -53,7 +53,9 @@ describe('which API base URLs a connection may use', () => {
     expect(loadConfig({ NODE_ENV: 'development' }).deployment).toBe('development');
     expect(loadConfig({ NODE_ENV: 'production' }).deployment).toBe('production');
     expect(loadConfig({ NODE_ENV: 'test' }).deployment).toBe('production');
-    expect(loadConfig({ NODE_ENV: 'development', NOTION_SYNC_ENV: 'production' }).deployment).toBe('production');
+    // A named profile wins over NODE_ENV (production's asks for PUBLIC_URL and the secret).
+    const named = { NOTION_SYNC_ENV: 'production', PUBLIC_URL: 'https://exports.example.com', NOTION_SYNC_SECRET: 'sixteen chars ok' };
+    expect(loadConfig({ NODE_ENV: 'development', ...named }).deployment).toBe('production');
   });
 
   it("the operator's own NOTION_BASE_URL is allowed as it is", () => {

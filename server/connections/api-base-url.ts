@@ -1,4 +1,4 @@
-import { type Config, normalizeApiHost } from '@/server/config';
+import { type Config, normalizeApiHost, PROFILES } from '@/server/config';
 import { DomainError } from '@/server/errors';
 
 /** The hosts allowed when NOTION_API_HOSTS is not set. */
@@ -25,7 +25,8 @@ export function isApiBaseUrlAllowed(
     return false;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
-  if (config.deployment === 'development' || config.deployment === 'demo') return true;
+  // Development and the demo (config.ts PROFILES): any http(s) URL.
+  if (PROFILES[config.deployment ?? 'production'].anyConnectionBaseUrl) return true;
   const hosts = new Set((config.notionApiHosts ?? DEFAULT_API_HOSTS).flatMap((host) => normalizeApiHost(host) ?? []));
   return url.protocol === 'https:' && url.username === '' && url.password === '' && hosts.has(url.host);
 }

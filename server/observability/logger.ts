@@ -6,13 +6,15 @@
  * Read from the environment here rather than through config.ts: the log must work before the
  * configuration is read, and to say what is wrong with it.
  *   LOG_LEVEL   fatal | error | warn | info (default) | debug | trace | silent
- *   LOG_FORMAT  json | pretty; default pretty under NODE_ENV=development, else json
+ *   LOG_FORMAT  json | pretty; default the profile's: pretty in development (NOTION_SYNC_ENV, or
+ *               NODE_ENV=development under `next dev`), else json
  *
  * No pino transports: they run in worker threads, which Next's bundler breaks. Pretty lines are
  * made in-process by pino-pretty's formatter, synchronously, so nothing is lost at process.exit.
  */
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
+import { defaultLogFormat } from '@/server/config';
 import { censor, REDACT_PATHS, REDACTED, scrubSecrets, serializeError } from './logger-redaction';
 
 export type { Logger };
@@ -42,7 +44,8 @@ function prettyWanted(env: Record<string, string | undefined>): boolean {
   const format = env.LOG_FORMAT?.trim().toLowerCase();
   if (format === 'pretty') return true;
   if (format === 'json') return false;
-  return env.NODE_ENV === 'development';
+  // The profile's default (NOTION_SYNC_ENV; NODE_ENV=development under `next dev`).
+  return defaultLogFormat(env) === 'pretty';
 }
 
 /**

@@ -22,14 +22,14 @@ const FIELDS: { field: Field; label: string; hint: string; step: string; whole: 
   {
     field: 'pagesInFlight',
     label: 'Pages at a time',
-    hint: 'Pages and databases one export fetches at once.',
+    hint: 'Pages and databases one export fetches at once. Running exports follow a change within seconds.',
     step: '1',
     whole: true,
   },
   {
     field: 'attachmentDownloads',
     label: 'Downloads at a time',
-    hint: 'Attachments one export downloads at once.',
+    hint: 'Attachments one export downloads at once. Running exports follow a change within seconds.',
     step: '1',
     whole: true,
   },
@@ -60,7 +60,90 @@ export function SettingsPanel() {
       ) : (
         <SettingsForm settings={settings.data} />
       )}
+      <FeatureFlags />
     </Card>
+  );
+}
+
+type Flag = RouterOutputs['settings']['flags'][number];
+
+/** The feature flags (admins): each with what it does, its default, who owns it and when it goes. */
+function FeatureFlags() {
+  const trpc = useTRPC();
+  const flags = useQuery(trpc.settings.flags.queryOptions());
+  return (
+    <section aria-labelledby="feature-flags-heading" className="mt-6 border-t border-slate-200 pt-4">
+      <h3 id="feature-flags-heading" className="text-sm font-semibold text-slate-900">
+        Feature flags
+      </h3>
+      <p className="mt-1 text-sm text-slate-500">Switches for features being rolled out. Every process follows a change within a few seconds.</p>
+      {flags.isPending ? (
+        <p className="mt-3 text-sm text-slate-500">Loading feature flags…</p>
+      ) : flags.isError ? (
+        <p role="alert" className="mt-3 text-sm text-red-700">
+          Could not load the feature flags: {flags.error.message}
+        </p>
+      ) : flags.data.length === 0 ? (
+        <p className="mt-3 text-sm text-slate-500">No feature flags at the moment.</p>
+      ) : (
+        <ul className="mt-3 space-y-3">
+          {flags.data.map((flag) => (
+            <FlagSwitch key={flag.name} flag={flag} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function FlagSwitch({ flag }: { flag: Flag }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const setFlag = useMutation(
+    trpc.settings.setFlag.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries(trpc.settings.pathFilter());
+      },
+    }),
+  );
+  const id = `flag-${flag.name}`;
+  return (
+    <li className="rounded-lg p-3 ring-1 ring-inset ring-slate-200">
+      <div className="flex items-start gap-3">
+        <input
+          id={id}
+          type="checkbox"
+          className="mt-0.5 size-4 shrink-0 accent-slate-900"
+          checked={flag.enabled}
+          disabled={setFlag.isPending}
+          aria-describedby={`${id}-description`}
+          onChange={(e) => setFlag.mutate({ name: flag.name, enabled: e.target.checked })}
+        />
+        <div className="min-w-0 text-sm">
+          <label htmlFor={id} className="font-medium break-words text-slate-900">
+            {flag.name} <span className="font-normal text-slate-600">({flag.enabled ? 'on' : 'off'})</span>
+          </label>
+          <p id={`${id}-description`} className="mt-1 text-slate-600">
+            {flag.description}
+          </p>
+          <dl className="mt-2 grid gap-1 text-slate-500 sm:grid-cols-[auto_1fr] sm:gap-x-3">
+            <dt className="font-medium">Default</dt>
+            <dd className="break-words">{flag.default ? 'on' : 'off'}</dd>
+            <dt className="font-medium">Owner</dt>
+            <dd className="break-words">{flag.owner}</dd>
+            <dt className="font-medium">Removed</dt>
+            <dd className="break-words">{flag.removal}</dd>
+          </dl>
+          <div aria-live="polite">
+            {setFlag.isError && (
+              <p role="alert" className="mt-2 text-red-700">
+                Could not change it: {setFlag.error.message}
+              </p>
+            )}
+          </div>
+        </div>
+      </div>
+    </li>
   );
 }
 
@@ -135,7 +218,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
             “rate limited”, and exports then slow down to what it accepts.
           </p>
         )}
-        <p className="text-slate-500">A change of pages or downloads at a time applies from the next run of an export.</p>
+        <p className="text-slate-500">Every process (this dashboard and each worker) follows a change within a few seconds.</p>
       </div>
       <div className="flex flex-wrap items-center gap-3">
         <Button type="submit" variant="secondary" disabled={update.isPending || changed.length === 0}>

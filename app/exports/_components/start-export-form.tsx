@@ -27,6 +27,9 @@ export function StartExportForm() {
   const [formats, setFormats] = useState<ExportFormat[]>(FORMATS.map((f) => f.value));
   const [naming, setNaming] = useState<'notion' | 'clean'>('notion');
   const [downloadExternal, setDownloadExternal] = useState(false);
+  // Offered while the downloadExternalFiles feature flag is on (exports honour the flag too).
+  const settings = useQuery(trpc.settings.get.queryOptions());
+  const externalOffered = settings.data?.flags.downloadExternalFiles === true;
   const start = useMutation(
     trpc.exports.start.mutationOptions({
       onSuccess: async ({ id }) => {
@@ -51,7 +54,7 @@ export function StartExportForm() {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!connectionId || formats.length === 0) return;
-    start.mutate({ connectionId, formats, options: { naming, downloadExternal } });
+    start.mutate({ connectionId, formats, options: { naming, downloadExternal: externalOffered && downloadExternal } });
   };
 
   return (
@@ -119,15 +122,17 @@ export function StartExportForm() {
               <option value="clean">Clean: “Title.md”</option>
             </select>
           </label>
-          <label className="flex items-center gap-2 text-sm text-slate-700">
-            <input
-              type="checkbox"
-              className="size-4 accent-slate-900"
-              checked={downloadExternal}
-              onChange={(e) => setDownloadExternal(e.target.checked)}
-            />
-            Also download externally linked files
-          </label>
+          {externalOffered && (
+            <label className="flex items-center gap-2 text-sm text-slate-700">
+              <input
+                type="checkbox"
+                className="size-4 accent-slate-900"
+                checked={downloadExternal}
+                onChange={(e) => setDownloadExternal(e.target.checked)}
+              />
+              Also download externally linked files
+            </label>
+          )}
         </fieldset>
         {running && (
           <p role="status" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" data-testid="will-queue">
