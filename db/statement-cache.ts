@@ -30,7 +30,7 @@ let installedHere = false;
 export function installStatementCache(limit = STATEMENT_CACHE_LIMIT): void {
   if (installedHere) return; // every openDatabase calls this: skip the module lookups after the first
   // Resolved from @libsql/client's own location so that it is the same module instance it uses
-  // (both packages stay outside every bundle: next.config.js, scripts/build-worker.mjs).
+  // (both packages stay outside every bundle: next.config.js, scripts/build-bundles.mjs).
   const fromProject = createRequire(path.join(process.cwd(), 'package.json'));
   const fromClient = createRequire(fromProject.resolve('@libsql/client'));
   const Database = fromClient('libsql') as ConnectionClass;

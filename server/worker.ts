@@ -7,6 +7,7 @@ import { serveProcessMetrics } from './observability/metrics-server';
 import { logger } from './observability/logger';
 import { startTracing, stopTracing } from './observability/tracing';
 import { Runner } from './runner/runner';
+import { Scheduler } from './schedules/scheduler';
 
 /** A standalone runner process (`npm run worker`): the same runner as in the server. */
 async function main(): Promise<void> {
@@ -21,18 +22,16 @@ async function main(): Promise<void> {
     log: (m) => logger.warn(m),
   });
   runner.start();
+  const scheduler = new Scheduler(ctx, { log: logger });
+  scheduler.start();
   // The runner's poll timer does not hold the process open (it must not in the server or the
   // CLI); a standalone worker has to stay up with nothing queued.
   const keepAlive = setInterval(() => undefined, 60_000);
-  // A server URL may carry credentials (user:password@, ?authToken=): name its host only.
-  const where = config.databaseUrl.startsWith('file:') ? config.databaseUrl : new URL(config.databaseUrl).host;
-  logger.info({ runner: runner.owner }, `notion-sync worker ${runner.owner} running on ${where}`);
   const shutdown = () => {
     logger.info('notion-sync worker: stopping, releasing exports in flight');
     clearInterval(keepAlive);
     void metrics?.close();
-    runner
-      .stop()
+    Promise.all([scheduler.stop(), runner.stop()])
       .finally(stopTracing)
       .finally(() => {
         ctx.database.close();
@@ -41,6 +40,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // Said once a stop is handled: whoever waits for this line may stop the worker at once.
+  // A server URL may carry credentials (user:password@, ?authToken=): name its host only.
+  const where = config.databaseUrl.startsWith('file:') ? config.databaseUrl : new URL(config.databaseUrl).host;
+  logger.info({ runner: runner.owner }, `notion-sync worker ${runner.owner} running on ${where}`);
 }
 
 main().catch((error) => {
