@@ -12,13 +12,19 @@ export interface DocumentContext {
   titleForPage?(id: string): string | undefined;
   /** Relative path of a downloaded attachment; undefined keeps the original URL. */
   linkForFile?(ref: { blockId?: string; url: string; name?: string }): string | undefined;
-  /** Display name of a user (mentions, people properties). */
+  /**
+   * Display name of a user (mentions, people, created by, last edited by, verified by): the export's
+   * list of users. A user it does not know is shown by id with UNKNOWN_USER_NOTE.
+   */
   userName?(id: string): string | undefined;
   /** Path from the page's folder to the export root, e.g. '../..' (for shared assets). */
   pathToRoot?: string;
   /** The data source the page is a row of: gives number formats and the order of properties. */
   dataSource?: DataSourceObjectResponse;
 }
+
+/** What follows the id of a user whose name the export could not read (the token may not list users). */
+export const UNKNOWN_USER_NOTE = '(unknown user)';
 
 // ---------------------------------------------------------------------------------------------
 // The document tree is mdast plus a few nodes for what Markdown cannot say. The Markdown writer

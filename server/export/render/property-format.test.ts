@@ -164,7 +164,11 @@ describe('formatPropertyValue: edge cases', () => {
     expect(f({ type: 'verification', verification: { state: 'expired', date: null, verified_by: user } })).toBe('Expired by Ada');
     expect(f({ type: 'place', place: { lat: 1.5, lon: 2.5, address: 'Main St' } })).toBe('Main St');
     expect(f({ type: 'place', place: { lat: 1.5, lon: 2.5 } })).toBe('1.5, 2.5');
-    expect(f({ type: 'people', people: [{ object: 'user', id: 'u9' }, { object: 'group', id: 'g', name: null }] })).toBe('u9, g');
+    expect(f({ type: 'people', people: [{ object: 'user', id: 'u9' }, { object: 'group', id: 'g', name: null }] })).toBe('u9 (unknown user), g (unknown user)');
+    // Front matter keeps the bare id: a program reading it can still look the user up.
+    expect(propertyPlainValue({ type: 'people', people: [{ object: 'user', id: 'u9' }] } as never)).toEqual(['u9']);
+    expect(f({ type: 'created_by', created_by: { object: 'user', id: 'u9' } })).toBe('u9 (unknown user)');
+    expect(f({ type: 'last_edited_by', last_edited_by: { object: 'user', id: 'u1', name: 'Ada' } })).toBe('Ada');
   });
 
   it('lists the items of a value one by one, with links', () => {

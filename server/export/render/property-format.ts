@@ -1,5 +1,5 @@
 import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
-import type { DocumentContext } from './document-nodes';
+import { type DocumentContext, UNKNOWN_USER_NOTE } from './document-nodes';
 import { formatInstant, formatNotionDate, rawNotionDate } from './notion-date';
 import { plainText } from './rich-text';
 
@@ -113,9 +113,15 @@ const dateItem = (date: DateLike): Item | undefined =>
   date ? { text: formatNotionDate(date), plain: rawNotionDate(date) } : undefined;
 
 type UserLike = { id: string; object?: string; name?: string | null };
+
+/**
+ * A person by name: the export's list of users first, then the name Notion sent with the value.
+ * A user neither knows keeps its id, with a note, in the text; front matter keeps the bare id.
+ */
 function personItem(user: UserLike, ctx: PropertyContext): Item {
-  const name = ctx.userName?.(user.id) || user.name || user.id;
-  return { text: name, plain: name };
+  const name = ctx.userName?.(user.id) || user.name;
+  if (name) return { text: name, plain: name };
+  return { text: `${user.id} ${UNKNOWN_USER_NOTE}`, plain: user.id };
 }
 
 function fileItem(file: Extract<PropertyValue, { type: 'files' }>['files'][number], ctx: PropertyContext): Item {

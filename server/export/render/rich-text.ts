@@ -1,6 +1,6 @@
 import type { RichTextItemResponse } from '@notionhq/client/build/src/api-endpoints';
 import type { PhrasingContent } from 'mdast';
-import type { DocumentContext, Icon } from './document-nodes';
+import { type DocumentContext, type Icon, UNKNOWN_USER_NOTE } from './document-nodes';
 import { formatNotionDate } from './notion-date';
 
 /** How rich text is placed: hard line breaks are allowed in paragraphs, not in headings or table cells. */
@@ -77,7 +77,7 @@ function mentionParts(item: Mention, ctx: DocumentContext): { text: string; link
       const name = ctx.userName?.(user.id);
       if (name) return { text: `@${name}` };
       if (item.plain_text) return { text: item.plain_text };
-      return { text: `@${user.name || user.id}` };
+      return { text: user.name ? `@${user.name}` : `@${user.id} ${UNKNOWN_USER_NOTE}` };
     }
     case 'page':
     case 'database': {

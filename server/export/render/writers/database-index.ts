@@ -1,9 +1,11 @@
 import type { DatabaseObjectResponse, DataSourceObjectResponse } from '@notionhq/client/build/src/api-endpoints';
+import type { ElementContent } from 'hast';
 import type { BlockContent, ListItem, Root, RootContent } from 'mdast';
 import YAML from 'yaml';
 import type { DocumentContext } from '@/server/export/render/document-tree';
+import { dataSourceMarkdownTable, dataSourceTable, MAX_TABLE_ROWS, TABLE_SORT_SCRIPT, TABLE_STYLE, type TableRowSource } from './database-table';
 import { renderHtmlDocument } from './html-document';
-import { mdastToSafeHast } from './html';
+import { mdastToSafeHast, sanitizeHast } from './html';
 import { mdastToMarkdown } from './markdown';
 import { plainText, richTextToPhrasing } from '@/server/export/render/rich-text';
 
@@ -14,11 +16,19 @@ export interface DataSourceIndex {
   csvLink?: string;
   /** Relative links to the rows' pages. */
   rowLinks: { title: string; href: string }[];
+  /**
+   * The rows themselves (page objects, with the same links): given, the page shows them as a
+   * table of every property (HTML) or of the short ones (Markdown) instead of a list of titles.
+   */
+  rows?: readonly TableRowSource[];
 }
 
 const databaseTitleOf = (database: DatabaseObjectResponse) => plainText(database.title).trim() || 'Untitled';
 
-function sourceSection(source: DataSourceIndex, withHeading: boolean): BlockContent[] {
+/** What a data source's section shows of its rows: a list of titles, a GFM table, or nothing (HTML adds its table). */
+type RowsAs = 'list' | 'markdown-table' | 'none';
+
+function sourceSection(source: DataSourceIndex, withHeading: boolean, ctx: DocumentContext = {}, rowsAs: RowsAs = 'list'): BlockContent[] {
   const name = plainText(source.dataSource.title).trim() || 'Untitled';
   const count = source.rowLinks.length;
   const summary = `${count} ${count === 1 ? 'row' : 'rows'}`;
@@ -35,7 +45,13 @@ function sourceSection(source: DataSourceIndex, withHeading: boolean): BlockCont
       ? [{ type: 'text', value: `${summary} · ` }, { type: 'link', url: source.csvLink, children: [{ type: 'text', value: 'All rows as CSV' }] }]
       : [{ type: 'text', value: summary }],
   });
-  if (items.length > 0) out.push({ type: 'list', ordered: false, spread: false, children: items });
+  if (source.rows && source.rows.length > MAX_TABLE_ROWS) {
+    out.push({ type: 'paragraph', children: [{ type: 'text', value: `The first ${MAX_TABLE_ROWS.toLocaleString('en-US')} rows are shown; the CSV has them all.` }] });
+  }
+  if (source.rows && rowsAs === 'markdown-table') out.push(dataSourceMarkdownTable(source.dataSource, source.rows, ctx));
+  else if (rowsAs !== 'none' || !source.rows) {
+    if (items.length > 0) out.push({ type: 'list', ordered: false, spread: false, children: items });
+  }
   return out;
 }
 
@@ -56,7 +72,7 @@ export function databaseToMdast(database: DatabaseObjectResponse, sources: reado
     { type: 'heading', depth: 1, children: [{ type: 'text', value: databaseTitleOf(database) }] },
   ];
   if (description.length > 0) children.push({ type: 'paragraph', children: description });
-  children.push(...sources.flatMap((source) => sourceSection(source, sources.length > 1)));
+  children.push(...sources.flatMap((source) => sourceSection(source, sources.length > 1, ctx, 'markdown-table')));
   return { type: 'root', children };
 }
 
@@ -64,7 +80,24 @@ export function renderDatabaseMarkdown(database: DatabaseObjectResponse, sources
   return mdastToMarkdown(databaseToMdast(database, sources, ctx));
 }
 
+/**
+ * The database's page in HTML: its title and description, then each data source with its CSV link
+ * and, when its rows are given, a table of every property, sortable by clicking a column's header
+ * (a small inline script; without it the table stays in Notion's order). Otherwise a list of rows.
+ */
 export function renderDatabaseHtml(database: DatabaseObjectResponse, sources: readonly DataSourceIndex[], ctx: DocumentContext = {}): string {
-  const content = mdastToSafeHast(databaseToMdast(database, sources, ctx));
-  return renderHtmlDocument({ title: databaseTitleOf(database), content, meta: { 'notion-id': database.id } });
+  const tree = databaseToMdast(database, [], ctx);
+  const children: ElementContent[] = mdastToSafeHast(tree).children as ElementContent[];
+  for (const source of sources) {
+    const section = sourceSection(source, sources.length > 1, ctx, 'none');
+    children.push(...(mdastToSafeHast({ type: 'root', children: section }).children as ElementContent[]));
+    if (source.rows) children.push(...(sanitizeHast({ type: 'root', children: [dataSourceTable(source.dataSource, source.rows, ctx)] }).children as ElementContent[]));
+  }
+  const tables = sources.some((source) => source.rows);
+  return renderHtmlDocument({
+    title: databaseTitleOf(database),
+    content: { type: 'root', children },
+    meta: { 'notion-id': database.id },
+    ...(tables ? { style: TABLE_STYLE, script: TABLE_SORT_SCRIPT, articleClass: ['wide'] } : {}),
+  });
 }

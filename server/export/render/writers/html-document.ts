@@ -49,8 +49,9 @@ export const PAGE_STYLE = [
   'figure{margin:1.5em 0}figcaption,.caption,.meeting-time{color:var(--muted);font-size:.9em}',
   '.page-link::before{content:"↗ ";color:var(--muted)}.unsupported{color:var(--muted);font-style:italic}',
   'li.task-list-item{list-style:none}li.task-list-item input{margin:0 .4em 0 -1.3em}',
-  '.math-display{overflow-x:auto;text-align:center;font-family:ui-monospace,monospace;white-space:pre-wrap}',
-  '.math-inline{font-family:ui-monospace,monospace}',
+  // Equations are MathML, laid out by the browser; only LaTeX KaTeX could not read is shown as code.
+  '.math-display{overflow-x:auto;margin:1em 0}.math-display math{font-size:1.15em}',
+  '.math-error code{white-space:pre-wrap}.math-note{color:var(--muted)}',
   '.meeting-notes{border:1px solid var(--line);border-radius:6px;padding:0 1rem;margin:1em 0}',
   'hr{border:0;border-top:1px solid var(--line);margin:2em 0}',
 ].join('\n');
@@ -75,13 +76,17 @@ export interface HtmlDocumentOptions {
   lang?: string;
   /** Rules added after PAGE_STYLE. */
   style?: string;
+  /** A small script of our own, inline at the end of the body (the page must work without it). */
+  script?: string;
+  /** Classes of the article (`wide` lets a database's table use the whole window). */
+  articleClass?: string[];
 }
 
 /**
  * A standalone HTML document around sanitised content: doctype, UTF-8, title, the embedded style
- * sheet. No scripts, no web fonts, no external style sheets.
+ * sheet. No web fonts, no external style sheets, and no script but an optional one of our own.
  */
-export function renderHtmlDocument({ title, content, meta = {}, lang, style }: HtmlDocumentOptions): string {
+export function renderHtmlDocument({ title, content, meta = {}, lang, style, script, articleClass }: HtmlDocumentOptions): string {
   const head = element('head', {}, [
     element('meta', { charSet: 'utf-8' }),
     element('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
@@ -89,10 +94,12 @@ export function renderHtmlDocument({ title, content, meta = {}, lang, style }: H
     element('title', {}, [text(title)]),
     element('style', {}, [text(style ? `${PAGE_STYLE}\n${style}` : PAGE_STYLE)]),
   ]);
-  const article = element('article', {}, content.children as ElementContent[]);
+  const article = element('article', articleClass ? { className: articleClass } : {}, content.children as ElementContent[]);
+  // The script is ours (a constant), never content: hast-util-to-html writes a script's text raw.
+  const scripts = script ? [element('script', {}, [text(script)])] : [];
   const tree: Root = {
     type: 'root',
-    children: [{ type: 'doctype' }, element('html', lang ? { lang } : {}, [head, element('body', {}, [article])])],
+    children: [{ type: 'doctype' }, element('html', lang ? { lang } : {}, [head, element('body', {}, [article, ...scripts])])],
   };
   return `${toHtml(tree)}\n`;
 }

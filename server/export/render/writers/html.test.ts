@@ -88,7 +88,9 @@ describe('renderPageHtml: one golden per block type', () => {
     synced_block: '<p>Synced content</p>',
     child_page: '<p class="page-link page">Child page</p>',
     child_database: '<p class="page-link database">Child database</p>',
-    equation: '<div class="math math-display">e^{i\\pi} + 1 = 0</div>',
+    // MathML from KaTeX, the LaTeX kept as its annotation (issue 15).
+    equation:
+      '<div class="math math-display"><math display="block"><semantics><mrow><msup><mi>e</mi><mrow><mi>i</mi><mi>π</mi></mrow></msup><mo>+</mo><mn>1</mn><mo>=</mo><mn>0</mn></mrow><annotation encoding="application/x-tex">e^{i\\pi} + 1 = 0</annotation></semantics></math></div>',
     code: '<pre><code class="language-typescript">const x = "```";\n</code></pre>\n<p class="caption">Code caption</p>',
     callout:
       '<aside class="callout bg-gray">\n<div class="callout-icon"><span class="emoji">💡</span></div>\n<div class="callout-body">\n<p>Callout text</p>\n</div>\n</aside>',
@@ -224,7 +226,7 @@ describe('renderPageHtml: rich text and sanitising', () => {
       ),
     ]);
     expect(html).toBe(
-      '<p><span class="color-red">red</span><u><span class="bg-blue"> on blue</span></u><del><strong><em><u><span class="color-green"><code> all</code></span></u></em></strong></del> <a href="https://example.com/?a=1&#x26;b=2">link</a> <span class="math math-inline">x^2</span></p>',
+      '<p><span class="color-red">red</span><u><span class="bg-blue"> on blue</span></u><del><strong><em><u><span class="color-green"><code> all</code></span></u></em></strong></del> <a href="https://example.com/?a=1&#x26;b=2">link</a> <span class="math math-inline"><math><semantics><mrow><msup><mi>x</mi><mn>2</mn></msup></mrow><annotation encoding="application/x-tex">x^2</annotation></semantics></math></span></p>',
     );
   });
 

@@ -19,6 +19,7 @@ import {
 } from '@/server/export/render/document-tree';
 import type { BlockNode } from '@/server/export/render/block-node';
 import { element, renderHtmlDocument, text } from './html-document';
+import { MATHML_ATTRIBUTES, MATHML_TAGS, renderMath } from './math-ml';
 import { propertyItems } from '@/server/export/render/property-format';
 import { phrasingText, richTextToPhrasing } from '@/server/export/render/rich-text';
 
@@ -88,8 +89,8 @@ const HANDLERS: Handlers = {
     return element('aside', { className: node.className }, state.wrap([...icon, body], true));
   },
   media: mediaElement,
-  math: (_state, node: MathNode) => element('div', { className: ['math', 'math-display'] }, [text(node.value)]),
-  inlineMath: (_state, node: InlineMath) => element('span', { className: ['math', 'math-inline'] }, [text(node.value)]),
+  math: (_state, node: MathNode) => renderMath(node.value, true),
+  inlineMath: (_state, node: InlineMath) => renderMath(node.value, false),
   table: tableElement,
 };
 
@@ -98,6 +99,10 @@ const ALLOWED_CLASSES: (string | RegExp)[] = [
   /^(?:color|bg)-(?:gray|brown|orange|yellow|green|blue|purple|pink|red)$/,
   /^language-[\w#+.-]+$/,
   'callout',
+  'checkbox',
+  'database-table',
+  'tag',
+  'visually-hidden',
   'callout-icon',
   'callout-body',
   'caption',
@@ -111,6 +116,8 @@ const ALLOWED_CLASSES: (string | RegExp)[] = [
   'math',
   'math-display',
   'math-inline',
+  'math-error',
+  'math-note',
   'media',
   'image',
   'video',
@@ -146,22 +153,32 @@ function extendClassNames(attributes: NonNullable<Schema['attributes']>): NonNul
 }
 
 /**
- * GitHub's schema, plus what the writers generate: colour and layout classes, `details`/`summary`,
+ * GitHub's schema, plus what the writers generate: KaTeX's MathML, colour and layout classes, `details`/`summary`,
  * `u`, `aside`, `figure`, players for downloaded media, `tel:` links, the type of ordered lists, and
  * heading ids kept as they are (no `user-content-` prefix) so table-of-contents links work.
  */
 export const SANITIZE_SCHEMA: Schema = {
   ...defaultSchema,
-  tagNames: [...(defaultSchema.tagNames ?? []), 'u', 'aside', 'figure', 'figcaption', 'video', 'audio'],
+  tagNames: [...(defaultSchema.tagNames ?? []), 'u', 'aside', 'figure', 'figcaption', 'video', 'audio', 'small', ...MATHML_TAGS],
   attributes: {
     ...extendClassNames(defaultSchema.attributes ?? {}),
+    ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, [...MATHML_ATTRIBUTES]])),
     ol: [...(defaultSchema.attributes?.ol ?? []), 'type'],
     video: ['src', 'controls'],
     audio: ['src', 'controls'],
+    span: [...(defaultSchema.attributes?.span ?? []), 'ariaHidden'],
+    // Database tables: the sort key of each cell, and the header cells' scope.
+    td: [...(defaultSchema.attributes?.td ?? []), 'dataSort'],
+    th: [...(defaultSchema.attributes?.th ?? []), 'dataSort', 'scope'],
   },
   clobber: (defaultSchema.clobber ?? []).filter((name) => name !== 'id'),
   protocols: { ...defaultSchema.protocols, href: [...(defaultSchema.protocols?.href ?? []), 'tel'] },
 };
+
+/** Hast built by a writer, sanitised like every page (its links and text come from Notion). */
+export function sanitizeHast(tree: HastRoot): HastRoot {
+  return sanitize(tree, SANITIZE_SCHEMA) as HastRoot;
+}
 
 /** A document tree as sanitised hast (no raw HTML is ever let through). */
 export function mdastToSafeHast(tree: Root): HastRoot {

@@ -425,7 +425,8 @@ describe('renderPageMarkdown: rich text', () => {
       ),
     ];
     expect(body(blocks, ctx)).toBe(
-      '@Ada @Grace @u3 [Tasks](Db.md) 2026-01-05 09:30 UTC → 2026-01-06 <https://github.com/a/b> @Today @Now @Me :party:\n',
+      // An unknown user keeps its id, with a note (issue 15).
+      '@Ada @Grace @u3 (unknown user) [Tasks](Db.md) 2026-01-05 09:30 UTC → 2026-01-06 <https://github.com/a/b> @Today @Now @Me :party:\n',
     );
     expectRoundTrip(blocksToMdast(blocks, ctx));
   });

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { expectGolden } from '@/server/testing/golden';
+import type { ArchiveItem } from './archive-model';
+import { type ExportFacts, renderIndexHtml, renderIndexMarkdown, workspaceTree } from './index-page';
+
+const facts: ExportFacts = {
+  exportId: 'exp-1',
+  finishedAt: '2026-12-02T10:31:00.000Z',
+  formats: ['markdown', 'html', 'csv'],
+  mode: 'full',
+  counts: { pages: 5, databases: 1, dataSources: 1, attachments: 3, skipped: 1 },
+};
+
+const both = (stem: string) => ({ html: `${stem}.html`, markdown: `${stem}.md` });
+
+/** A small workspace: two top-level pages, a database with rows, a title that tries to be HTML and Markdown. */
+const SAMPLE_ITEMS: ArchiveItem[] = [
+  { id: 'p-home', kind: 'page', title: 'Home', parentId: null, paths: both('Home 1') },
+  { id: 'd-tasks', kind: 'database', title: 'Tasks', parentId: 'p-home', paths: both('Home 1/Tasks 2') },
+  { id: 'r-2', kind: 'page', title: 'Write the #2 report?', parentId: 'd-tasks', paths: both('Home 1/Tasks 2/Write the #2 report 4') },
+  { id: 'r-1', kind: 'page', title: 'Buy milk', parentId: 'd-tasks', paths: both('Home 1/Tasks 2/Buy milk 3') },
+  { id: 'p-evil', kind: 'page', title: '<script>alert(1)</script> & [link](x) *bold*', parentId: null, paths: both('_deep/evil 5') },
+  { id: 'p-blank', kind: 'page', title: '  ', parentId: 'p-home', paths: { json: 'Home 1/Untitled 6.json' } },
+];
+
+describe('index.html and index.md', () => {
+  it('renders the workspace tree, the facts and the links (golden)', () => {
+    const html = renderIndexHtml({ facts, items: SAMPLE_ITEMS }, { search: true });
+    expectGolden(import.meta.dirname, 'index.html', html);
+    expectGolden(import.meta.dirname, 'index.md', renderIndexMarkdown({ facts, items: SAMPLE_ITEMS }));
+  });
+
+  it('without the search box when the export has no HTML search index, and says when it is empty', () => {
+    const html = renderIndexHtml({ facts: { ...facts, mode: 'sync' }, items: [] }, { search: false });
+    expectGolden(import.meta.dirname, 'index-empty.html', html);
+    expect(html).not.toContain('<script');
+    expect(renderIndexMarkdown({ facts, items: [] })).toContain('This export holds no pages.');
+  });
+
+  it('escapes titles and encodes links', () => {
+    const html = renderIndexHtml({ facts, items: SAMPLE_ITEMS }, { search: false });
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; [link](x) *bold*');
+    expect(html).toContain('href="Home%201/Tasks%202/Write%20the%20%232%20report%204.html"');
+    const md = renderIndexMarkdown({ facts, items: SAMPLE_ITEMS });
+    expect(md).toContain('[\\<script\\>alert(1)\\</script\\> \\& \\[link\\](x) \\*bold\\*](<_deep/evil%205.md>)');
+  });
+
+  it('refuses a path that leaves the export', () => {
+    const bad = [{ ...SAMPLE_ITEMS[0], paths: { html: '../outside.html' } }];
+    expect(() => renderIndexHtml({ facts, items: bad }, { search: false })).toThrow(/inside the export/);
+  });
+
+  it('places items whose parent is missing or that form a cycle at the top, each once', () => {
+    const items: ArchiveItem[] = [
+      { id: 'a', kind: 'page', title: 'A', parentId: 'b', paths: {} },
+      { id: 'b', kind: 'page', title: 'B', parentId: 'a', paths: {} },
+      { id: 'c', kind: 'page', title: 'C', parentId: 'gone', paths: {} },
+      { id: 'd', kind: 'page', title: 'D', parentId: 'd', paths: {} },
+    ];
+    const roots = workspaceTree(items);
+    const seen = (nodes: typeof roots): string[] => nodes.flatMap((n) => [n.item.id, ...seen(n.children)]);
+    expect(seen(roots).sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(roots.map((r) => r.item.id)).toEqual(expect.arrayContaining(['c', 'd']));
+  });
+
+  it('renders 10,000 items, 200 levels deep in places, in bounded time', () => {
+    const items: ArchiveItem[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const parentId = i === 0 ? null : i < 200 ? `n${i - 1}` : `n${i % 97}`;
+      items.push({ id: `n${i}`, kind: i % 50 === 0 ? 'database' : 'page', title: `Page ${i}`, parentId, paths: { html: `p/${i}.html`, markdown: `p/${i}.md` } });
+    }
+    const started = performance.now();
+    const html = renderIndexHtml({ facts, items }, { search: false });
+    const md = renderIndexMarkdown({ facts, items });
+    const elapsed = performance.now() - started;
+    expect(html.match(/<li>(<details( open)?><summary>)?<a /g)?.length).toBe(10_000);
+    expect(html.match(/<details/g)?.length).toBe(html.match(/<\/details>/g)?.length);
+    expect(md.split('\n').filter((l) => l.trimStart().startsWith('- ')).length).toBe(10_000);
+    expect(elapsed).toBeLessThan(3_000);
+  });
+});
