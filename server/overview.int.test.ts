@@ -5,7 +5,8 @@ import { handle } from '@/server/export/domain/handle';
 import { callerAs } from '@/server/testing/call-as';
 import { completeTestExport, requestTestExport, seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
-import { checkDisk, getOverview, LOW_DISK_BYTES, RECENT_FAILURES_MS } from './overview';
+import { writeRunnerSettings } from '@/server/settings';
+import { averageRate, checkDisk, getOverview, LOW_DISK_BYTES, RECENT_FAILURES_MS } from './overview';
 
 const GB = 1024 ** 3;
 
@@ -71,6 +72,7 @@ describe('overview.get', () => {
         pagesFailed: 0,
         requests: 42,
         pacedRate: null,
+        averageRate: overview.running[0]?.averageRate,
         lastPosition: expect.any(Number),
         startedAt: expect.any(Date),
         requestedByUser: null,
@@ -106,6 +108,30 @@ describe('overview.get', () => {
     const text = JSON.stringify(overview);
     expect(text).not.toContain(ctx.dir);
     expect(text).not.toContain(String(closedPort));
+  });
+
+  it('shows each running export’s request rate over its running time, and the runner’s limits', async () => {
+    const later = new Date(Date.now() + 60_000);
+    const overview = await getOverview(ctx, { now: later });
+    // 42 requests in about a minute of running.
+    expect(overview.running[0]!.averageRate).toBeGreaterThan(0.6);
+    expect(overview.running[0]!.averageRate).toBeLessThanOrEqual(0.7);
+    expect(overview).toMatchObject({ workspaceBudget: null, maxExportsPerRunner: 3 });
+    await writeRunnerSettings(ctx.database.db, { workspaceRequestsPerSecond: 5, maxExports: 2 });
+    try {
+      expect(await callerAs(ctx, 'viewer').overview.get()).toMatchObject({ workspaceBudget: 5, maxExportsPerRunner: 2 });
+    } finally {
+      await writeRunnerSettings(ctx.database.db, { workspaceRequestsPerSecond: null, maxExports: 3 });
+    }
+  });
+
+  it('measures a rate over running time only, once a second has passed', () => {
+    const now = new Date(100_000);
+    expect(averageRate(10, 0, new Date(99_500), now)).toBeNull();
+    expect(averageRate(30, 0, new Date(90_000), now)).toBe(3);
+    // Earlier runs count with their running time; queued or paused time does not.
+    expect(averageRate(30, 5_000, new Date(95_000), now)).toBe(3);
+    expect(averageRate(12, 4_000, null, now)).toBe(3);
   });
 
   it('counts failures of the last 24 hours only', async () => {

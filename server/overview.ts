@@ -4,7 +4,7 @@ import type { AppContext } from '@/server/app-context';
 import { CHECK_ACTIONS, type CheckProblem } from '@/server/connections/connections';
 import { withoutAbsolutePaths } from '@/server/export/control/export-queries';
 import { diskSpace, type StatFs } from '@/server/observability/metrics';
-import { readSettings } from '@/server/settings';
+import { readRunnerSettings, readSettings } from '@/server/settings';
 
 /**
  * The dashboard's overview: what runs now, what failed lately, and whether the database, the
@@ -29,7 +29,13 @@ export interface RunningExport {
   pagesDone: number;
   pagesFailed: number;
   requests: number;
+  /** The rate Notion's answers taught its token's limiter, when below the budget: its own budget now. */
   pacedRate: number | null;
+  /**
+   * Requests per second over the time it ran (this run and the ones before it), against its own
+   * budget: what it had until the dashboard measures it live. Null before a second has passed.
+   */
+  averageRate: number | null;
   /** Position of the newest event the counters reflect (to tell a newer copy from the live feed). */
   lastPosition: number;
   startedAt: Date | null;
@@ -66,6 +72,10 @@ export interface Overview {
   at: Date;
   /** The request budget per integration token (settings). */
   budget: number | null;
+  /** The budget shared by the connections into one workspace (the runner's setting); null: none set (learned from Notion's answers). */
+  workspaceBudget: number | null;
+  /** How many exports (each of another connection) one runner performs at once. */
+  maxExportsPerRunner: number | null;
   running: RunningExport[];
   queued: number;
   recentFailures: RecentFailure[];
@@ -115,8 +125,8 @@ export async function checkDisk(dir: string, statfs?: StatFs): Promise<DiskHealt
   }
 }
 
-async function runningExports(ctx: AppContext): Promise<RunningExport[]> {
-  return ctx.database.db
+async function runningExports(ctx: AppContext, now: Date): Promise<RunningExport[]> {
+  const rows = await ctx.database.db
     .select({
       id: exports.id,
       connectionName: connections.name,
@@ -130,12 +140,22 @@ async function runningExports(ctx: AppContext): Promise<RunningExport[]> {
       lastPosition: exports.lastPosition,
       startedAt: exports.startedAt,
       requestedByUser: exports.requestedByUser,
+      activeMs: exports.activeMs,
+      runningSince: exports.runningSince,
     })
     .from(exports)
     .innerJoin(connections, eq(connections.id, exports.connectionId))
     .where(eq(exports.status, 'running'))
     .orderBy(exports.startedAt)
     .limit(RUNNING_SHOWN);
+  return rows.map(({ activeMs, runningSince, ...row }) => ({ ...row, averageRate: averageRate(row.requests, activeMs, runningSince, now) }));
+}
+
+/** Requests per second of running time (to 0.1), or null before a second of it has passed. */
+export function averageRate(requests: number, activeMs: number, runningSince: Date | null, now: Date): number | null {
+  const ranMs = activeMs + (runningSince ? Math.max(0, now.getTime() - runningSince.getTime()) : 0);
+  if (ranMs < 1000) return null;
+  return Math.round((requests * 10_000) / ranMs) / 10;
 }
 
 async function recentFailures(ctx: AppContext, since: Date): Promise<{ list: RecentFailure[]; count: number }> {
@@ -207,6 +227,8 @@ export async function getOverview(ctx: AppContext, options: OverviewOptions = {}
     return {
       at: now,
       budget: null,
+      workspaceBudget: null,
+      maxExportsPerRunner: null,
       running: [],
       queued: 0,
       recentFailures: [],
@@ -215,16 +237,19 @@ export async function getOverview(ctx: AppContext, options: OverviewOptions = {}
     };
   }
   const db = ctx.database.db;
-  const [running, [queued], failures, settings, connectionsHealth] = await Promise.all([
-    runningExports(ctx),
+  const [running, [queued], failures, settings, runnerSettings, connectionsHealth] = await Promise.all([
+    runningExports(ctx, now),
     db.select({ n: sql<number>`count(*)` }).from(exports).where(eq(exports.status, 'queued')),
     recentFailures(ctx, new Date(now.getTime() - RECENT_FAILURES_MS)),
     readSettings(db, ctx.config),
+    readRunnerSettings(db, ctx.config),
     connectionHealth(ctx),
   ]);
   return {
     at: now,
     budget: settings.requestsPerSecond,
+    workspaceBudget: runnerSettings.workspaceRequestsPerSecond,
+    maxExportsPerRunner: runnerSettings.maxExports,
     running,
     queued: queued?.n ?? 0,
     recentFailures: failures.list,

@@ -76,7 +76,7 @@ function RunningNow({ overview, onEnd }: { overview: OverviewData; onEnd: () => 
   return (
     <Card
       title="Running now"
-      description={budget === null ? undefined : `Budget: ${budget} requests per second per integration.`}
+      description={runningDescription(overview)}
       actions={queued > 0 ? <Badge>{formatNumber(queued)} queued</Badge> : undefined}
     >
       {running.length === 0 ? (
@@ -94,6 +94,17 @@ function RunningNow({ overview, onEnd }: { overview: OverviewData; onEnd: () => 
       )}
     </Card>
   );
+}
+
+/** The limits every running export works within, in words. */
+function runningDescription({ budget, workspaceBudget, maxExportsPerRunner }: OverviewData): string | undefined {
+  if (budget === null) return undefined;
+  const parts = [`Budget: ${budget} requests per second per integration`];
+  if (workspaceBudget !== null) parts.push(`${workspaceBudget} per workspace, shared by its integrations`);
+  if (maxExportsPerRunner !== null) {
+    parts.push(`up to ${maxExportsPerRunner} ${maxExportsPerRunner === 1 ? 'export' : 'exports'} of different connections at once per runner`);
+  }
+  return `${parts.join('; ')}.`;
 }
 
 function RecentFailures({ overview }: { overview: OverviewData }) {

@@ -37,12 +37,18 @@ export function LiveRunningExport({ row, budget, onEnd }: { row: RunningExportRo
   return <RunningExport row={current} budget={budget} live={feed.connection === 'live'} />;
 }
 
-/** One running export: its progress, its request rate against the budget, and the time left. */
+/**
+ * One running export: its progress, its request rate against its own budget (the token's budget,
+ * or the lower pace Notion's answers taught it), and the time left. Until the rate is measured
+ * live, the average over its running time stands in.
+ */
 export function RunningExport({ row, budget, live = false }: { row: RunningExportRow; budget: number | null; live?: boolean }) {
   const handled = row.pagesDone + row.pagesFailed;
-  const rate = useLiveRate(true, row.requests, handled, row.pagesDiscovered);
+  const liveRate = useLiveRate(true, row.requests, handled, row.pagesDiscovered);
+  const rate = { ...liveRate, requestsPerSecond: liveRate.requestsPerSecond ?? row.averageRate };
+  const ownBudget = budget === null ? null : row.pacedRate !== null ? Math.min(budget, row.pacedRate) : budget;
   const percent = exportPercent(row);
-  const ratePercent = rate.requestsPerSecond !== null && budget ? (rate.requestsPerSecond / budget) * 100 : 0;
+  const ratePercent = rate.requestsPerSecond !== null && ownBudget ? Math.min(100, (rate.requestsPerSecond / ownBudget) * 100) : 0;
   const name = `${row.connectionName} · export ${shortExportId(row.id)}`;
   return (
     <li className="py-3 first:pt-0 last:pb-0">
@@ -78,7 +84,12 @@ export function RunningExport({ row, budget, live = false }: { row: RunningExpor
           <dt className="text-xs text-slate-500">Request rate</dt>
           <dd className="font-medium text-slate-900 tabular-nums">
             {rate.requestsPerSecond === null ? 'measuring…' : `${rate.requestsPerSecond.toFixed(1)}/s`}
-            {budget !== null && <span className="font-normal text-slate-500"> of {budget}/s budget</span>}
+            {ownBudget !== null && (
+              <span className="font-normal text-slate-500">
+                {' '}
+                of {ownBudget}/s {row.pacedRate !== null && row.pacedRate < (budget ?? Number.POSITIVE_INFINITY) ? 'learned' : 'budget'}
+              </span>
+            )}
           </dd>
         </div>
         <div>
@@ -94,12 +105,12 @@ export function RunningExport({ row, budget, live = false }: { row: RunningExpor
           </div>
         )}
       </dl>
-      {budget !== null && rate.requestsPerSecond !== null && (
+      {ownBudget !== null && rate.requestsPerSecond !== null && (
         <ProgressBar
           className="mt-2 h-1.5"
           value={ratePercent}
-          label={`Request rate of ${name} against the budget`}
-          valueText={`${rate.requestsPerSecond.toFixed(1)} of ${budget} requests per second`}
+          label={`Request rate of ${name} against its budget`}
+          valueText={`${rate.requestsPerSecond.toFixed(1)} of ${ownBudget} requests per second`}
           tone="success"
         />
       )}

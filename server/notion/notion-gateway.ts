@@ -4,6 +4,7 @@ import { type CircuitBreaker, type CircuitBreakerSettings, getSharedBreaker } fr
 import { toGatewayError } from './errors';
 import { getSharedLimiter, type RateLimiter } from './rate-limiter';
 import { createRetryingFetch, type FetchLike, type RetryEvent } from './retrying-fetch';
+import { getWorkspaceLimiter, TokenAndWorkspaceLimiter, WORKSPACE_LIMIT_REASON } from './workspace-limiter';
 
 export interface NotionGatewayOptions {
   token: string;
@@ -21,6 +22,13 @@ export interface NotionGatewayOptions {
   fetch?: FetchLike;
   /** Overrides the process-wide limiter for the token (tests). */
   limiter?: RateLimiter;
+  /**
+   * The workspace the token belongs to (`workspaceKey`): every token of it shares one workspace
+   * limiter in this process. Undefined: the token's own limiter only.
+   */
+  workspace?: string;
+  /** Overrides the process-wide limiter of the workspace (tests). */
+  workspaceLimiter?: RateLimiter;
   /** Settings for the token's shared circuit breaker (they replace the breaker's current ones). */
   circuitBreaker?: CircuitBreakerSettings;
   /** Overrides the process-wide circuit breaker for the token (tests). */
@@ -44,6 +52,8 @@ export interface NotionGatewayStats {
   requests: number;
   /** 429/529 answers received. */
   rateLimited: number;
+  /** Of them, the answers that said the workspace's shared budget ran out. */
+  workspaceRateLimited: number;
   /** Retries after 5xx, network errors or timeouts. */
   retries: number;
   /** Time spent waiting for the circuit breaker and the limiter, plus backoff sleeps. */
@@ -53,6 +63,8 @@ export interface NotionGatewayStats {
 export interface NotionGateway {
   client: Client;
   limiter: RateLimiter;
+  /** The limiter shared by every token of the token's workspace (undefined: its workspace is not known). */
+  workspaceLimiter?: RateLimiter;
   /** The token's circuit breaker (shared by every gateway of the token in this process). */
   breaker: CircuitBreaker;
   /** The API origin requests go to, e.g. `https://api.notion.com`. */
@@ -80,11 +92,12 @@ export function createNotionGateway(options: NotionGatewayOptions): NotionGatewa
   const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   const limiter = options.limiter ?? getSharedLimiter(options.token, options.requestsPerSecond ?? 3, options.rateWindowMs);
   const breaker = options.breaker ?? getSharedBreaker(options.token, options.circuitBreaker);
-  const counters: NotionGatewayStats = { requests: 0, rateLimited: 0, retries: 0, waitedMs: 0 };
+  const workspaceLimiter = options.workspaceLimiter ?? (options.workspace ? getWorkspaceLimiter(options.workspace) : undefined);
+  const counters: NotionGatewayStats = { requests: 0, rateLimited: 0, workspaceRateLimited: 0, retries: 0, waitedMs: 0 };
   const metrics = notionRequestMetrics(options.connectionId, { limiter, breaker });
 
   const fetch = createRetryingFetch({
-    limiter,
+    limiter: workspaceLimiter ? new TokenAndWorkspaceLimiter(limiter, workspaceLimiter) : limiter,
     breaker,
     signal: options.signal,
     sleep: options.sleep,
@@ -103,6 +116,7 @@ export function createNotionGateway(options: NotionGatewayOptions): NotionGatewa
         metrics.waited(event.waitMs ?? 0);
       } else if (event.type === 'rate_limited') {
         counters.rateLimited += 1;
+        if (event.reason === WORKSPACE_LIMIT_REASON) counters.workspaceRateLimited += 1;
       } else {
         counters.retries += 1;
         counters.waitedMs += event.waitMs ?? 0;
@@ -121,7 +135,7 @@ export function createNotionGateway(options: NotionGatewayOptions): NotionGatewa
     logger: silentLogger,
   });
 
-  return { client, limiter, breaker, baseUrl, stats: () => ({ ...counters }) };
+  return { client, limiter, workspaceLimiter, breaker, baseUrl, stats: () => ({ ...counters }) };
 }
 
 /** Checks the token with `users.me`; throws a NotionGatewayError with a clear message on failure. */

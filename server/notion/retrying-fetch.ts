@@ -5,7 +5,7 @@ import { classifyError, classifyResponse, type FailureClass, isTransient } from 
 import { ATTEMPTS_HEADER } from './errors';
 import type { BreakerPermit } from './circuit-breaker';
 import { linkSignals } from './linked-signal';
-import type { RateLimiter } from './rate-limiter';
+import type { RequestLimiter } from './workspace-limiter';
 import { type NotionCallObserver, traceNotionCall } from '@/server/observability/spans-notion';
 
 /** The subset of `fetch` the Notion SDK uses (it always passes a string URL). */
@@ -20,12 +20,16 @@ export interface RetryEvent {
    * pause; `retry`: the backoff delay.
    */
   waitMs?: number;
-  /** Why a retry happens: an HTTP status text, `timeout` or a network error code. */
+  /**
+   * Why a retry happens: an HTTP status text, `timeout` or a network error code; for
+   * `rate_limited`, Notion's `rate_limit_reason` when the answer named one (e.g. `workspace_limit`).
+   */
   reason?: string;
 }
 
 export interface RetryingFetchOptions {
-  limiter: Pick<RateLimiter, 'acquire' | 'rateLimited'>;
+  /** The token's limiter, or the token's and its workspace's (`TokenAndWorkspaceLimiter`). */
+  limiter: RequestLimiter;
   /** Every attempt asks it first; while it is open, attempts wait (see CircuitBreaker). */
   breaker?: { acquire(signal?: AbortSignal): Promise<BreakerPermit> };
   /** Aborts every wait and attempt of this fetch (e.g. the export was cancelled). */
@@ -96,6 +100,17 @@ function errorCodeOf(bodyText: string | undefined): string | undefined {
     // not JSON
   }
   return undefined;
+}
+
+/** Notion's `additional_data.rate_limit_reason` of a 429 (which window ran out), when there is one. */
+export function rateLimitReasonOf(bodyText: string | undefined): string | undefined {
+  if (!bodyText) return undefined;
+  try {
+    const reason = (JSON.parse(bodyText) as { additional_data?: { rate_limit_reason?: unknown } } | null)?.additional_data?.rate_limit_reason;
+    return typeof reason === 'string' && /^[a-z_]{1,64}$/.test(reason) ? reason : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A copy of a (buffered) answer carrying the attempt count for the error message. */
@@ -259,8 +274,9 @@ export function createRetryingFetch(options: RetryingFetchOptions): FetchLike {
           if (rateLimitRetries >= maxRateLimitRetries) return withAttempts(response, attempts);
           rateLimitRetries += 1;
           const waitMs = Math.min(failure?.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS, maxRetryAfterMs);
-          limiter.rateLimited(waitMs);
-          report?.({ type: 'rate_limited', status, waitMs });
+          const limitReason = rateLimitReasonOf(outcome.bodyText);
+          limiter.rateLimited(waitMs, limitReason);
+          report?.({ type: 'rate_limited', status, waitMs, ...(limitReason ? { reason: limitReason } : {}) });
           continue;
         }
         if (!isTransient(failureClass) || !idempotent) return response;

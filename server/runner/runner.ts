@@ -6,9 +6,18 @@ import { InvalidStateError } from '@/server/export/domain/decide';
 import { type ExportLease, isLeaseLost } from '@/server/export/domain/export-lease';
 import { handle } from '@/server/export/domain/handle';
 import { type RunnerTracker, trackRunner } from '@/server/observability/runner-metrics';
+import { setWorkspaceBudget } from '@/server/notion/workspace-limiter';
 import { type Clock, systemClock, waitOrAbort } from '@/server/retry/clock';
-import { settingsForRun } from '@/server/settings';
+import { readRunnerSettings, SETTINGS_CHECK_MS } from '@/server/settings';
 import { assertLease, type Claim, claimNext, leaseFence, releaseLease, renewLease } from './job-queue';
+
+/**
+ * How long a claim lasts without a heartbeat (renewed every third of it). A runner that dies
+ * holding an export gives it up this long after its last heartbeat, so another runner resumes
+ * it within about 20 s (measured by `npm run bench -- --runs recovery`: progress again 22.7 s
+ * after a kill -9; with 60 s it was 60.3 s, over the 30 s recovery target).
+ */
+export const DEFAULT_LEASE_MS = 20_000;
 
 export interface RunnerOptions {
   owner?: string;
@@ -18,6 +27,11 @@ export interface RunnerOptions {
   /** Only run this export (the CLI). */
   exportId?: string;
   concurrency?: number;
+  /**
+   * Exports (each of another connection) performed at once. Unset: the `runner` setting's
+   * `maxExports`, never above RUNNER_MAX_EXPORTS, looked at again every few seconds.
+   */
+  maxExports?: number;
   onOutcome?: (exportId: string, outcome: RunOutcome) => void;
   log?: (message: string) => void;
   /**
@@ -31,10 +45,15 @@ const HOST = os.hostname();
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Runner ids are `host:pid:nonce`; a runner on this host whose process no longer exists is gone. */
+/**
+ * A runner's owner is `<RUNNER_ID>:<nonce>`, RUNNER_ID being `host:pid` by default. Of the default
+ * form, a runner on this host whose process no longer exists is gone. A named runner (RUNNER_ID,
+ * which has no colon) is another machine's as far as anyone can tell: never gone early.
+ */
 export function ownerProcessGone(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (host !== HOST || !pid || Number(pid) === process.pid) return false;
+  const parts = owner.split(':');
+  const [host, pid] = parts;
+  if (parts.length !== 3 || host !== HOST || !pid || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
   try {
     process.kill(Number(pid), 0);
     return false;
@@ -53,6 +72,7 @@ export class Runner {
   readonly #heartbeatMs: number;
   readonly #pollMs: number;
   readonly #clock: Clock;
+  readonly #isOwnerGone?: (owner: string) => boolean;
   #stopping = false;
   #loop?: Promise<void>;
   /** Ends the poll wait under way (a fresh one per wait). */
@@ -66,13 +86,20 @@ export class Runner {
     string,
     { claim: Claim; abort: AbortController; drain: AbortController; done: Promise<RunOutcome> }
   >();
+  /** Every export this runner performs, until its end is recorded (or it is given back). */
+  readonly #performing = new Set<Promise<unknown>>();
+  /** Exports at once, as the settings said at their last look (see `#capacity`). */
+  #maxExports = 1;
+  #settingsLookedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly options: RunnerOptions = {},
   ) {
-    this.owner = options.owner ?? `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.#leaseMs = options.leaseMs ?? 60_000;
+    this.owner = options.owner ?? `${ctx.config.runnerId ?? `${HOST}:${process.pid}`}:${randomUUID().slice(0, 8)}`;
+    // A named runner behaves as one on a machine of its own: it cannot see other processes there.
+    this.#isOwnerGone = ctx.config.runnerId === undefined ? ownerProcessGone : undefined;
+    this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.#heartbeatMs = options.heartbeatMs ?? Math.floor(this.#leaseMs / 3);
     this.#pollMs = options.pollMs ?? 1000;
     this.#clock = options.clock ?? systemClock;
@@ -86,16 +113,58 @@ export class Runner {
 
   /** Claims and runs at most one export now; resolves with its outcome (undefined: none claimable). */
   async runOnce(): Promise<RunOutcome | undefined> {
+    await this.#capacity();
+    const claim = await this.#claim();
+    if (!claim) return undefined;
+    return this.#track(this.#perform(claim));
+  }
+
+  /** How many exports this runner is performing now. */
+  get running(): number {
+    return this.#performing.size;
+  }
+
+  async #claim(): Promise<Claim | undefined> {
     this.#tracker.beat();
-    const claim = await claimNext(this.ctx.database.db, {
+    return claimNext(this.ctx.database.db, {
       owner: this.owner,
       leaseMs: this.#leaseMs,
       now: this.#clock.now(),
       exportId: this.options.exportId,
-      isOwnerGone: ownerProcessGone,
+      isOwnerGone: this.#isOwnerGone,
     });
-    if (!claim) return undefined;
-    return this.#perform(claim);
+  }
+
+  /** Keeps `performing` among the runner's exports until it settles, and looks for work once it has. */
+  #track<T>(performing: Promise<T>): Promise<T> {
+    const settled = performing.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#performing.add(settled);
+    void settled.then(() => {
+      this.#performing.delete(settled);
+      this.poke();
+    });
+    return performing;
+  }
+
+  /**
+   * Exports at once: the runner's own option, or the `runner` setting (capped by
+   * RUNNER_MAX_EXPORTS), looked at every SETTINGS_CHECK_MS; the same look applies the workspace
+   * budget the setting names to this process's workspace limiters.
+   */
+  async #capacity(): Promise<number> {
+    const now = this.#clock.now();
+    if (now - this.#settingsLookedAt >= SETTINGS_CHECK_MS) {
+      this.#settingsLookedAt = now;
+      const settings = await readRunnerSettings(this.ctx.database.db, this.ctx.config);
+      this.#maxExports = settings.maxExports;
+      setWorkspaceBudget(settings.workspaceRequestsPerSecond);
+    }
+    // The CLI runs the one export it asked for.
+    if (this.options.exportId) return 1;
+    return this.options.maxExports ?? this.#maxExports;
   }
 
   /** Nudges the loop to look for work now (an export was just requested). */
@@ -104,17 +173,30 @@ export class Runner {
     this.#wake?.abort();
   }
 
+  /**
+   * Claims exports while it performs fewer than its capacity: each of another connection (the
+   * claim never hands out a second export of a connection with a live lease), each with its own
+   * lease, heartbeat and fence, performed side by side.
+   */
   async #run(): Promise<void> {
     while (!this.#stopping) {
       this.#poked = false;
       try {
-        const outcome = await this.runOnce();
-        if (outcome !== undefined) continue;
+        if (this.#performing.size < (await this.#capacity())) {
+          const claim = this.#stopping ? undefined : await this.#claim();
+          if (claim) {
+            this.#track(this.#perform(claim)).catch((error: unknown) => this.options.log?.(`runner: ${messageOf(error)}`));
+            continue;
+          }
+        } else {
+          this.#tracker.beat();
+        }
       } catch (error) {
         this.options.log?.(`runner: ${messageOf(error)}`);
       }
       if (this.#stopping || this.#poked) continue;
-      // Nothing to do: look again after the poll interval, or as soon as work is announced.
+      // Nothing to do (or no room): look again after the poll interval, as soon as work is
+      // announced, or as soon as one of its exports ends.
       const wake = new AbortController();
       this.#wake = wake;
       await waitOrAbort(this.#clock, this.#pollMs, wake.signal);
@@ -123,8 +205,8 @@ export class Runner {
   }
 
   async #perform(claim: Claim): Promise<RunOutcome> {
-    // Pages in flight: the runner's own option (tests, the CLI), or the setting as the run begins.
-    const concurrency = this.options.concurrency ?? (await settingsForRun(this.ctx.database.db, this.ctx.config)).pagesInFlight;
+    // Pages in flight: the runner's own option (tests, the CLI), or (unset) the setting, followed by the run.
+    const concurrency = this.options.concurrency;
     const abort = new AbortController();
     const drain = new AbortController();
     const ended = new AbortController();
@@ -229,6 +311,8 @@ export class Runner {
   async stop(graceMs = 10_000): Promise<void> {
     this.#stopping = true;
     this.#wake?.abort();
+    // No claim after this: one under way when the stop came is among the exports drained below.
+    await this.#loop;
     const active = [...this.#active.values()];
     for (const a of active) a.drain.abort();
     const settled = new AbortController();
@@ -237,7 +321,8 @@ export class Runner {
       for (const a of active) a.abort.abort(new Error('runner stopping'));
     }
     await allDone;
-    await this.#loop;
+    // Every export given back (its interruption recorded) before the runner reports it stopped.
+    await Promise.all([...this.#performing]);
     this.#detach();
     this.#tracker.stopped();
   }
