@@ -149,6 +149,8 @@ describe('architecture', () => {
     expect(violations(/^server\/retry\//, /^(?!server\/retry\/)/)).toEqual([]);
     // The document tree and its parts serve every writer; no writer is a part of them.
     expect(violations(/^server\/export\/render\/[^/]+$/, /^server\/export\/render\/writers\//)).toEqual([]);
+    // The archive's own pages are pure builders over render/: no files, no database, no crawl.
+    expect(violations(/^server\/export\/archive\//, /^server\/(?!export\/(archive|render)\/)|^db\//)).toEqual([]);
   });
 
   it('keeps the status rules pure: they import nothing of the project (db/, app/ and the domain share them)', () => {

@@ -1,12 +1,13 @@
 import { ensureFirstAdmin } from './auth/first-admin';
 import { getAppContext } from './context';
 import { logger } from './observability/logger';
-import { stopTracing, tracingStarted } from './observability/tracing';
+import { stopTracing } from './observability/tracing';
 import { Runner } from './runner/runner';
+import { Scheduler } from './schedules/scheduler';
 
 const g = globalThis as typeof globalThis & { __notionSyncBooted?: Promise<void> };
 
-/** Once per server process: migrate, make sure an admin can exist, then start the runner (unless RUNNER_ENABLED=false). */
+/** Once per server process: migrate, make sure an admin can exist, then start the runner (unless RUNNER_ENABLED=false) and the scheduler. */
 export function boot(): Promise<void> {
   g.__notionSyncBooted ??= (async () => {
     const ctx = await getAppContext();
@@ -19,13 +20,17 @@ export function boot(): Promise<void> {
     else for (const line of said) logger.info(line);
     const runner = ctx.config.runnerEnabled ? new Runner(ctx, { log: (m) => logger.warn(m), leaseMs: ctx.config.leaseMs }) : undefined;
     runner?.start();
-    // Without a runner, only batched spans need the graceful stop.
-    if (!runner && !tracingStarted()) return;
+    // Its name (RUNNER_ID, or host:pid) is what the exports it runs record.
+    if (runner) logger.info({ runner: runner.owner }, `notion-sync: runner ${runner.owner} started`);
+    // Schedules request syncs whether or not this process runs them; several processes may look
+    // (one compare-and-set claims each due time).
+    const scheduler = new Scheduler(ctx, { log: logger });
+    scheduler.start();
     const shutdown = (signal: NodeJS.Signals) => {
       logger.info({ signal }, `notion-sync: ${signal}, releasing exports in flight`);
       const force = setTimeout(() => process.exit(1), 15_000);
       force.unref();
-      (runner?.stop(10_000) ?? Promise.resolve())
+      Promise.all([scheduler.stop(), runner?.stop(10_000)])
         .finally(stopTracing)
         .finally(() => process.exit(0));
     };

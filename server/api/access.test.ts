@@ -34,6 +34,10 @@ const ACCESS: Record<string, Role | 'public'> = {
   'overview.get': 'viewer',
   'settings.get': 'viewer',
   'settings.update': 'admin',
+  'settings.flags': 'admin',
+  'settings.setFlag': 'admin',
+  'settings.runner': 'viewer',
+  'settings.updateRunner': 'admin',
   // Operators act on what the System view shows (rate limits, a refused token, a stuck queue); viewers see their exports' own charts.
   'system.status': 'operator',
   'system.onSamples': 'operator',
@@ -49,6 +53,20 @@ const ACCESS: Record<string, Role | 'public'> = {
   'invites.check': 'public',
   'invites.accept': 'public',
   'audit.list': 'admin',
+  // A schedule is no secret; changing it, or what retention keeps, is an operator's.
+  'schedules.get': 'viewer',
+  'schedules.describe': 'viewer',
+  'schedules.set': 'operator',
+  'schedules.remove': 'operator',
+  'schedules.previewRetention': 'operator',
+  'schedules.applyRetention': 'operator',
+  'snapshots.list': 'viewer',
+  'snapshots.pin': 'operator',
+  'snapshots.unpin': 'operator',
+  'snapshots.syncNow': 'operator',
+  'snapshots.diff': 'viewer',
+  'snapshots.pageDiff': 'viewer',
+  'snapshots.history': 'viewer',
 };
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
@@ -79,7 +97,7 @@ async function call(role: Role | undefined, path: string): Promise<TRPCError['co
 
 /** Everything a call could have changed. */
 async function stateOfDatabase(): Promise<string> {
-  const tables = ['events', 'exports', 'connections', 'settings', 'user', 'session', 'account', 'export_jobs', 'invites', 'audit_events'];
+  const tables = ['events', 'exports', 'connections', 'settings', 'user', 'session', 'account', 'export_jobs', 'invites', 'audit_events', 'schedules'];
   const counts = [];
   for (const table of tables) {
     const result = await ctx.database.client.execute(`select count(*) as n from "${table}"`);

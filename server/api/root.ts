@@ -4,7 +4,9 @@ import { connectionsRouter } from './routers/connections';
 import { exportsRouter } from './routers/exports';
 import { invitesRouter } from './routers/invites';
 import { overviewRouter } from './routers/overview';
+import { schedulesRouter } from './routers/schedules';
 import { settingsRouter } from './routers/settings';
+import { snapshotsRouter } from './routers/snapshots';
 import { systemRouter } from './routers/system';
 import { usersRouter } from './routers/users';
 import { createCallerFactory, router, viewerProcedure } from './trpc';
@@ -20,7 +22,9 @@ export const appRouter = router({
   exports: exportsRouter,
   invites: invitesRouter,
   overview: overviewRouter,
+  schedules: schedulesRouter,
   settings: settingsRouter,
+  snapshots: snapshotsRouter,
   system: systemRouter,
   users: usersRouter,
 });

@@ -36,6 +36,9 @@ export const ACTION_GROUPS = [
       'connection.renamed': 'Renamed a connection',
       'connection.token-rotated': "Replaced a connection's token",
       'connection.removed': 'Removed a connection',
+      'schedule.set': "Set a connection's schedule",
+      'schedule.removed': "Removed a connection's schedule",
+      'retention.applied': 'Removed snapshots by retention',
     },
   },
   {
@@ -52,7 +55,7 @@ export const ACTION_GROUPS = [
       'user.removed': 'Removed a user',
     },
   },
-  { id: 'settings', label: 'Settings', actions: { 'settings.changed': 'Changed settings' } },
+  { id: 'settings', label: 'Settings', actions: { 'settings.changed': 'Changed settings', 'settings.flag-changed': 'Turned a feature flag on or off' } },
 ] as const;
 
 const NAMES: Record<string, string> = Object.assign({}, ...ACTION_GROUPS.map((group) => group.actions));
