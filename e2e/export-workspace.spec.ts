@@ -78,9 +78,10 @@ test('[EXPORTS]: exporting the workspace streams progress until complete and dow
   await setTwinRateLimit({ requestsPerSecond: 6, burst: 6 });
 
   // Start a Markdown + JSON export of it.
-  await page.getByRole('form', { name: 'Start export' }).getByLabel('Connection').selectOption({ label: `Twin (${workspace.workspaceName})` });
-  await expect(page.getByRole('checkbox', { name: 'Markdown' })).toBeChecked();
-  await expect(page.getByRole('checkbox', { name: 'JSON' })).toBeChecked();
+  const startForm = page.getByRole('form', { name: 'Start export' });
+  await startForm.getByLabel('Connection').selectOption({ label: `Twin (${workspace.workspaceName})` });
+  await expect(startForm.getByRole('checkbox', { name: 'Markdown', exact: true })).toBeChecked();
+  await expect(startForm.getByRole('checkbox', { name: 'JSON', exact: true })).toBeChecked();
   await page.getByRole('button', { name: 'Start export' }).click();
   await page.waitForURL(/\/exports\/[^/]+$/);
   const exportId = new URL(page.url()).pathname.split('/').pop()!;

@@ -14,7 +14,8 @@ import { expect, test, TWIN_TOKEN, TWIN_URL, twinPages } from './fixtures';
  */
 const PORT = 3213;
 const ORIGIN = `http://127.0.0.1:${PORT}`;
-const ROOT = path.resolve(import.meta.dirname, '..');
+// Playwright runs from the project's root (playwright.config.ts is there).
+const ROOT = process.cwd();
 
 let dir: string;
 let server: ChildProcess | undefined;

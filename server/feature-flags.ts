@@ -14,6 +14,8 @@ import { type Clock, systemClock } from '@/server/retry/clock';
 export interface FeatureFlag {
   type: 'boolean';
   default: boolean;
+  /** Its name in words, as the dashboard shows it (the key stays in the code and the audit log). */
+  label: string;
   /** What turning it on does, as the dashboard shows it. */
   description: string;
   /** The part of the code (and so the people) that answers for it. */
@@ -26,6 +28,7 @@ export const FEATURE_FLAGS = {
   downloadExternalFiles: {
     type: 'boolean',
     default: true,
+    label: 'Download externally linked files',
     description:
       'Exports may download files that pages link to on other sites (the "Download externally linked files" option). Off: the option is not offered, and exports that asked for it keep the links only.',
     owner: 'export files (server/export/files/attachments.ts)',
@@ -34,6 +37,7 @@ export const FEATURE_FLAGS = {
   pageMarkdownEndpoint: {
     type: 'boolean',
     default: false,
+    label: "Notion's page-markdown endpoint",
     description:
       "Markdown-only exports read Notion's page-markdown endpoint instead of walking blocks (27–71 % fewer requests, measured). The flag only: this way of exporting is not built yet.",
     owner: 'export crawl and render (server/export/crawl, server/export/render)',
@@ -42,6 +46,7 @@ export const FEATURE_FLAGS = {
   webhooks: {
     type: 'boolean',
     default: false,
+    label: 'Integration webhooks',
     description: "The integration webhook endpoint: Notion's change events start a sync of the connection.",
     owner: 'exports and schedules (server/export/control, server/schedules)',
     removal: 'When webhook signatures are verified and the endpoint has run switched on for one release without a missed or doubled sync.',

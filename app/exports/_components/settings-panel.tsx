@@ -121,8 +121,9 @@ function FlagSwitch({ flag }: { flag: Flag }) {
         />
         <div className="min-w-0 text-sm">
           <label htmlFor={id} className="font-medium break-words text-slate-900">
-            {flag.name} <span className="font-normal text-slate-600">({flag.enabled ? 'on' : 'off'})</span>
+            {flag.label} <span className="font-normal text-slate-600">({flag.enabled ? 'on' : 'off'})</span>
           </label>
+          <code className="ml-2 text-xs text-slate-600">{flag.name}</code>
           <p id={`${id}-description`} className="mt-1 text-slate-600">
             {flag.description}
           </p>
