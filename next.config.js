@@ -19,10 +19,6 @@ const nextConfig = {
   // The image runs .next/standalone/server.js (Dockerfile; docs/deploy.md).
   output: 'standalone',
   outputFileTracingIncludes: { '/**': ['./db/migrations/**/*'] },
-  // The exports folder is a path the server reads at run time, so tracing may take the working
-  // folders it can reach for files the server needs: benchmark output, the local database and
-  // exports, test artefacts (1.3 GB after a benchmark). None of them belongs in the image.
-  outputFileTracingExcludes: { '/**': ['./bench/**', './data/**', './coverage/**', './test-results/**', './e2e/**', './.ci/**'] },
   serverExternalPackages: ['@libsql/client', 'libsql', 'yazl', 'buffer-crc32'],
   poweredByHeader: false,
   async headers() {
