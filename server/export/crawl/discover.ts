@@ -74,6 +74,24 @@ export function mergeDatabaseEntry(seen: ListedItem | undefined, entry: ListedIt
 }
 
 /**
+ * A listed item as discovery records it: queued at once at the top of the workspace, otherwise a
+ * candidate that its parent's walk places (or the root at the end).
+ */
+export function discoveredItem(listed: ListedItem, readAt?: number): DiscoveredItem {
+  const atRoot = listed.parentType === 'workspace';
+  return {
+    id: listed.id,
+    kind: listed.kind,
+    title: listed.title,
+    parentId: listed.parentId,
+    dir: atRoot ? '' : null,
+    status: atRoot ? 'pending' : 'candidate',
+    lastEditedTime: listed.lastEditedTime,
+    ...(readAt === undefined ? {} : { readAt }),
+  };
+}
+
+/**
  * Lists everything the token can see, trashed items left out. Items at the top of the workspace
  * are queued at once; everything else is a candidate that the walk down from the roots will place
  * in its parent's folder. Candidates the walk never reaches (their parent is not shared) are
@@ -91,19 +109,7 @@ export async function* discoverWorkspace(
   let chunk: DiscoveredItem[] = [];
   let objects: PageObjectResponse[] = [];
   const databases = new Map<string, ListedItem>();
-  const item = (listed: ListedItem): DiscoveredItem => {
-    const atRoot = listed.parentType === 'workspace';
-    return {
-      id: listed.id,
-      kind: listed.kind,
-      title: listed.title,
-      parentId: listed.parentId,
-      dir: atRoot ? '' : null,
-      status: atRoot ? 'pending' : 'candidate',
-      lastEditedTime: listed.lastEditedTime,
-      ...(readAt === undefined ? {} : { readAt }),
-    };
-  };
+  const item = (listed: ListedItem): DiscoveredItem => discoveredItem(listed, readAt);
   for await (const listed of listWorkspace(client, signal)) {
     if (listed.kind === 'database') {
       databases.set(listed.id, mergeDatabaseEntry(databases.get(listed.id), listed));

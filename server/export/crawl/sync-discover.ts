@@ -6,7 +6,7 @@ import type { DiscoveredItem, ExportedItem, FailedItem } from '@/server/export/d
 import { linkFiles } from '@/server/export/files/link-tree';
 import { failpoint } from '@/server/failpoints';
 import { logger } from '@/server/observability/logger';
-import { type ListedItem, listWorkspace, mergeDatabaseEntry, recordTrashed } from './discover';
+import { discoveredItem, type ListedItem, listWorkspace, mergeDatabaseEntry, recordTrashed } from './discover';
 import type { ExportSession } from './export-session';
 import { placeAtRoot } from './export-target';
 import { normalizeId } from '@/server/export/render/notion-text';
@@ -179,18 +179,7 @@ async function recordQueued(
   }
   for (const id of plan.relocated) {
     const now = listed.get(id);
-    if (!now) continue;
-    const atRoot = now.parentType === 'workspace';
-    items.push({
-      id,
-      kind: now.kind,
-      title: now.title,
-      parentId: now.parentId,
-      dir: atRoot ? '' : null,
-      status: atRoot ? 'pending' : 'candidate',
-      lastEditedTime: now.lastEditedTime,
-      readAt,
-    });
+    if (now) items.push(discoveredItem(now, readAt));
   }
   for (let i = 0; i < items.length; i += CARRY_BATCH) {
     session.buffer.addDiscovered(await placeAtRoot(session.target, items.slice(i, i + CARRY_BATCH)));

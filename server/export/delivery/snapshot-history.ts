@@ -6,7 +6,7 @@ import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
 import { isExportId } from './export-download';
 import { differsOnlyWhereReadsDo, itemsOf, MAX_CONFIRMED_FILES } from './snapshot-diff';
-import { manifestFiles, type SnapshotFile, type SnapshotItem } from './snapshot-source';
+import { manifestFiles, SNAPSHOT_ITEM_COLUMNS, type SnapshotFile, type SnapshotItem } from './snapshot-source';
 
 /**
  * A page's history: its versions across a connection's finished snapshots, oldest first. A new
@@ -79,15 +79,7 @@ export async function pageHistory(ctx: AppContext, connectionId: string, itemId:
         .from(exportFiles)
         .where(and(inArray(exportFiles.exportId, part), eq(exportFiles.sourceId, itemId))),
       db
-        .select({
-          exportId: exportItems.exportId,
-          id: exportItems.itemId,
-          kind: exportItems.kind,
-          title: exportItems.title,
-          parentId: exportItems.parentId,
-          dir: exportItems.dir,
-          stem: exportItems.stem,
-        })
+        .select({ exportId: exportItems.exportId, ...SNAPSHOT_ITEM_COLUMNS })
         .from(exportItems)
         .where(and(inArray(exportItems.exportId, part), eq(exportItems.itemId, itemId), eq(exportItems.status, 'done'))),
       // Files of its pages, report.json (the export's own) left out, as snapshotFiles counts them.

@@ -141,19 +141,19 @@ export function isRelativeInside(rel: string): boolean {
   return rel.split('/').every((s) => s !== '' && s !== '.' && s !== '..') && !path.isAbsolute(rel);
 }
 
+/** What a snapshot's item is read as (a `SnapshotItem`), for every query of finished items. */
+export const SNAPSHOT_ITEM_COLUMNS = {
+  id: exportItems.itemId,
+  kind: exportItems.kind,
+  title: exportItems.title,
+  parentId: exportItems.parentId,
+  dir: exportItems.dir,
+  stem: exportItems.stem,
+};
+
 /** The items a snapshot finished (exported or skipped), by id. */
 export async function snapshotItems(ctx: AppContext, exportId: string, itemIds?: readonly string[]): Promise<Map<string, SnapshotItem>> {
   const where = and(eq(exportItems.exportId, exportId), eq(exportItems.status, 'done'), itemIds ? inArray(exportItems.itemId, [...itemIds]) : undefined);
-  const rows = await ctx.database.db
-    .select({
-      id: exportItems.itemId,
-      kind: exportItems.kind,
-      title: exportItems.title,
-      parentId: exportItems.parentId,
-      dir: exportItems.dir,
-      stem: exportItems.stem,
-    })
-    .from(exportItems)
-    .where(where);
+  const rows = await ctx.database.db.select(SNAPSHOT_ITEM_COLUMNS).from(exportItems).where(where);
   return new Map(rows.map((r) => [r.id, r]));
 }
