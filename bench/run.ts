@@ -32,6 +32,7 @@ import { RECOVERY_PARTS, type RecoveryResult, recoveryVerdicts, runRecoveryBench
 import { type WorkspaceMinimum, workspaceMinimum } from './workspace-minimum';
 import { runSyncBench } from './sync';
 import { runParallelBench } from './parallel';
+import { waitForExit } from './processes';
 import { runZipBench, type ZipBenchResult } from './zip';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -228,16 +229,6 @@ function requestCounts(stats: TwinStats, minimum: WorkspaceMinimum): RequestCoun
   };
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
