@@ -8,8 +8,8 @@
  * peak memory; a window-budget scenario (adaptive limiter) and the 1 GB zip download (bench/zip.ts).
  * See bench/README.md for the method.
  *
- * Writes bench/results.json (full run of every scenario), else bench/out/results-<mode>.json;
- * scratch output (state databases, exports, logs) goes to bench/out/.
+ * Writes bench/results.json (full run of every scenario), else <out>/results-<mode>.json, where <out> is
+ * BENCH_OUT or bench/out; scratch output (state databases, exports, logs) goes to <out> too.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
@@ -36,7 +36,7 @@ import { waitForExit } from './processes';
 import { runZipBench, type ZipBenchResult } from './zip';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const OUT = path.join(ROOT, 'bench', 'out');
+const OUT = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(ROOT, 'bench', 'out');
 const TOKEN = 'secret_twin';
 const LIMIT = 3;
 const LATENCY: [number, number] = [100, 500];

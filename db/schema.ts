@@ -31,6 +31,8 @@ export const connections = sqliteTable('connections', {
   tokenHint: text().notNull(),
   botName: text(),
   workspaceName: text(),
+  /** The workspace's id from `users/me` (bot.workspace_id): tokens into one workspace share its request limit. */
+  workspaceId: text(),
   createdAt: integer({ mode: 'timestamp_ms' }).notNull(),
   checkedAt: integer({ mode: 'timestamp_ms' }),
   /** When an admin removed it and chose to keep its exports (hidden from the list, its exports keep its name); null while in use. */

@@ -1,0 +1,1 @@
+ALTER TABLE `connections` ADD `workspace_id` text;
