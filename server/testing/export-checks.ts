@@ -209,9 +209,12 @@ export async function expectCompleteExport(root: string, twin: Twin, formats = [
   expect(await verifyManifest(root)).toMatchObject({ missing: [], changed: [], extra: [] });
 }
 
-/** Opens the state database read-only-ish (a plain client) for queries, closes it afterwards. */
-export async function withDb<T>(dbPath: string, fn: (db: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
-  const db = createClient({ url: `file:${dbPath}` });
+/**
+ * Opens the state database (a plain client) for queries, closes it afterwards: a file's path, or
+ * the URL of a libSQL server (`http://…`).
+ */
+export async function withDb<T>(dbPathOrUrl: string, fn: (db: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
+  const db = createClient({ url: /^(https?|libsql|wss?):\/\//.test(dbPathOrUrl) ? dbPathOrUrl : `file:${dbPathOrUrl}` });
   try {
     return await fn(db);
   } finally {
@@ -220,8 +223,8 @@ export async function withDb<T>(dbPath: string, fn: (db: ReturnType<typeof creat
 }
 
 /** Page ids that appear in more than one PagesExported event of the same export stream. */
-export async function pagesExportedTwice(dbPath: string): Promise<string[]> {
-  return withDb(dbPath, async (db) => {
+export async function pagesExportedTwice(dbPathOrUrl: string): Promise<string[]> {
+  return withDb(dbPathOrUrl, async (db) => {
     const rows = await db.execute("select stream_id, global_position, data from events where type = 'PagesExported' order by global_position");
     const seen = new Map<string, number>();
     const twice: string[] = [];
@@ -238,8 +241,8 @@ export async function pagesExportedTwice(dbPath: string): Promise<string[]> {
 }
 
 /** Number of distinct pages and databases recorded as exported, per export stream. */
-export async function exportedCounts(dbPath: string): Promise<Map<string, number>> {
-  return withDb(dbPath, async (db) => {
+export async function exportedCounts(dbPathOrUrl: string): Promise<Map<string, number>> {
+  return withDb(dbPathOrUrl, async (db) => {
     const rows = await db.execute("select stream_id, data from events where type = 'PagesExported'");
     const ids = new Map<string, Set<string>>();
     for (const row of rows.rows) {
