@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { argumentsOf, execForm, stagesOf } from '@/deploy/container/dockerfile-rules';
 import { expectKnownVariables, gracefulStopMs, readRepoFile } from '@/deploy/deploy-checks';
 import { loadConfig } from '@/server/config';
+import { METRICS_SERVER_PATHS } from '@/server/observability/metrics-server';
 
 interface Service {
   image?: string;
@@ -116,6 +117,11 @@ describe('compose.yaml and compose.libsql.yaml', () => {
       expect(service.healthcheck?.test).toEqual(['CMD', ...(imageHealthcheck ?? [])]);
       expect(seconds(service.healthcheck?.timeout ?? '') * 1000).toBeGreaterThan(ownTimeoutMs);
     }
+    // The check asks a worker on METRICS_PORT a probe its metrics server answers: it needs the port set.
+    const workerPath = /METRICS_PORT\)\}(\/[a-z/]+)`/.exec(readRepoFile('deploy/container/healthcheck.mjs'))?.[1];
+    expect(workerPath).toBe('/health/ready');
+    expect(METRICS_SERVER_PATHS).toContain(workerPath);
+    expect(base.services.worker.environment?.METRICS_PORT).toMatch(/^\d+$/);
   });
 
   it('set only variables the configuration knows, and values it accepts (secrets from Compose secret files)', () => {

@@ -84,7 +84,7 @@ describe('the health check (deploy/container/healthcheck.mjs)', () => {
     server = http.createServer((req, res) => {
       asked.push(req.url ?? '');
       if (req.url === '/api/health/ready') res.writeHead(readyStatus).end(readyStatus === 200 ? '{"status":"ready"}' : '{"status":"not ready"}');
-      else if (req.url === '/metrics') res.writeHead(401).end('token needed');
+      else if (req.url === '/health/ready') res.writeHead(readyStatus).end(readyStatus === 200 ? '{"ok":true}' : '{"ok":false}');
       else res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -125,9 +125,13 @@ describe('the health check (deploy/container/healthcheck.mjs)', () => {
     expect(result.out).toContain('unhealthy');
   });
 
-  it('takes any answer of a worker’s metrics port as alive (a 401 without the token too), and no port as nothing to ask', async () => {
+  it('asks a worker its readiness on METRICS_PORT (healthy on 200 only), and takes no port as nothing to ask', async () => {
     const worker = ['node', '--max-semi-space-size=1', 'dist/worker.cjs'];
-    expect(await check(worker, { METRICS_PORT: String(port) })).toMatchObject({ code: 0, out: 'worker metrics: 401\n' });
+    readyStatus = 200;
+    expect(await check(worker, { METRICS_PORT: String(port) })).toMatchObject({ code: 0, out: 'worker ready: 200 {"ok":true}\n' });
+    readyStatus = 503;
+    expect(await check(worker, { METRICS_PORT: String(port) })).toMatchObject({ code: 1, out: 'worker ready: 503 {"ok":false}\n' });
+    expect(asked.filter((url) => url === '/health/ready')).toHaveLength(2);
     expect(await check(worker, {})).toMatchObject({ code: 0, out: 'worker: nothing to ask\n' });
     expect(await check(['node', 'dist/cli.cjs', 'exports'], { PORT: String(port) })).toMatchObject({ code: 0, out: 'other: nothing to ask\n' });
   });
@@ -214,7 +218,7 @@ describe('the worker and the CLI from the image’s files', () => {
     expect(again.stderr).toContain('exists');
   });
 
-  it('runs the worker, which the health check finds alive on its metrics port, and which stops cleanly on SIGTERM', async () => {
+  it('runs the worker, which the health check finds ready on its metrics port, and which stops cleanly on SIGTERM', async () => {
     const child = spawn('sh', [path.join(app, 'deploy/container/entrypoint.sh'), 'worker'], { cwd: os.tmpdir(), env: only({ ...env, METRICS_PORT: '0' }) });
     worker = child;
     let out = '';
@@ -239,7 +243,8 @@ describe('the worker and the CLI from the image’s files', () => {
       env: only({ PATH: process.env.PATH, METRICS_PORT: metricsPort }),
       encoding: 'utf8',
     });
-    expect(health.stdout).toBe('worker metrics: 200\n');
+    expect(health.stdout).toMatch(/^worker ready: 200 \{"ok":true,/);
+    expect(health.status).toBe(0);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -16,6 +16,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { expectKnownVariables, gracefulStopMs, readRepoFile, root, routeExists } from '@/deploy/deploy-checks';
 import { type K8sObject, renderKustomization } from '@/deploy/kubernetes/kustomize';
 import { loadConfig } from '@/server/config';
+import { METRICS_SERVER_PATHS } from '@/server/observability/metrics-server';
 
 type Json = Record<string, unknown>;
 interface Container {
@@ -139,7 +140,7 @@ describe.each(OVERLAYS)('deploy/kubernetes/overlays/%s', (overlay) => {
     }
   });
 
-  it('probes only health routes that exist, on ports the container names; the dashboard is probed at start, for readiness and for life', () => {
+  it('probes only health routes that exist, on ports the container names; the dashboard and the worker are probed at start, for readiness and for life', () => {
     for (const workload of workloads(objects)) {
       for (const container of podOf(workload).containers) {
         const probes = [container.startupProbe, container.readinessProbe, container.livenessProbe].filter((p): p is Probe => p !== undefined);
@@ -148,16 +149,22 @@ describe.each(OVERLAYS)('deploy/kubernetes/overlays/%s', (overlay) => {
           expect(probe.exec, 'no exec probe: a node process per probe would cost the pod its memory').toBeUndefined();
           const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
           expect(container.ports?.map((p) => p.name)).toContain(port);
-          if (probe.httpGet) {
+          if (probe.httpGet && container.args?.[0] === 'worker') {
+            // A worker has no pages: its metrics server on METRICS_PORT answers the probes.
+            expect(probe.httpGet.port).toBe('metrics');
+            expect(probe.httpGet.path).toMatch(/^\/health\/(live|ready)$/);
+            expect(METRICS_SERVER_PATHS as readonly string[], probe.httpGet.path).toContain(probe.httpGet.path);
+          } else if (probe.httpGet) {
             expect(probe.httpGet.path).toMatch(/^\/api\/health\/(live|ready)$/);
             expect(routeExists(probe.httpGet.path), probe.httpGet.path).toBe(true);
           }
         }
-        if (container.args?.[0] === 'dashboard') {
-          expect(container.startupProbe?.httpGet?.path).toBe('/api/health/ready');
-          expect(container.readinessProbe?.httpGet?.path).toBe('/api/health/ready');
-          expect(container.livenessProbe?.httpGet?.path).toBe('/api/health/live');
-        }
+        const prefix = { dashboard: '/api/health', worker: '/health' }[container.args?.[0] ?? ''];
+        expect(prefix, `${container.name} runs ${container.args?.[0]}`).toBeDefined();
+        expect(container.startupProbe?.httpGet?.path).toBe(`${prefix}/ready`);
+        expect(container.readinessProbe?.httpGet?.path).toBe(`${prefix}/ready`);
+        expect(container.livenessProbe?.httpGet?.path).toBe(`${prefix}/live`);
+        if (container.args?.[0] === 'worker') expect(environmentOf(container, objects).METRICS_PORT, 'the probes’ port').toMatch(/^\d+$/);
       }
     }
   });

@@ -153,6 +153,11 @@ describe('architecture', () => {
     expect(violations(/^server\/export\/archive\//, /^server\/(?!export\/(archive|render)\/)|^db\//)).toEqual([]);
   });
 
+  it('keeps the webhook endpoint away from Notion and the runner: it asks for syncs through export/control only', () => {
+    expect(graph.some(({ file }) => file.startsWith('server/webhooks/'))).toBe(true);
+    expect(violations(/^server\/webhooks\//, /^server\/(notion|runner|connections|export\/(?!control\/|domain\/))/)).toEqual([]);
+  });
+
   it('keeps the status rules pure: they import nothing of the project (db/, app/ and the domain share them)', () => {
     expect(graph.find((g) => g.file === `${STATUS_RULES}.ts`)?.imports).toEqual([]);
   });

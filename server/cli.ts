@@ -161,6 +161,7 @@ async function exportCommand(args: string[], reporter: ProgressReporter, mode: '
     });
 
     const metrics = await serveProcessMetrics(config, (line) => reporter.message(`Serving ${line}`));
+    metrics?.serveHealth(ctx, { runner: true });
     const runner = new Runner(ctx, { exportId, leaseMs: ctx.config.leaseMs });
     const stop = new AbortController();
     let stopped: Promise<void> | undefined;

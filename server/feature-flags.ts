@@ -47,8 +47,9 @@ export const FEATURE_FLAGS = {
     type: 'boolean',
     default: false,
     label: 'Integration webhooks',
-    description: "The integration webhook endpoint: Notion's change events start a sync of the connection.",
-    owner: 'exports and schedules (server/export/control, server/schedules)',
+    description:
+      "The integration webhook endpoint (/api/webhooks/notion): Notion's change events, signed with a verification token an admin chose below, start a sync of the connection within a minute. Off: it answers 404.",
+    owner: 'webhooks, exports and schedules (server/webhooks, server/export/control, server/schedules)',
     removal: 'When webhook signatures are verified and the endpoint has run switched on for one release without a missed or doubled sync.',
   },
 } as const satisfies Record<string, FeatureFlag>;

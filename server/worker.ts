@@ -16,6 +16,8 @@ async function main(): Promise<void> {
   // First: without METRICS_PORT nothing is recorded from here on (see recordNoMetrics).
   const metrics = await serveProcessMetrics(config, (line) => logger.info(`notion-sync worker: ${line}`));
   const ctx = await createAppContext(config);
+  // /health/ready on METRICS_PORT answers 503 until now; a worker always runs a runner, whose heartbeat it checks.
+  metrics?.serveHealth(ctx, { runner: true });
   const runner = new Runner(ctx, {
     leaseMs: ctx.config.leaseMs,
     // Each run's start and outcome are logged by the run itself (server/export/crawl/run-export.ts).

@@ -3,9 +3,9 @@
 //   - the dashboard: GET /api/health/ready on PORT (the database answers with every migration
 //     applied, the exports folder is writable with room, the runner's heartbeat is fresh); healthy
 //     on 200 only. The probe never calls Notion.
-//   - a worker: it serves no pages; with METRICS_PORT set, any HTTP answer from /metrics shows its
-//     event loop answers (401 included: METRICS_TOKEN is not needed to tell that). Without it,
-//     there is nothing to ask: the process running is all Docker can know.
+//   - a worker: it serves no pages; with METRICS_PORT set, GET /health/ready on that port (the same
+//     checks as the dashboard's, its runner's heartbeat included; no METRICS_TOKEN needed); healthy
+//     on 200 only. Without it, there is nothing to ask: the process running is all Docker can know.
 //   - anything else (a CLI command, a shell): healthy.
 // Usage: node healthcheck.mjs [--cmdline <file>]   (default: every /proc/<pid>/cmdline; tests pass one)
 import fs from 'node:fs';
@@ -53,9 +53,9 @@ async function main() {
     return status === 200 ? 0 : 1;
   }
   if (role === 'worker' && process.env.METRICS_PORT) {
-    const { status } = await answerOf(`http://127.0.0.1:${Number(process.env.METRICS_PORT)}/metrics`);
-    process.stdout.write(`worker metrics: ${status}\n`);
-    return 0;
+    const { status, text } = await answerOf(`http://127.0.0.1:${Number(process.env.METRICS_PORT)}/health/ready`);
+    process.stdout.write(`worker ready: ${status} ${text.slice(0, 300)}\n`);
+    return status === 200 ? 0 : 1;
   }
   process.stdout.write(`${role}: nothing to ask\n`);
   return 0;

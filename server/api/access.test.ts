@@ -67,6 +67,10 @@ const ACCESS: Record<string, Role | 'public'> = {
   'snapshots.diff': 'viewer',
   'snapshots.pageDiff': 'viewer',
   'snapshots.history': 'viewer',
+  // The list shows the webhook verification tokens themselves.
+  'webhooks.tokens': 'admin',
+  'webhooks.useToken': 'admin',
+  'webhooks.removeToken': 'admin',
 };
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };

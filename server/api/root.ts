@@ -9,6 +9,7 @@ import { settingsRouter } from './routers/settings';
 import { snapshotsRouter } from './routers/snapshots';
 import { systemRouter } from './routers/system';
 import { usersRouter } from './routers/users';
+import { webhooksRouter } from './routers/webhooks';
 import { createCallerFactory, router, viewerProcedure } from './trpc';
 
 export const appRouter = router({
@@ -27,6 +28,7 @@ export const appRouter = router({
   snapshots: snapshotsRouter,
   system: systemRouter,
   users: usersRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { promtool } from '@/deploy/prometheus/promtool';
 import { spawnScript } from '@/server/testing/export-checks';
 import { Gauge } from 'prom-client';
+import { createTestContext } from '@/server/testing/test-context';
 import { metricsRegistry } from './metrics';
-import { serveProcessMetrics, startMetricsServer } from './metrics-server';
+import { METRICS_SERVER_PATHS, serveProcessMetrics, startMetricsServer } from './metrics-server';
 
 let dir: string;
 beforeAll(() => {
@@ -51,6 +52,16 @@ describe('METRICS_PORT', () => {
       expect(lint.stdout + lint.stderr).toBe('');
       expect(lint.code).toBe(0);
 
+      // The probes, open without the token: alive at once; ready once its runner beats (the line says it runs).
+      const base = `http://127.0.0.1:${port}`;
+      expect(await (await fetch(`${base}/health/live`)).json()).toEqual({ ok: true, checks: { eventLoop: { ok: true } } });
+      await worker.line((l) => l.includes(' running on '), 'the worker runs', { stream: 'stdout' });
+      const ready = await fetch(`${base}/health/ready`);
+      const readyText = await ready.text();
+      expect(ready.status, readyText).toBe(200);
+      expect(JSON.parse(readyText).checks).toEqual({ database: { ok: true }, migrations: { ok: true }, exportsDir: { ok: true }, diskSpace: { ok: true }, runner: { ok: true } });
+      expect(readyText).not.toContain(dir);
+
       worker.child.kill('SIGTERM');
       expect((await worker.done).code).toBe(0);
       await expect(fetch(url)).rejects.toThrow();
@@ -72,7 +83,9 @@ describe('the metrics server', () => {
       const head = await fetch(`${base}/metrics`, { method: 'HEAD' });
       expect(head.status).toBe(200);
       expect(await head.text()).toBe('');
-      expect((await fetch(`${base}/`)).status).toBe(404);
+      const missing = await fetch(`${base}/`);
+      expect(missing.status).toBe(404);
+      expect(await missing.text()).toContain('/health/ready');
       expect((await fetch(`${base}/api/metrics`)).status).toBe(404);
       const post = await fetch(`${base}/metrics`, { method: 'POST', body: 'x' });
       expect(post.status).toBe(405);
@@ -83,6 +96,60 @@ describe('the metrics server', () => {
   });
 });
 
+describe('the probes on the metrics port', () => {
+  it('answer as the dashboard’s: live at once, ready only once given the process’s context, never naming its folders', async () => {
+    const server = await startMetricsServer({ port: 0, host: '127.0.0.1', token: TOKEN });
+    const ctx = await createTestContext();
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      // No token needed: a kubelet's probe carries none, and the answers say what works, never where.
+      const live = await fetch(`${base}/health/live`);
+      expect(live.status).toBe(200);
+      expect(live.headers.get('cache-control')).toBe('no-store');
+      expect(await live.json()).toEqual({ ok: true, checks: { eventLoop: { ok: true } } });
+      expect((await fetch(`${base}/health/live`, { method: 'HEAD' })).status).toBe(200);
+
+      const starting = await fetch(`${base}/health/ready`);
+      expect(starting.status).toBe(503);
+      expect(await starting.json()).toEqual({ ok: false, error: 'The process is starting' });
+
+      server.serveHealth(ctx);
+      const ready = await fetch(`${base}/health/ready?probe=1`);
+      expect(ready.status).toBe(200);
+      const text = await ready.text();
+      expect(JSON.parse(text)).toEqual({ ok: true, checks: { database: { ok: true }, migrations: { ok: true }, exportsDir: { ok: true }, diskSpace: { ok: true } } });
+      expect(text).not.toContain(ctx.dir);
+      const head = await fetch(`${base}/health/ready`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe('');
+      expect((await fetch(`${base}/health/ready`, { method: 'POST', body: '{}' })).status).toBe(405);
+
+      // A worker runs a runner whatever RUNNER_ENABLED says: none beats here, so it is not ready.
+      server.serveHealth(ctx, { runner: true });
+      const noRunner = await fetch(`${base}/health/ready`);
+      expect(noRunner.status).toBe(503);
+      expect((await noRunner.json()).checks.runner).toEqual({ ok: false, error: 'is not running' });
+
+      // The database gone: not ready, and still alive (a restart would not bring it back).
+      ctx.database.close();
+      server.serveHealth(ctx);
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const down = await fetch(`${base}/health/ready`);
+      errors.mockRestore();
+      expect(down.status).toBe(503);
+      expect((await down.json()).checks.database.ok).toBe(false);
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    } finally {
+      await server.close();
+      await ctx.cleanup();
+    }
+  });
+
+  it('are the paths the server names, and the only ones it answers besides /metrics', () => {
+    expect(METRICS_SERVER_PATHS).toEqual(['/metrics', '/health/live', '/health/ready']);
+  });
+});
+
 describe('serveProcessMetrics', () => {
   it('serves nothing without METRICS_PORT, and otherwise says where with the token rule', async () => {
     const lines: string[] = [];
@@ -90,7 +157,7 @@ describe('serveProcessMetrics', () => {
     expect(lines).toEqual([]);
     const server = await serveProcessMetrics({ exportsDir: dir, metricsPort: 0, metricsToken: TOKEN }, (line) => lines.push(line));
     try {
-      expect(lines).toEqual([`metrics on port ${server?.port} at /metrics (with METRICS_TOKEN)`]);
+      expect(lines).toEqual([`metrics on port ${server?.port} at /metrics (with METRICS_TOKEN), probes at /health/live and /health/ready`]);
       const url = `http://127.0.0.1:${server?.port}/metrics`;
       expect((await fetch(url)).status).toBe(401);
       const text = await (await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } })).text();

@@ -7,6 +7,7 @@ import type { RouterOutputs } from '@/app/_trpc/types';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { TextField } from '@/components/ui/text-field';
+import { WebhookTokens } from './webhook-tokens';
 
 type Settings = RouterOutputs['settings']['get'];
 type Field = 'requestsPerSecond' | 'pagesInFlight' | 'attachmentDownloads';
@@ -61,6 +62,7 @@ export function SettingsPanel() {
         <SettingsForm settings={settings.data} />
       )}
       <FeatureFlags />
+      <WebhookTokens enabled={settings.data?.flags.webhooks ?? false} />
     </Card>
   );
 }
