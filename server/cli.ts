@@ -32,6 +32,7 @@ import { findUnfinishedExport, requestExport, requestSync } from '@/server/expor
 import { sleep } from './retry/sleep';
 import { Runner } from './runner/runner';
 import { ROTATE_KEY_USAGE, rotateKeyCommand } from './auth/key-rotation';
+import { WEBHOOK_TOKENS_SEALED } from './webhooks/webhook-tokens';
 import { TokenKeyError } from './auth/token-key';
 
 const USAGE = `Usage: npm run notion-sync -- export --out <dir> [--format ${EXPORT_FORMATS.join(',')}] [--naming notion|clean] [--download-external] [--progress human|json]
@@ -303,7 +304,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'sync') return await exportCommand(rest, reporter, 'sync');
     if (command === 'verify') return await verifyCommand(rest);
     if (command && ['exports', 'pause', 'resume', 'cancel', 'retry'].includes(command)) return await controlCommand(command, rest);
-    if (command === 'rotate-key') return await rotateKeyCommand(rest, process.env);
+    if (command === 'rotate-key') return await rotateKeyCommand(rest, process.env, undefined, [WEBHOOK_TOKENS_SEALED]);
     if (command === 'users') {
       // People (server/auth/users-command.ts): add, list, set-role, remove, on the database directly.
       const ctx = await createAppContext({ ...loadConfig(), runnerEnabled: false });

@@ -41,7 +41,7 @@ describe('rotateKey', () => {
     await storeTokens(from);
     const before = await storedRows();
 
-    expect(await rotateKey(ctx, { from, to })).toEqual({ rotated: 3, alreadyCurrent: 0 });
+    expect(await rotateKey(ctx, { from, to })).toEqual({ rotated: 3, alreadyCurrent: 0, others: {} });
 
     const after = await storedRows();
     expect(after.map((r) => to.decrypt(r.sealed))).toEqual(TOKENS);
@@ -49,7 +49,7 @@ describe('rotateKey', () => {
     for (const row of after) expect(() => from.decrypt(row.sealed)).toThrow(/another key/);
     expect(after.map((r) => r.hash)).toEqual(before.map((r) => r.hash));
     // Run again: every token is already under the new key.
-    expect(await rotateKey(ctx, { from, to })).toEqual({ rotated: 0, alreadyCurrent: 3 });
+    expect(await rotateKey(ctx, { from, to })).toEqual({ rotated: 0, alreadyCurrent: 3, others: {} });
     expect(await storedRows()).toEqual(after);
   });
 
@@ -84,6 +84,7 @@ describe('rotateKey', () => {
     await expect(rotateKey(ctx, { from, to: TokenCipher.fromSecret(NEW_SECRET) }, () => Date.now() + 120_000)).resolves.toEqual({
       rotated: 3,
       alreadyCurrent: 0,
+      others: {},
     });
   });
 });

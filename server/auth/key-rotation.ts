@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { and, eq, gte } from 'drizzle-orm';
-import { type Database, openDatabase } from '@/db/client';
+import { type Database, openDatabase, type Tx } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { connections, exportJobs } from '@/db/schema';
 import { ConfigError, loadConfig, secretFromEnv } from '@/server/config';
@@ -22,6 +22,18 @@ export interface RotationResult {
   rotated: number;
   /** Tokens the new key already opened (a rotation finished by an earlier run). */
   alreadyCurrent: number;
+  /** Other secrets sealed again with the new key, by what they are (`OtherSealedSecrets`' names). */
+  others: Record<string, number>;
+}
+
+/**
+ * Secrets other parts keep sealed with the same key (the webhooks' verification tokens), sealed
+ * again in the rotation's transaction by their own code: `reseal` returns how many it changed.
+ * Passed in by the entry point, so accounts do not import the parts that keep them.
+ */
+export interface OtherSealedSecrets {
+  name: string;
+  reseal: (tx: Tx, keys: { from: TokenCipher; to: TokenCipher }) => Promise<number>;
 }
 
 /**
@@ -35,6 +47,7 @@ export async function rotateKey(
   ctx: { database: Pick<Database, 'db'> },
   { from, to }: { from: TokenCipher; to: TokenCipher },
   now: () => number = Date.now,
+  others: OtherSealedSecrets[] = [],
 ): Promise<RotationResult> {
   if (from.keyId === to.keyId) throw new KeyRotationError(`The new key is the key in use (key id ${to.keyId})`);
   return ctx.database.db.transaction(
@@ -72,7 +85,9 @@ export async function rotateKey(
       for (const { id, token } of plain) {
         await tx.update(connections).set({ tokenCiphertext: to.encrypt(token) }).where(eq(connections.id, id));
       }
-      return { rotated: plain.length, alreadyCurrent };
+      const resealed: Record<string, number> = {};
+      for (const other of others) resealed[other.name] = await other.reseal(tx, { from, to });
+      return { rotated: plain.length, alreadyCurrent, others: resealed };
     },
     { behavior: 'immediate' },
   );
@@ -80,7 +95,7 @@ export async function rotateKey(
 
 export const ROTATE_KEY_USAGE = `Usage: npm run notion-sync -- rotate-key
 
-Re-encrypts every stored integration token with a new key, in one transaction (all or nothing).
+Re-encrypts every stored integration token (and webhook verification token) with a new key, in one transaction (all or nothing).
 Stop the dashboard and every worker first; start them again with the new key afterwards.
 
   new key  NOTION_SYNC_SECRET when it is set (at least 16 characters);
@@ -111,6 +126,7 @@ export async function rotateKeyCommand(
   args: string[],
   env: Record<string, string | undefined>,
   output: CommandOutput = processOutput,
+  others: OtherSealedSecrets[] = [],
 ): Promise<number> {
   let help: boolean | undefined;
   try {
@@ -161,7 +177,7 @@ export async function rotateKeyCommand(
     await migrateDatabase(database);
     let result: RotationResult;
     try {
-      result = await rotateKey({ database }, { from, to });
+      result = await rotateKey({ database }, { from, to }, Date.now, others);
     } catch (error) {
       if (!(error instanceof KeyRotationError)) throw error;
       // Refused before any write: the key staged by this run is not needed.
@@ -181,7 +197,12 @@ export async function rotateKeyCommand(
 
     output.out(
       `Re-encrypted ${result.rotated} stored token${result.rotated === 1 ? '' : 's'} with key ${to.keyId}` +
-        `${result.alreadyCurrent > 0 ? ` (${result.alreadyCurrent} already were)` : ''}.`,
+        `${result.alreadyCurrent > 0 ? ` (${result.alreadyCurrent} already were)` : ''}` +
+        Object.entries(result.others)
+          .filter(([, n]) => n > 0)
+          .map(([name, n]) => `, and ${n} ${name}`)
+          .join('') +
+        '.',
     );
     output.out(
       config.secret

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { eq, like } from 'drizzle-orm';
 import { z } from 'zod';
+import type { DbOrTx } from '@/db/client';
 import { connections, settings } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
@@ -44,7 +45,11 @@ type TokenContext = Pick<AppContext, 'database' | 'cipher'>;
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
 async function readAll(ctx: TokenContext): Promise<{ id: string; stored: StoredToken }[]> {
-  const rows = await ctx.database.db.select().from(settings).where(like(settings.key, `${KEY_PREFIX}%`));
+  return readStored(ctx.database.db);
+}
+
+async function readStored(db: DbOrTx): Promise<{ id: string; stored: StoredToken }[]> {
+  const rows = await db.select().from(settings).where(like(settings.key, `${KEY_PREFIX}%`));
   return rows.flatMap((row) => {
     const parsed = StoredToken.safeParse(row.value);
     return parsed.success ? [{ id: row.key.slice(KEY_PREFIX.length), stored: parsed.data }] : [];
@@ -156,4 +161,30 @@ export async function noteWebhookEvent(ctx: TokenContext, id: string, now: numbe
     .update(settings)
     .set({ value: { ...stored, lastEventAt: now } })
     .where(eq(settings.key, `${KEY_PREFIX}${id}`));
+}
+
+/** What key rotation needs of a cipher: open with the old key, seal with the new. */
+interface Sealer {
+  encrypt(plain: string): string;
+  decrypt(sealed: string): string;
+  canDecrypt(sealed: string): boolean;
+}
+
+/** The verification tokens, for the CLI's `rotate-key` (auth's `OtherSealedSecrets`). */
+export const WEBHOOK_TOKENS_SEALED = { name: 'webhook verification tokens', reseal: (tx: DbOrTx, keys: { from: Sealer; to: Sealer }) => resealWebhookTokens(tx, keys) };
+
+/**
+ * Key rotation (`auth/key-rotation.ts`), in its transaction: every kept token sealed again with
+ * `to`. One the old key cannot open is left as it is (it already shows as unreadable and verifies
+ * nothing); one the new key opens is already rotated. Returns how many were sealed again.
+ */
+export async function resealWebhookTokens(tx: DbOrTx, { from, to }: { from: Sealer; to: Sealer }): Promise<number> {
+  let resealed = 0;
+  for (const { id, stored } of await readStored(tx)) {
+    if (to.canDecrypt(stored.ciphertext) || !from.canDecrypt(stored.ciphertext)) continue;
+    const value: StoredToken = { ...stored, ciphertext: to.encrypt(from.decrypt(stored.ciphertext)) };
+    await tx.update(settings).set({ value }).where(eq(settings.key, `${KEY_PREFIX}${id}`));
+    resealed += 1;
+  }
+  return resealed;
 }
