@@ -21,7 +21,7 @@ COPY . .
 # /runtime-modules sits outside /app, so trace-modules.mjs proves libsql loads from it alone.
 RUN npm run build \
  && node scripts/build-bundles.mjs \
- && node deploy/container/trace-modules.mjs /runtime-modules dist/worker.cjs dist/cli.cjs dist/cli-users.cjs
+ && node deploy/container/trace-modules.mjs /runtime-modules dist/worker.cjs dist/worker-program.cjs dist/cli.cjs dist/cli-program.cjs dist/cli-users.cjs dist/katex.cjs
 
 # ---- runtime: what runs, owned by root and read-only to the app's user; /data is the app's
 FROM node:20-bookworm-slim AS runtime
@@ -41,7 +41,7 @@ ENV NODE_ENV=production \
 RUN mkdir -p /data/exports && chown -R 1000:1000 /data
 COPY --from=build /app/.next/standalone ./
 COPY --from=build /app/.next/static ./.next/static
-COPY --from=build /app/dist/worker.cjs /app/dist/cli.cjs /app/dist/cli-users.cjs ./dist/
+COPY --from=build /app/dist/worker.cjs /app/dist/worker-program.cjs /app/dist/cli.cjs /app/dist/cli-program.cjs /app/dist/cli-users.cjs /app/dist/katex.cjs ./dist/
 COPY --from=build /runtime-modules/node_modules ./node_modules
 COPY --from=build /app/db/migrations ./db/migrations
 COPY --chmod=0755 deploy/container/entrypoint.sh ./deploy/container/entrypoint.sh

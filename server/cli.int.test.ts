@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
 import { verifyManifest } from '@/server/export/files/manifest';
+import { isArchivePage } from '@/server/export/archive/index-page';
 import { cliEnv, doneAtLeast, isProgress, listFiles, messagesOf, parseRecords, spawnCli } from '@/server/testing/export-checks';
 
 let twin: Twin;
@@ -60,10 +61,13 @@ describe('notion-sync export (CLI)', () => {
     const items = twin.workspace.allPages().length + twin.workspace.allDatabases().length + twin.workspace.linkedDatabases().length;
     expect(progress.at(-1)).toMatchObject({ status: 'completed', phase: 'done', pagesDone: items, pagesDiscovered: items, pagesFailed: 0 });
 
-    // The result counts what report.json counts (report.json and manifest.json not among the files).
+    // The result counts what report.json counts: the content (report.json and manifest.json, and
+    // the archive's own pages written after the report, not among the files).
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
-    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
-    expect(report.files.count).toBe(manifest.files.length - 1);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { files: { path: string }[] };
+    const archivePages = manifest.files.filter((f) => isArchivePage(f.path)).map((f) => f.path);
+    expect(archivePages).toEqual(expect.arrayContaining(['index.html', 'index.md', 'report.html', 'search/index-1.js']));
+    expect(report.files.count).toBe(manifest.files.length - 1 - archivePages.length);
     const result = records.at(-1);
     expect(result).toMatchObject({
       type: 'result',
@@ -92,7 +96,9 @@ describe('notion-sync export (CLI)', () => {
     const { code, stderr } = await cli(['export', '--out', out, '--format', 'markdown']).done;
     expect(code).toBe(0);
     expectEveryPageOnce(out, '.md');
-    expect(listFiles(out).filter((f) => /\.(json|html|csv)$/.test(f) && !/(manifest|report)\.json$/.test(f))).toEqual([]);
+    // Besides Markdown: the reports, and the archive's front door (index.html, report.html), which a browser opens.
+    const others = listFiles(out).filter((f) => /\.(json|html|csv)$/.test(f) && !/(manifest|report)\.json$/.test(f));
+    expect(others.map((f) => path.relative(out, f)).sort()).toEqual(['index.html', 'report.html']);
     // Not a terminal: one progress line per update.
     expect(stderr).toMatch(/^\[exporting\] \d+\/\d+ \(\d+%\) · \d+ s · \d+ requests · \d+ rate-limit waits$/m);
     expect(parseRecords(stderr).records).toEqual([]);
@@ -129,7 +135,7 @@ describe('notion-sync export (CLI)', () => {
     const { out, cli } = place('clean');
     const { code } = await cli(['export', '--out', out, '--format', 'markdown', '--naming', 'clean', '--progress', 'json']).done;
     expect(code).toBe(0);
-    const md = listFiles(out).filter((f) => f.endsWith('.md'));
+    const md = listFiles(out).filter((f) => f.endsWith('.md') && path.relative(out, f) !== 'index.md');
     expect(md.filter((f) => /[0-9a-f]{32}/.test(path.basename(f)))).toEqual([]);
     const expected = twin.workspace.allPages().length + twin.workspace.allDatabases().length;
     expect(md).toHaveLength(expected);

@@ -161,7 +161,8 @@ const usersList: Handler = (req) => {
   const ws = req.ctx.ws;
   const p = paging(req, 'query');
   if (!p.ok) return p.reply;
-  const all: UserObjectResponse[] = [...ws.users.map(renderPerson), renderBot(ws)];
+  // Notion leaves guests out of the list ("Guests are not included in the response"); the bot is in it.
+  const all: UserObjectResponse[] = [...ws.users.filter((u) => !u.guest).map(renderPerson), renderBot(ws)];
   const w = pageWindow(all.length, p.value.cursor, p.value.size, (c) => all.findIndex((u) => u.id === dashedId(compactId(c) ?? '')), 'query');
   if (!w.ok) return w.reply;
   const body: ListUsersResponse = {

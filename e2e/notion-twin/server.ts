@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleControl } from './control';
+import { serveExternal, withServedExternalUrls } from './external';
 import { type ChaosOptions, type FaultOptions, FaultInjector, faultReply, type TwinFault } from './faults';
 import { customEmojiImage, s3Error, serveFile } from './files';
 import { type LinkedDatabaseError, matchRoute } from './handlers';
@@ -15,6 +16,7 @@ import { type RateLimit, type Refusal, TwinRateLimits, type WindowLimit } from '
 import type { RenderContext } from './render-context';
 import { apiError, type Reply } from './replies';
 import { TwinCounters, type TwinRequest, type TwinStats } from './stats';
+import { withoutUserInformation } from './users';
 import { Workspace, type WorkspaceOptions } from './workspace';
 
 export type { ChaosOptions, FaultOptions, NotionErrorCode, TwinFault } from './faults';
@@ -37,6 +39,18 @@ export interface TwinOptions {
   workspace?: WorkspaceOptions | Workspace;
   /** Valid integration tokens. Default `['secret_twin']`. */
   tokens?: string[];
+  /**
+   * Valid tokens of an integration without the "read user information" capability: `users.list` and
+   * `users.retrieve` answer them 403 `restricted_resource`, and user objects in other answers are
+   * bare `{ object: 'user', id }`, as in Notion (`users.me` still works).
+   */
+  tokensWithoutUserInformation?: string[];
+  /**
+   * Serves the workspace's external file URLs itself (see external.ts): answers show them as
+   * `<twin>/external/<host>/<path>` — files, a web page, an oversized file. Default false (the
+   * URLs stay on hosts nobody answers).
+   */
+  serveExternalFiles?: boolean;
   /**
    * Per-token (per-connection) limit: a token bucket `{ requestsPerSecond, burst? }` or a fixed window
    * `{ windowMs, budget }`; 429 reason `connection_limit`. null (default) = unlimited.
@@ -124,6 +138,8 @@ export async function startTwin(opts: TwinOptions = {}): Promise<Twin> {
 interface Settings {
   ws: Workspace;
   tokens: ReadonlySet<string>;
+  tokensWithoutUserInformation: ReadonlySet<string>;
+  serveExternalFiles: boolean;
   port: number;
   host: string;
   fileTtlMs: number;
@@ -138,7 +154,9 @@ function resolveSettings(opts: TwinOptions): Settings {
   if (!(fileTtlMs >= 0)) throw new RangeError(`fileUrlTtlMs must be ≥ 0, got ${fileTtlMs}`);
   return {
     ws: opts.workspace instanceof Workspace ? opts.workspace : new Workspace(opts.workspace ?? {}),
-    tokens: new Set(opts.tokens ?? [DEFAULT_TOKEN]),
+    tokens: new Set([...(opts.tokens ?? [DEFAULT_TOKEN]), ...(opts.tokensWithoutUserInformation ?? [])]),
+    tokensWithoutUserInformation: new Set(opts.tokensWithoutUserInformation ?? []),
+    serveExternalFiles: opts.serveExternalFiles ?? false,
     port: opts.port ?? 0,
     host: opts.host ?? '127.0.0.1',
     fileTtlMs,
@@ -282,6 +300,7 @@ class TwinResponder implements TwinControls {
     if (url.pathname.startsWith('/__twin/')) work = handleControl(req, res, url, this);
     else if (url.pathname.startsWith('/files/')) work = Promise.resolve(this.handleFile(req, res, url));
     else if (url.pathname.startsWith('/static/')) work = Promise.resolve(this.handleStatic(req, res, url));
+    else if (url.pathname.startsWith('/external/') && this.settings.serveExternalFiles) work = Promise.resolve(serveExternal(res, url.pathname, req.method === 'HEAD'));
     else work = this.handleApi(req, res, url);
     work.catch((err: unknown) => {
       if (!res.headersSent) send(res, apiError(500, 'internal_server_error', `twin: ${err instanceof Error ? err.message : String(err)}`));
@@ -300,7 +319,8 @@ class TwinResponder implements TwinControls {
     this.counters.apiRequestStarted(endpoint);
     try {
       const bodyText = await readBody(req);
-      const reply = await this.answer(req, url, match, bodyText);
+      const decided = await this.answer(req, url, match, bodyText);
+      const reply = this.settings.serveExternalFiles ? withServedExternalUrls(decided, this.baseUrl) : decided;
       const latency = this.latency;
       if (latency) await this.sleeper.sleep(latency[0] + Math.random() * (latency[1] - latency[0]));
       const version = req.headers['notion-version'];
@@ -330,10 +350,15 @@ class TwinResponder implements TwinControls {
     if (match.route === null) return invalidUrl(req, url, match.methodMismatch);
     const body = jsonBody(req.method, bodyText);
     if (!body.ok) return body.reply;
+    const readsUsers = !this.settings.tokensWithoutUserInformation.has(token);
+    if ((match.route.name === 'users.list' || match.route.name === 'users.retrieve') && !readsUsers) {
+      return apiError(403, 'restricted_resource', 'Insufficient permissions for this endpoint.');
+    }
     this.countObject(match.route.name, match.params[0] ?? url.searchParams.get('block_id'));
     const ctx: RenderContext = { ws: this.workspace, baseUrl: this.baseUrl, nowMs: this.fileNow(), fileTtlMs: this.settings.fileTtlMs, notionVersion: version.version };
     const { queryResultLimit, linkedDatabaseError } = this.settings;
-    return match.route.handler({ method: req.method ?? 'GET', params: match.params, query: url.searchParams, body: body.body, ctx, queryResultLimit, linkedDatabaseError });
+    const reply = match.route.handler({ method: req.method ?? 'GET', params: match.params, query: url.searchParams, body: body.body, ctx, queryResultLimit, linkedDatabaseError });
+    return readsUsers || match.route.name === 'users.me' ? reply : withoutUserInformation(reply);
   }
 
   /** The reply of a queued or random fault (after its wait, for `delay`), or null to answer normally. */

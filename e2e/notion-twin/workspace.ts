@@ -179,6 +179,8 @@ export interface UserSpec {
   name: string | null;
   email: string | null;
   avatarUrl: string | null;
+  /** A guest of the workspace: not in `users.list` (as in Notion), named only where a value carries the user. */
+  guest: boolean;
 }
 
 export interface CustomEmojiSpec {
@@ -420,6 +422,7 @@ export class Workspace {
         name,
         email: first === null ? null : `${first}${i >= PERSON_NAMES.length ? `.guest${i}` : ''}@twin.example`,
         avatarUrl: first === null || i % 3 === 2 ? null : `https://avatars.twin.example/${first}.png`,
+        guest: i >= PERSON_NAMES.length,
       });
     });
   }

@@ -14,7 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwin, type Twin, type TwinFault } from '@/e2e/notion-twin';
+import { exports } from '@/db/schema';
 import { type AppContext, createAppContext } from '@/server/context';
+import { pinExport } from '@/server/export/control/pin-export';
 import { LiveFeed } from '@/server/events/live-feed';
 import { systemClock, waitOrAbort } from '@/server/retry/clock';
 import { sleep } from '@/server/retry/sleep';
@@ -187,25 +189,36 @@ describe('crash soak', () => {
     expect(windows).toBeGreaterThan(0);
     expect(stats.rateLimited).toBeGreaterThan(0);
 
-    // The read models rebuilt from the log (in a copy of the database) equal the live ones.
+    // The read models rebuilt from the log (in a copy of the database) equal the live ones,
+    // the export pinned (an event of its stream) included.
+    const contextOn = (file: string) =>
+      createAppContext(
+        {
+          databaseUrl: `file:${file}`,
+          exportsDir: path.join(dir, 'exports'),
+          dataDir: dir,
+          port: 0,
+          leaseMs: 60_000,
+          requestsPerSecond: 1000,
+          runnerEnabled: false,
+          secret: env.NOTION_SYNC_SECRET,
+        },
+        new LiveFeed(),
+      );
+    const pinning = await contextOn(state);
+    try {
+      const [row] = await pinning.database.db.select({ id: exports.id, connectionId: exports.connectionId }).from(exports);
+      await pinExport(pinning, { connectionId: row!.connectionId, id: row!.id, pinned: true });
+    } finally {
+      pinning.database.close();
+    }
     const live = await withDb(state, (db) => readModels((sql) => db.execute(sql)));
+    expect(live.exports[0]).toMatchObject({ pinned: 1 });
     const copy = path.join(dir, 'replay.db');
     for (const suffix of ['', '-wal']) {
       if (fs.existsSync(state + suffix)) fs.copyFileSync(state + suffix, copy + suffix);
     }
-    const ctx: AppContext = await createAppContext(
-      {
-        databaseUrl: `file:${copy}`,
-        exportsDir: path.join(dir, 'exports'),
-        dataDir: dir,
-        port: 0,
-        leaseMs: 60_000,
-        requestsPerSecond: 1000,
-        runnerEnabled: false,
-        secret: env.NOTION_SYNC_SECRET,
-      },
-      new LiveFeed(),
-    );
+    const ctx: AppContext = await contextOn(copy);
     try {
       const replayed = await ctx.store.replayProjections(async (tx) => {
         for (const table of ['export_files', 'export_issues', 'export_items', 'export_jobs', 'exports']) {

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@/server/errors';
-import { compileSchedule, isKnownTimeZone, latestDueTime, MIN_INTERVAL_MS, nextRuns, normalizeCron, parseSchedule } from './schedule';
+import {
+  compileSchedule,
+  dueTimesBetween,
+  isKnownTimeZone,
+  latestDueTime,
+  MAX_COUNTED_DUE_TIMES,
+  MIN_INTERVAL_MS,
+  nextRuns,
+  normalizeCron,
+  parseSchedule,
+} from './schedule';
 import { describeCron, describeSchedule, formatRunTime } from './schedule-words';
 
 const NOW = new Date('2026-12-02T10:00:30Z');
@@ -69,6 +79,15 @@ describe('due times', () => {
   it('after downtime, the one due time is the latest missed', () => {
     const since = new Date('2026-11-20T01:00:00Z');
     expect(latestDueTime(daily, since, new Date('2026-12-02T12:00:00Z'))).toEqual(new Date('2026-12-02T01:00:00Z'));
+  });
+
+  it('counts the times due after one time and up to now (the missed ones are counted as skipped), at most a bounded number', () => {
+    const since = new Date('2026-11-20T01:00:00Z');
+    expect(dueTimesBetween(daily, since, new Date('2026-12-02T12:00:00Z'))).toBe(12);
+    expect(dueTimesBetween(daily, since, new Date('2026-11-21T01:00:00Z'))).toBe(1);
+    expect(dueTimesBetween(daily, since, new Date('2026-11-21T00:59:59Z'))).toBe(0);
+    const often = parseSchedule('*/5 * * * *', 'UTC', NOW);
+    expect(dueTimesBetween(often, new Date('2026-01-01T00:00:00Z'), NOW)).toBe(MAX_COUNTED_DUE_TIMES);
   });
 
   it('follows the zone across a DST change: 02:30 in New York on the spring-forward day runs at 03:00 EDT', () => {

@@ -94,6 +94,14 @@ export function nextRuns(schedule: ValidSchedule, count: number, after: Date): D
   return schedule.job.nextRuns(count, after);
 }
 
+/** Most due times counted between two looks (a schedule every 5 minutes, missed for about 3 days). */
+export const MAX_COUNTED_DUE_TIMES = 1000;
+
+/** How many run times fall after `since` and at or before `now` (at most MAX_COUNTED_DUE_TIMES). */
+export function dueTimesBetween(schedule: ValidSchedule, since: Date, now: Date): number {
+  return schedule.job.nextRuns(MAX_COUNTED_DUE_TIMES, since).filter((run) => run.getTime() <= now.getTime()).length;
+}
+
 /**
  * The most recent run time that is due (at or before `now`) and comes after `since`, if any: after
  * downtime the one catch-up run is the latest missed time, not one per missed time.

@@ -7,6 +7,8 @@ import { requestExport } from '@/server/export/control/request-export';
 import { manualClock } from '@/server/testing/fake-clock';
 import { completeTestExport, seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
+import { metricsRegistry } from '@/server/observability/metrics';
+import { SCHEDULE_SKIPS_METRIC } from '@/server/observability/schedule-metrics';
 import { saveSchedule } from './schedule-store';
 import { Scheduler } from './scheduler';
 
@@ -20,6 +22,12 @@ afterEach(async () => {
 });
 
 const at = (iso: string) => new Date(iso);
+/** The process's count of skipped due times for `reason` (the registry is the process's: compare before and after). */
+const skips = async (reason: string) => {
+  const metric = metricsRegistry().getSingleMetric(SCHEDULE_SKIPS_METRIC);
+  const values = metric ? (await metric.get()).values : [];
+  return values.find((v) => v.labels.reason === reason)?.value ?? 0;
+};
 /** A daily 02:00 UTC schedule of c1, saved at `savedAt`. */
 const daily = (savedAt: string, extra: Partial<Parameters<typeof saveSchedule>[1]> = {}) =>
   saveSchedule(ctx, { connectionId: 'c1', cron: '0 2 * * *', timezone: 'UTC', enabled: true, formats: ['json'], ...extra }, {}, at(savedAt));
@@ -54,11 +62,14 @@ describe('Scheduler', () => {
     expect(await scheduled()).toEqual([]);
   });
 
-  it('after downtime runs one catch-up, for the latest time missed', async () => {
+  it('after downtime runs one catch-up, for the latest time missed; the others are counted as skipped', async () => {
     await daily('2026-11-20T12:00:00Z');
     await ctx.database.db.update(schedules).set({ lastDueAt: at('2026-11-25T02:00:00Z') });
     const { clock, scheduler } = schedulerAt('2026-12-02T12:00:00Z');
+    const before = await skips('catch_up');
     const pass = await scheduler.runOnce();
+    // Due on the 26th to the 2nd: 7 times, one run.
+    expect((await skips('catch_up')) - before).toBe(6);
     expect(pass.due.map((d) => [d.dueAt.toISOString(), d.outcome])).toEqual([['2026-12-02T02:00:00.000Z', 'requested']]);
     clock.advance(20_000);
     expect((await scheduler.runOnce()).due).toEqual([]);
@@ -87,8 +98,11 @@ describe('Scheduler', () => {
     const logged: string[] = [];
     const clock = manualClock(Date.parse('2026-12-02T02:00:05Z'));
     const scheduler = new Scheduler(ctx, { clock, log: { info: () => undefined, warn: (_, message) => logged.push(message) } });
+    const [busy, caughtUp] = [await skips('busy'), await skips('catch_up')];
     const pass = await scheduler.runOnce();
     expect(pass.due).toEqual([{ connectionId: 'c1', dueAt: at('2026-12-02T02:00:00Z'), outcome: 'skipped', reason: expect.stringMatching(/already queued or running/) }]);
+    expect((await skips('busy')) - busy).toBe(1);
+    expect(await skips('catch_up')).toBe(caughtUp);
     expect(logged).toEqual([expect.stringMatching(/^scheduler: the run due 2026-12-02T02:00:00.000Z is skipped/)]);
     expect(scheduler.counts).toEqual({ requested: 0, skipped: 1 });
     // The time is recorded as done: the next look does not try it again.

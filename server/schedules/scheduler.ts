@@ -4,10 +4,11 @@ import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
 import { requestSync } from '@/server/export/control/request-export';
 import { EXPORT_FORMATS, type ExportFormat } from '@/server/export/domain/export';
+import { recordScheduleSkips } from '@/server/observability/schedule-metrics';
 import { type Clock, systemClock, waitOrAbort } from '@/server/retry/clock';
 import { type PruneResult, pruneSnapshots } from './prune';
 import { hasRule } from './retention';
-import { compileSchedule, latestDueTime } from './schedule';
+import { compileSchedule, dueTimesBetween, latestDueTime } from './schedule';
 import { policyOf, type ScheduleRow } from './schedule-store';
 
 /** What the scheduler says about its work (the process's logger in production). */
@@ -115,9 +116,12 @@ export class Scheduler {
   async #requestDue(schedule: ScheduleRow, now: Date): Promise<DueOutcome | undefined> {
     const { connectionId } = schedule;
     const since = new Date(Math.max(schedule.lastDueAt?.getTime() ?? 0, schedule.updatedAt.getTime()));
-    const dueAt = latestDueTime(compileSchedule(schedule.cron, schedule.timezone), since, now);
+    const compiled = compileSchedule(schedule.cron, schedule.timezone);
+    const dueAt = latestDueTime(compiled, since, now);
     if (!dueAt) return undefined;
     if (!(await this.#claim(schedule, dueAt, schedule.lastDueAt))) return { connectionId, dueAt, outcome: 'taken' };
+    // The times missed before the latest one (downtime) are not run: one catch-up stands for them.
+    recordScheduleSkips('catch_up', dueTimesBetween(compiled, since, now) - 1);
     try {
       const { exportId } = await requestSync(this.ctx, {
         connectionId,
@@ -135,6 +139,7 @@ export class Scheduler {
         throw error;
       }
       this.counts.skipped++;
+      recordScheduleSkips(error.code === 'CONFLICT' ? 'busy' : 'refused');
       this.#log.warn({ connectionId, dueAt, reason: error.message }, `scheduler: the run due ${dueAt.toISOString()} is skipped: ${error.message}`);
       return { connectionId, dueAt, outcome: 'skipped', reason: error.message };
     }

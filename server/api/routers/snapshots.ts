@@ -6,7 +6,8 @@ import { exportNames } from '@/server/export/control/export-queries';
 import { requestSync } from '@/server/export/control/request-export';
 import { diffPage, diffSnapshots } from '@/server/export/delivery/snapshot-diff';
 import { pageHistory } from '@/server/export/delivery/snapshot-history';
-import { listSnapshots, MAX_SNAPSHOTS_LISTED, setPinned } from '@/server/export/delivery/snapshot-list';
+import { pinExport } from '@/server/export/control/pin-export';
+import { listSnapshots, MAX_SNAPSHOTS_LISTED } from '@/server/export/delivery/snapshot-list';
 import { operatorProcedure, router, viewerProcedure } from '../trpc';
 
 const Id = z.string().min(1).max(200);
@@ -35,12 +36,12 @@ export const snapshotsRouter = router({
     .input(ConnectionInput.extend({ limit: z.number().int().min(1).max(MAX_SNAPSHOTS_LISTED).optional() }))
     .query(({ ctx, input }) => listSnapshots(ctx.app, input.connectionId, { limit: input.limit })),
   pin: operatorProcedure.input(PinInput).mutation(async ({ ctx, input }) => {
-    const pinned = await setPinned(ctx.app, { ...input, pinned: true });
+    const pinned = await pinExport(ctx.app, { ...input, pinned: true, by: ctx.viewer.email });
     await auditSnapshot(ctx, 'export.pinned', input.id);
     return pinned;
   }),
   unpin: operatorProcedure.input(PinInput).mutation(async ({ ctx, input }) => {
-    const pinned = await setPinned(ctx.app, { ...input, pinned: false });
+    const pinned = await pinExport(ctx.app, { ...input, pinned: false, by: ctx.viewer.email });
     await auditSnapshot(ctx, 'export.unpinned', input.id);
     return pinned;
   }),

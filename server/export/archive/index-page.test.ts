@@ -25,20 +25,20 @@ const SAMPLE_ITEMS: ArchiveItem[] = [
 
 describe('index.html and index.md', () => {
   it('renders the workspace tree, the facts and the links (golden)', () => {
-    const html = renderIndexHtml({ facts, items: SAMPLE_ITEMS }, { search: true });
+    const html = renderIndexHtml({ facts, items: SAMPLE_ITEMS }, { searchShards: 2 });
     expectGolden(import.meta.dirname, 'index.html', html);
     expectGolden(import.meta.dirname, 'index.md', renderIndexMarkdown({ facts, items: SAMPLE_ITEMS }));
   });
 
   it('without the search box when the export has no HTML search index, and says when it is empty', () => {
-    const html = renderIndexHtml({ facts: { ...facts, mode: 'sync' }, items: [] }, { search: false });
+    const html = renderIndexHtml({ facts: { ...facts, mode: 'sync' }, items: [] }, { searchShards: 0 });
     expectGolden(import.meta.dirname, 'index-empty.html', html);
     expect(html).not.toContain('<script');
     expect(renderIndexMarkdown({ facts, items: [] })).toContain('This export holds no pages.');
   });
 
   it('escapes titles and encodes links', () => {
-    const html = renderIndexHtml({ facts, items: SAMPLE_ITEMS }, { search: false });
+    const html = renderIndexHtml({ facts, items: SAMPLE_ITEMS }, { searchShards: 0 });
     expect(html).not.toContain('<script>alert');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; [link](x) *bold*');
     expect(html).toContain('href="Home%201/Tasks%202/Write%20the%20%232%20report%204.html"');
@@ -48,7 +48,7 @@ describe('index.html and index.md', () => {
 
   it('refuses a path that leaves the export', () => {
     const bad = [{ ...SAMPLE_ITEMS[0], paths: { html: '../outside.html' } }];
-    expect(() => renderIndexHtml({ facts, items: bad }, { search: false })).toThrow(/inside the export/);
+    expect(() => renderIndexHtml({ facts, items: bad }, { searchShards: 0 })).toThrow(/inside the export/);
   });
 
   it('places items whose parent is missing or that form a cycle at the top, each once', () => {
@@ -71,7 +71,7 @@ describe('index.html and index.md', () => {
       items.push({ id: `n${i}`, kind: i % 50 === 0 ? 'database' : 'page', title: `Page ${i}`, parentId, paths: { html: `p/${i}.html`, markdown: `p/${i}.md` } });
     }
     const started = performance.now();
-    const html = renderIndexHtml({ facts, items }, { search: false });
+    const html = renderIndexHtml({ facts, items }, { searchShards: 0 });
     const md = renderIndexMarkdown({ facts, items });
     const elapsed = performance.now() - started;
     expect(html.match(/<li>(<details( open)?><summary>)?<a /g)?.length).toBe(10_000);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatInstant } from '@/server/export/render/notion-date';
 import { PAGE_STYLE } from '@/server/export/render/writers/html-document';
 import { ArchiveItem, countOf, formatCount, escapeHtml, escapeMarkdown, hrefOf, type LinkFormat, pathFor } from './archive-model';
-import { SEARCH_INDEX_FILE, SEARCH_SCRIPT } from './search-index';
+import { MINISEARCH_FILE, SEARCH_DIR, SEARCH_SCRIPT, searchShardFile } from './search-index';
 
 /** What the index says about the export as a whole. */
 export const ExportFacts = z.object({
@@ -29,35 +29,60 @@ export type IndexInput = z.infer<typeof IndexInput>;
 export const INDEX_HTML_FILE = 'index.html';
 export const INDEX_MARKDOWN_FILE = 'index.md';
 export const REPORT_HTML_FILE = 'report.html';
+/**
+ * Names at the export root that pages may not take (a page titled "index" in clean naming would
+ * otherwise write its `index.html` over the archive's): index.html and index.md, report.html and
+ * report.json, manifest.json, the search folder.
+ */
+export const ARCHIVE_ROOT_NAMES: readonly string[] = ['index', 'report', 'manifest', SEARCH_DIR];
+
+/** Whether a file of the export (its path relative to the root, posix) is one of the archive's own pages rather than content. */
+export const isArchivePage = (relativePath: string): boolean =>
+  [INDEX_HTML_FILE, INDEX_MARKDOWN_FILE, REPORT_HTML_FILE].includes(relativePath) || relativePath.startsWith(`${SEARCH_DIR}/`);
 
 const FORMAT_NAMES: Record<ExportFacts['formats'][number], string> = { markdown: 'Markdown', html: 'HTML', json: 'JSON', csv: 'CSV' };
 
-/** One level of the tree: an item and its children, in title order. */
-interface TreeNode {
-  item: ArchiveItem;
-  children: TreeNode[];
+/** What the tree needs of an item: the index's own items, or lighter rows read from the database. */
+export interface TreeItem {
+  id: string;
+  kind: 'page' | 'database';
+  title: string;
+  parentId: string | null;
 }
 
-const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
-const byTitle = (a: TreeNode, b: TreeNode) => collator.compare(a.item.title, b.item.title) || (a.item.id < b.item.id ? -1 : 1);
+/** One level of the tree: an item and its children, in title order. */
+export interface TreeNode<T extends TreeItem = ArchiveItem> {
+  item: T;
+  children: TreeNode<T>[];
+}
+
+/** Made at the first tree: its collation data costs a process ~3 MB resident, the worker from its start. */
+let collator: Intl.Collator | undefined;
+/** One collator, made at the first comparison (the worker loads this module before it needs one). */
+function titleCollator(): Intl.Collator {
+  collator ??= new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+  return collator;
+}
+const byTitle = (a: TreeNode<TreeItem>, b: TreeNode<TreeItem>) =>
+  titleCollator().compare(a.item.title, b.item.title) || (a.item.id < b.item.id ? -1 : 1);
 
 /**
  * The workspace's tree: items under their parent, and at the top the items whose parent is not in
  * the export (top-level pages, and pages under something the token cannot read). An item that
  * would sit under itself (a cycle in broken data) is placed at the top once.
  */
-export function workspaceTree(items: readonly ArchiveItem[]): TreeNode[] {
-  const nodes = new Map<string, TreeNode>();
+export function workspaceTree<T extends TreeItem>(items: Iterable<T>): TreeNode<T>[] {
+  const nodes = new Map<string, TreeNode<T>>();
   for (const item of items) if (!nodes.has(item.id)) nodes.set(item.id, { item, children: [] });
-  const roots: TreeNode[] = [];
+  const roots: TreeNode<T>[] = [];
   for (const node of nodes.values()) {
     const parent = node.item.parentId ? nodes.get(node.item.parentId) : undefined;
     if (parent && parent !== node) parent.children.push(node);
     else roots.push(node);
   }
   // Nodes in a cycle are reachable from no root: the first of each cycle becomes a root.
-  const reached = new Set<TreeNode>();
-  const mark = (start: TreeNode) => {
+  const reached = new Set<TreeNode<T>>();
+  const mark = (start: TreeNode<T>) => {
     const stack = [start];
     for (let node = stack.pop(); node; node = stack.pop()) {
       if (reached.has(node)) continue;
@@ -77,12 +102,23 @@ export function workspaceTree(items: readonly ArchiveItem[]): TreeNode[] {
   return roots.sort(byTitle);
 }
 
-/** Every node with its depth, parents before children (iterative: deep trees must not overflow the stack). */
-function* walk(roots: readonly TreeNode[]): Generator<{ node: TreeNode; depth: number }> {
+/** One line of the index: an item, how deep it sits, and how many children it has (rows, for a database). */
+export interface OutlineEntry {
+  item: ArchiveItem;
+  depth: number;
+  children: number;
+}
+
+/**
+ * Every node with its depth, parents before children (iterative: deep trees must not overflow the
+ * stack). `toArchive` gives each item its files as it is reached, so a caller holding light rows
+ * makes one item's paths at a time.
+ */
+export function* outlineOf<T extends TreeItem>(roots: readonly TreeNode<T>[], toArchive: (item: T) => ArchiveItem): Generator<OutlineEntry> {
   const stack = roots.map((node) => ({ node, depth: 0 })).reverse();
   for (let entry = stack.pop(); entry; entry = stack.pop()) {
-    yield entry;
     const { node, depth } = entry;
+    yield { item: toArchive(node.item), depth, children: node.children.length };
     for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i], depth: depth + 1 });
   }
 }
@@ -117,70 +153,85 @@ const INDEX_STYLE = [
 ].join('\n');
 
 /** The link of one item in the HTML tree, with its kind and, for a database, how many rows it shows. */
-function htmlEntry(node: TreeNode): string {
-  const { item } = node;
+function htmlEntry({ item, children }: OutlineEntry): string {
   const path = pathFor(item, 'html');
   const title = escapeHtml(titleOf(item));
   const label = path ? `<a href="${escapeHtml(hrefOf(path))}">${title}</a>` : title;
-  const kind = item.kind === 'database' ? `<span class="kind">database · ${countOf(node.children.length, 'row')}</span>` : '';
+  const kind = item.kind === 'database' ? `<span class="kind">database · ${countOf(children, 'row')}</span>` : '';
   return label + kind;
 }
 
+export interface IndexOptions {
+  /** Shards of the search index written beside it (search/index-1.js…); 0: no search box. */
+  searchShards: number;
+}
+
 /**
- * `index.html` at the export root: what the export is (when, how, which formats, the counts), links
- * to the report, a search box (shown only when script runs; `search-index.js` beside it), and the
- * workspace's tree, collapsible with `<details>` (the top level open). Built as an array of
- * strings, so 10,000 items take milliseconds; every title escaped, every link relative.
+ * `index.html` at the export root, in parts to write one after another (an export of 10,000 pages
+ * is never one string): what the export is (when, how, which formats, the counts), links to the
+ * report, a search box (shown only when script runs; the search files beside it), and the
+ * workspace's tree, collapsible with `<details>` (the top level open). Every title escaped, every
+ * link relative.
  */
-export function renderIndexHtml(input: IndexInput, options: { search: boolean }): string {
-  const { facts, items } = IndexInput.parse(input);
-  const roots = workspaceTree(items);
-  const out: string[] = [
+export function* indexHtmlParts(facts: ExportFacts, outline: Iterable<OutlineEntry>, options: IndexOptions): Generator<string> {
+  const line = (text: string) => `${text}\n`;
+  yield line(
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta name="notion-export-id" content="${escapeHtml(facts.exportId)}"><title>Notion export ${escapeHtml(formatInstant(facts.finishedAt))}</title>`,
-    `<style>${PAGE_STYLE}\n${INDEX_STYLE}</style></head><body><article>`,
-    '<h1>Notion export</h1>',
-    `<p class="facts">${escapeHtml(factsLine(facts))}</p>`,
-    `<ul class="counts">${countsOf(facts)
-      .map((c) => `<li>${escapeHtml(c)}</li>`)
-      .join('')}</ul>`,
+  );
+  yield line(`<meta name="notion-export-id" content="${escapeHtml(facts.exportId)}"><title>Notion export ${escapeHtml(formatInstant(facts.finishedAt))}</title>`);
+  yield line(`<style>${PAGE_STYLE}\n${INDEX_STYLE}</style></head><body><article>`);
+  yield line('<h1>Notion export</h1>');
+  yield line(`<p class="facts">${escapeHtml(factsLine(facts))}</p>`);
+  yield line(`<ul class="counts">${countsOf(facts)
+    .map((c) => `<li>${escapeHtml(c)}</li>`)
+    .join('')}</ul>`);
+  yield line(
     `<p><a href="${REPORT_HTML_FILE}">Report: what was skipped or failed, and why</a> · <a href="report.json">report.json</a> · <a href="manifest.json">manifest.json</a></p>`,
-  ];
-  if (options.search) {
-    out.push(
-      '<form id="search" role="search" hidden><label for="search-box">Search pages by title or text</label>',
-      '<input id="search-box" type="search" autocomplete="off" spellcheck="false">',
-      '<p id="search-status" aria-live="polite"></p><ol id="search-results"></ol></form>',
-    );
+  );
+  const search = options.searchShards > 0;
+  if (search) {
+    yield line('<form id="search" role="search" hidden><label for="search-box">Search pages by title or text</label>');
+    yield line('<input id="search-box" type="search" autocomplete="off" spellcheck="false">');
+    yield line('<p id="search-status" aria-live="polite"></p><ol id="search-results"></ol></form>');
   }
-  out.push(`<h2>Workspace</h2>`);
-  if (roots.length === 0) out.push('<p>This export holds no pages.</p>');
-  else {
-    out.push('<ul class="tree">');
-    // Open elements still to close: `</ul></details></li>` for a node with children, `</li>` for a leaf.
-    const closers: string[] = [];
-    let previousDepth = -1;
-    for (const { node, depth } of walk(roots)) {
-      while (previousDepth >= depth) {
-        out.push(closers.pop() ?? '');
-        previousDepth--;
-      }
-      if (node.children.length > 0) {
-        out.push(`<li><details${depth === 0 ? ' open' : ''}><summary>${htmlEntry(node)}</summary><ul>`);
-        closers.push('</ul></details></li>');
-      } else {
-        out.push(`<li>${htmlEntry(node)}`);
-        closers.push('</li>');
-      }
-      previousDepth = depth;
+  yield line('<h2>Workspace</h2>');
+  // Open elements still to close: `</ul></details></li>` for a node with children, `</li>` for a leaf.
+  const closers: string[] = [];
+  let previousDepth = -1;
+  let any = false;
+  for (const entry of outline) {
+    if (!any) yield line('<ul class="tree">');
+    any = true;
+    while (previousDepth >= entry.depth) {
+      yield line(closers.pop() ?? '');
+      previousDepth--;
     }
-    while (closers.length > 0) out.push(closers.pop() ?? '');
-    out.push('</ul>');
+    if (entry.children > 0) {
+      yield line(`<li><details${entry.depth === 0 ? ' open' : ''}><summary>${htmlEntry(entry)}</summary><ul>`);
+      closers.push('</ul></details></li>');
+    } else {
+      yield line(`<li>${htmlEntry(entry)}`);
+      closers.push('</li>');
+    }
+    previousDepth = entry.depth;
   }
-  out.push('</article>');
-  if (options.search) out.push(`<script src="${SEARCH_INDEX_FILE}"></script>`, `<script>${SEARCH_SCRIPT}</script>`);
-  out.push('</body></html>\n');
-  return out.join('\n');
+  if (any) {
+    while (closers.length > 0) yield line(closers.pop() ?? '');
+    yield line('</ul>');
+  } else yield line('<p>This export holds no pages.</p>');
+  yield line('</article>');
+  if (search) {
+    yield line(`<script src="${MINISEARCH_FILE}"></script>`);
+    for (let n = 1; n <= options.searchShards; n++) yield line(`<script src="${searchShardFile(n)}"></script>`);
+    yield line(`<script>${SEARCH_SCRIPT}</script>`);
+  }
+  yield '</body></html>\n';
+}
+
+/** `index.html` of items in memory (the tests; the crawl writes indexHtmlParts as they come). */
+export function renderIndexHtml(input: IndexInput, options: IndexOptions): string {
+  const { facts, items } = IndexInput.parse(input);
+  return [...indexHtmlParts(facts, outlineOf(workspaceTree(items), (item) => item), options)].join('');
 }
 
 /** The Markdown link of an item (from the export root), or its title when it has no file. */
@@ -191,18 +242,23 @@ function markdownEntry(item: ArchiveItem, format: LinkFormat): string {
 }
 
 /**
- * `index.md` at the export root: the same facts and tree as index.html, as nested Markdown lists
- * (Obsidian and Notion's importer follow the relative links).
+ * `index.md` at the export root, in parts: the same facts and tree as index.html, as nested
+ * Markdown lists (Obsidian and Notion's importer follow the relative links).
  */
+export function* indexMarkdownParts(facts: ExportFacts, outline: Iterable<OutlineEntry>): Generator<string> {
+  yield ['# Notion export', '', factsLine(facts), '', countsOf(facts).join(' · '), ''].join('\n');
+  yield `\n[Report: what was skipped or failed, and why](${REPORT_HTML_FILE}) · [report.json](report.json)\n\n## Workspace\n\n`;
+  let any = false;
+  for (const { item, depth, children } of outline) {
+    any = true;
+    const kind = item.kind === 'database' ? ` (database, ${countOf(children, 'row')})` : '';
+    yield `${'  '.repeat(depth)}- ${markdownEntry(item, 'markdown')}${kind}\n`;
+  }
+  if (!any) yield 'This export holds no pages.\n';
+}
+
+/** `index.md` of items in memory (the tests; the crawl writes indexMarkdownParts as they come). */
 export function renderIndexMarkdown(input: IndexInput): string {
   const { facts, items } = IndexInput.parse(input);
-  const out: string[] = ['# Notion export', '', factsLine(facts), '', countsOf(facts).join(' · '), ''];
-  out.push(`[Report: what was skipped or failed, and why](${REPORT_HTML_FILE}) · [report.json](report.json)`, '', '## Workspace', '');
-  const roots = workspaceTree(items);
-  if (roots.length === 0) out.push('This export holds no pages.');
-  for (const { node, depth } of walk(roots)) {
-    const kind = node.item.kind === 'database' ? ` (database, ${countOf(node.children.length, 'row')})` : '';
-    out.push(`${'  '.repeat(depth)}- ${markdownEntry(node.item, 'markdown')}${kind}`);
-  }
-  return `${out.join('\n')}\n`;
+  return [...indexMarkdownParts(facts, outlineOf(workspaceTree(items), (item) => item))].join('');
 }

@@ -104,6 +104,17 @@ function externalLinksOf(report: ReportInput): Map<string, Set<string>> {
   return links;
 }
 
+/** The pages and databases report.html names (so a caller makes only those items, not the whole export's). */
+export function reportItemIds(reportInput: unknown): Set<string> {
+  const report = ReportInput.parse(reportInput);
+  const ids = new Set<string>();
+  for (const s of report.skipped) ids.add(s.id);
+  for (const i of report.issues) ids.add(i.itemId);
+  for (const list of Object.values(report.changes ?? {})) for (const c of list) ids.add(c.id);
+  for (const link of report.externalLinks ?? []) for (const id of link.pageIds) ids.add(id);
+  return ids;
+}
+
 /**
  * `report.html` beside `report.json`: the export's numbers, then what was skipped or failed and
  * why, grouped by page (each linked to its file when the export has one), a sync's changes, and

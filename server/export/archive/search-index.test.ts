@@ -1,8 +1,10 @@
 import { runInNewContext } from 'node:vm';
+import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
-import { block, text } from '@/server/export/render/notion-fixtures';
+import { block, pageWithEveryProperty, text } from '@/server/export/render/notion-fixtures';
 import type { BlockNode } from '@/server/export/render/block-node';
-import { MAX_SEARCH_TEXT, SEARCH_GLOBAL, SEARCH_SCRIPT, SearchIndexBuilder, searchTextOfBlocks } from './search-index';
+import { renderPageHtml } from '@/server/export/render/writers/html';
+import { MAX_SEARCH_TEXT, minisearchScript, SEARCH_GLOBAL, SEARCH_SCRIPT, SearchIndexBuilder, searchTextOfBlocks, searchTextOfHtml } from './search-index';
 
 const pages = [
   { id: 'a', title: 'Gardening notes', path: 'Home/Gardening notes.html', text: 'Tomatoes need sun. Basil likes warmth.' },
@@ -31,12 +33,17 @@ describe('the search index', () => {
     expect(builder.search('zanzibar')).toEqual([]);
   });
 
-  it('writes a script that loads MiniSearch and the index into a global, and the search box finds pages with it', () => {
-    const builder = new SearchIndexBuilder();
-    for (const page of pages) builder.add({ ...page, title: page.id === 'c' ? 'Recipes </script><b>' : page.title });
-    const script = builder.toScript();
-    expect(script).not.toContain('</script>');
-    // A page in miniature: the elements the inline script reads, then both scripts as the browser runs them.
+  it('writes shards that the search box asks together from file://, best first', () => {
+    // Two shards, as an export of more than SEARCH_SHARD_SIZE pages writes them.
+    const first = new SearchIndexBuilder();
+    first.add(pages[0]);
+    first.add({ ...pages[2], title: 'Recipes </script><b>' });
+    const second = new SearchIndexBuilder();
+    second.add(pages[1]);
+    second.add({ id: 'd', title: 'Basil', path: 'Basil.html', text: 'A herb.' });
+    const shards = [first.toScript(), second.toScript()];
+    for (const shard of shards) expect(shard).not.toContain('</script>');
+    // A page in miniature: the elements the inline script reads, then the scripts in index.html's order.
     const elements: Record<string, Record<string, unknown>> = {};
     const make = (id: string) => {
       const children: Record<string, unknown>[] = [];
@@ -50,19 +57,55 @@ describe('the search index', () => {
     // In a browser the global object is `window`: MiniSearch's UMD build assigns to it.
     const window: Record<string, unknown> = { document: { getElementById: (id: string) => elements[id], createElement: () => make('') } };
     window.window = window;
-    const context = window;
-    runInNewContext(script, context);
-    expect(window[SEARCH_GLOBAL]).toBeDefined();
-    runInNewContext(SEARCH_SCRIPT, context);
+    runInNewContext(minisearchScript(), window);
+    for (const shard of shards) runInNewContext(shard, window);
+    expect(window[SEARCH_GLOBAL]).toHaveLength(2);
+    runInNewContext(SEARCH_SCRIPT, window);
     expect(elements.search.hidden).toBe(false);
-    elements['search-box'].value = 'pastel';
-    (elements['search-box'].listeners as Record<string, () => void>).input();
+    const search = (query: string) => {
+      elements['search-box'].value = query;
+      (elements['search-box'].listeners as Record<string, () => void>).input();
+      return (elements['search-results'].children as { children: { href: string; text: string }[] }[]).map((hit) => hit.children[0]);
+    };
+    expect(search('pastel')).toEqual([expect.objectContaining({ href: 'Home/Travel.html', text: 'Travel' })]);
     expect(elements['search-status'].text).toBe('1 page found.');
-    const [hit] = elements['search-results'].children as { children: { href: string; text: string }[] }[];
-    expect(hit.children[0]).toMatchObject({ href: 'Home/Travel.html', text: 'Travel' });
-    elements['search-box'].value = '';
-    (elements['search-box'].listeners as Record<string, () => void>).input();
-    expect(elements['search-results'].children).toHaveLength(0);
+    // Found in both shards, the title match (boosted) first.
+    expect(search('basil').map((hit) => hit.text)).toEqual(['Basil', expect.any(String), expect.any(String)]);
+    expect(elements['search-status'].text).toBe('3 pages found.');
+    expect(search('')).toEqual([]);
+  });
+
+  it('writes a shard in parts that MiniSearch loads as its own serialisation', () => {
+    const builder = new SearchIndexBuilder();
+    for (const page of pages) builder.add({ ...page, title: `${page.title} <\u2028>` });
+    // Replaced once: the index then counts a discarded document, which its serialisation carries.
+    builder.add({ ...pages[0], text: 'Courgettes instead.' });
+    const window: Record<string, unknown> = {};
+    window.window = window;
+    runInNewContext(builder.toScript(), window);
+    const [pushed] = window[SEARCH_GLOBAL] as { options: unknown; index: unknown }[];
+    const own = (builder as unknown as { index: MiniSearch }).index;
+    expect(pushed.options).toEqual({ fields: ['title', 'text'], storeFields: ['title', 'path'] });
+    expect(pushed.index).toEqual(JSON.parse(JSON.stringify(own.toJSON())));
+    expect(builder.toScript()).not.toMatch(/[<\u2028\u2029]/);
+    const loaded = MiniSearch.loadJS(pushed.index as never, { fields: ['title', 'text'], storeFields: ['title', 'path'] });
+    expect(loaded.search('courgettes').map((hit) => hit.id)).toEqual(['a']);
+  });
+
+  it('reads a page’s text from its exported HTML: the article only, entities decoded, bounded', () => {
+    const html = renderPageHtml(pageWithEveryProperty(), [
+      block('paragraph', { rich_text: [text('Fish & chips <5 \u20ac')] } as never),
+      block('equation', { expression: 'e^{i\\pi}' }),
+    ] as BlockNode[], {});
+    const found = searchTextOfHtml(html, 100_000);
+    expect(found).toContain('Fish & chips <5 €');
+    // Not the style sheet, and not the LaTeX kept as the equation's annotation.
+    expect(found).not.toContain('color-scheme');
+    expect(found).not.toContain('\\pi');
+    expect(searchTextOfHtml(html, 10)).toHaveLength(10);
+    // A prefix cut inside a tag or a style sheet still gives text.
+    expect(searchTextOfHtml('<article><p>Cut he')).toBe('Cut he');
+    expect(searchTextOfHtml('<p>No article &amp; &#x26; &#38; &bogus;</p><style>x{}')).toBe('No article & & & &bogus;');
   });
 
   it('collects the text of a page’s blocks, children included, up to a limit', () => {

@@ -2,12 +2,22 @@ import MiniSearch from 'minisearch';
 import type { BlockNode } from '@/server/export/render/block-node';
 import { MINISEARCH_BROWSER_SOURCE } from './minisearch-browser';
 
-/** The index file beside index.html: a script, since a page opened from `file://` may not fetch JSON. */
-export const SEARCH_INDEX_FILE = 'search-index.js';
-/** The global the index file assigns and the search box reads. */
+/** The folder of the search files: MiniSearch itself and the index in shards. */
+export const SEARCH_DIR = 'search';
+/** MiniSearch's browser build, loaded once by index.html before the shards. */
+export const MINISEARCH_FILE = `${SEARCH_DIR}/minisearch.js`;
+/** The n-th shard of the index (1-based): a script, since a page opened from `file://` may not fetch JSON. */
+export const searchShardFile = (n: number): string => `${SEARCH_DIR}/index-${n}.js`;
+/** The global array each shard pushes its index onto, and the search box reads. */
 export const SEARCH_GLOBAL = '__notionExportSearch';
 /** Characters of a page's text that are indexed: enough to find a page by its words, bounded per page. */
 export const MAX_SEARCH_TEXT = 1024;
+/**
+ * Pages per shard. The index of 10,000 pages built in one piece held 55 MB of heap; a shard is
+ * built, written and dropped before the next, so building costs one shard's worth whatever the
+ * export's size, and the browser loads the shards side by side.
+ */
+export const SEARCH_SHARD_SIZE = 1_000;
 
 /** How the index is built and loaded: the browser must load it with the same fields. */
 const OPTIONS = { fields: ['title', 'text'], storeFields: ['title', 'path'] } as const;
@@ -50,11 +60,10 @@ export function searchTextOfBlocks(blocks: readonly BlockNode[], limit = MAX_SEA
 }
 
 /**
- * The search index, built one page at a time while the export runs: only the index (terms and
- * their page ids, with each page's title and path) is kept, never the pages' text, so memory grows
- * with the number of pages and the bounded text of each. `toScript()` writes `search-index.js`:
- * MiniSearch itself, then the index assigned to a global, so index.html needs neither a server
- * nor the network.
+ * One shard of the search index, built one page at a time: only the index (terms and their page
+ * ids, with each page's title and path) is kept, never the pages' text, so memory grows with the
+ * number of pages (at most SEARCH_SHARD_SIZE) and the bounded text of each. `toScript()` writes
+ * the shard's file; with MINISEARCH_FILE beside it, index.html needs neither a server nor the network.
  */
 export class SearchIndexBuilder {
   private readonly index = new MiniSearch<SearchablePage>({ ...OPTIONS, fields: [...OPTIONS.fields], storeFields: [...OPTIONS.storeFields] });
@@ -82,29 +91,113 @@ export class SearchIndexBuilder {
       .map((hit) => ({ id: String(hit.id), title: String(hit.title), path: String(hit.path) }));
   }
 
-  /** The content of `search-index.js`. */
-  toScript(): string {
-    // `<` escaped so the JSON cannot close a script element; U+2028/9 so old engines parse it.
-    const json = JSON.stringify({ options: OPTIONS, index: this.index })
-      .replace(/</g, '\\u003c')
-      .replace(/\u2028/g, '\\u2028')
-      .replace(/\u2029/g, '\\u2029');
-    return `${MINISEARCH_BROWSER_SOURCE}\nwindow.${SEARCH_GLOBAL}=${json};\n`;
+  /**
+   * The shard's file in parts: the index pushed onto the global array (MiniSearch comes from
+   * MINISEARCH_FILE), as `JSON.stringify` writes `MiniSearch.toJSON()`, but a few hundred terms at
+   * a time: `toJSON()` builds the whole index again as plain objects first, 32 MB for 1,000 pages.
+   */
+  *scriptParts(): Generator<string> {
+    const m = internalsOf(this.index);
+    const json = (value: unknown) => safeJson(JSON.stringify(value));
+    yield [
+      `(window.${SEARCH_GLOBAL}=window.${SEARCH_GLOBAL}||[]).push({"options":${json(OPTIONS)},"index":{`,
+      `"documentCount":${json(m._documentCount)},"nextId":${json(m._nextId)},`,
+      `"documentIds":${json(Object.fromEntries(m._documentIds))},"fieldIds":${json(m._fieldIds)},`,
+      `"fieldLength":${json(Object.fromEntries(m._fieldLength))},"averageFieldLength":${json(m._avgFieldLength)},`,
+      `"storedFields":${json(Object.fromEntries(m._storedFields))},"dirtCount":${json(m._dirtCount)},"index":[`,
+    ].join('');
+    let terms: string[] = [];
+    let first = true;
+    for (const [term, fieldIndex] of m._index) {
+      const fields: string[] = [];
+      for (const [fieldId, frequencies] of fieldIndex) fields.push(`${JSON.stringify(String(fieldId))}:${JSON.stringify(Object.fromEntries(frequencies))}`);
+      terms.push(`${first ? '' : ','}[${json(term)},{${fields.join(',')}}]`);
+      first = false;
+      if (terms.length >= 500) {
+        yield terms.join('');
+        terms = [];
+      }
+    }
+    yield `${terms.join('')}],"serializationVersion":${SERIALIZATION_VERSION}}});\n`;
   }
+
+  /** The shard's file as one string (tests; the crawl writes scriptParts as they come). */
+  toScript(): string {
+    return [...this.scriptParts()].join('');
+  }
+}
+
+/** The version of MiniSearch's serialised form that scriptParts writes (MiniSearch 7's `toJSON`). */
+const SERIALIZATION_VERSION = 2;
+
+/** What scriptParts reads of a MiniSearch instance: the fields its own `toJSON` reads. */
+interface MiniSearchInternals {
+  _documentCount: number;
+  _nextId: number;
+  _documentIds: Map<number, unknown>;
+  _fieldIds: Record<string, number>;
+  _fieldLength: Map<number, number[]>;
+  _avgFieldLength: number[];
+  _storedFields: Map<number, Record<string, unknown>>;
+  _dirtCount: number;
+  _index: Iterable<[string, Map<number, Map<number, number>>]>;
+}
+
+/** MiniSearch's fields, checked (a new MiniSearch that renamed them fails here, and in the test comparing with `toJSON`). */
+function internalsOf(index: MiniSearch<SearchablePage>): MiniSearchInternals {
+  const m = index as unknown as MiniSearchInternals;
+  if (!(m._documentIds instanceof Map) || !(m._fieldLength instanceof Map) || !(m._storedFields instanceof Map) || !m._index) {
+    throw new Error('MiniSearch’s index is not laid out as search-index.ts expects (MiniSearch upgraded?)');
+  }
+  return m;
+}
+
+/** JSON made safe inside a script: `<` cannot close the element, U+2028/9 parse in old engines. */
+const safeJson = (json: string): string =>
+  json.replace(/[<\u2028\u2029]/g, (c) => (c === '<' ? '\\u003c' : c === '\u2028' ? '\\u2028' : '\\u2029'));
+
+/** The content of MINISEARCH_FILE. */
+export const minisearchScript = (): string => `${MINISEARCH_BROWSER_SOURCE}\n`;
+
+/** Named entities our HTML writer and hast-util-to-html may leave in text (others are numeric). */
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] !== '#') return ENTITIES[name.toLowerCase()] ?? whole;
+    const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/**
+ * The searchable text of an exported HTML page (of its first bytes: the caller reads a bounded
+ * prefix), up to `limit` characters: the article's text without the style sheet, scripts and the
+ * LaTeX kept beside equations. The page files are the excerpts' store: they survive a crash,
+ * and a sync carries the unchanged ones over, so no page is rendered twice for its text.
+ */
+export function searchTextOfHtml(html: string, limit = MAX_SEARCH_TEXT): string {
+  const start = html.indexOf('<article');
+  const body = start >= 0 ? html.slice(start) : html;
+  const text = body
+    .replace(/<(script|style|annotation|title)\b[\s\S]*?(<\/\1\s*>|$)/gi, ' ')
+    .replace(/<[^>]*(>|$)/g, ' ');
+  return decodeEntities(text).replace(/\s+/g, ' ').trim().slice(0, limit);
 }
 
 /** The same query in Node (tests) and in the browser: prefix and light fuzzy matching, titles first. */
 const SEARCH_QUERY_OPTIONS = { prefix: true, fuzzy: 0.2, boost: { title: 3 }, combineWith: 'AND' } as const;
 
 /**
- * The search box's script, inline in index.html. It shows the form (hidden without script), loads
- * the index from the global, and lists the first 50 pages found with links; it writes text only
- * through textContent. Without `search-index.js` (or with script off) the tree still works.
+ * The search box's script, inline in index.html after MINISEARCH_FILE and every shard. It shows the
+ * form (hidden without script), loads each shard pushed onto the global, asks every shard and lists
+ * the first 50 pages found, best first, with links; it writes text only through textContent.
+ * Without the search files (or with script off) the tree still works.
  */
 export const SEARCH_SCRIPT = `(function(){
-var data=window.${SEARCH_GLOBAL},form=document.getElementById('search');
-if(!form||!data||!window.MiniSearch)return;
-var engine=window.MiniSearch.loadJS(data.index,data.options);
+var shards=window.${SEARCH_GLOBAL},form=document.getElementById('search');
+if(!form||!shards||!shards.length||!window.MiniSearch)return;
+var engines=shards.map(function(data){return window.MiniSearch.loadJS(data.index,data.options);});
 var box=document.getElementById('search-box'),list=document.getElementById('search-results'),status=document.getElementById('search-status');
 var options=${JSON.stringify(SEARCH_QUERY_OPTIONS)};
 form.hidden=false;
@@ -114,7 +207,9 @@ function run(){
   var query=box.value.trim();
   list.textContent='';
   if(!query){status.textContent='';return;}
-  var hits=engine.search(query,options);
+  var hits=[];
+  engines.forEach(function(engine){hits=hits.concat(engine.search(query,options));});
+  hits.sort(function(a,b){return b.score-a.score;});
   status.textContent=hits.length===0?'No page found.':hits.length===1?'1 page found.':hits.length+' pages found'+(hits.length>50?', the first 50 shown.':'.');
   hits.slice(0,50).forEach(function(hit){
     var item=document.createElement('li'),link=document.createElement('a');

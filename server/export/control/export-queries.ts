@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { and, asc, desc, eq, gte, inArray, isNull, ne, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, ne, notInArray, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DB } from '@/db/client';
 import { connections, exportIssues, exportItems, exportJobs, exports } from '@/db/schema';
@@ -179,8 +179,9 @@ export async function getExport(db: DB, id: string, options: QueryOptions = {}) 
   const issues = await db
     .select({ itemId: exportIssues.itemId, kind: exportIssues.kind, sourceId: exportIssues.sourceId, message: exportIssues.message })
     .from(exportIssues)
-    // Pages in the trash are not part of the workspace: report.json names them among the skipped, no issue of the export.
-    .where(and(eq(exportIssues.exportId, id), ne(exportIssues.kind, 'in_trash')))
+    // Pages in the trash are not part of the workspace: report.json names them among the skipped, no issue of the export;
+    // external links are no issue either (report.json lists them once each).
+    .where(and(eq(exportIssues.exportId, id), notInArray(exportIssues.kind, ['in_trash', 'external_link'])))
     .orderBy(asc(exportIssues.id))
     .limit(500);
   return { ...row, wait: waitOf(row, running, options, now), failures, issues };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { DB, Tx } from '@/db/client';
 import { connections, exports } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
@@ -47,7 +48,12 @@ export async function requestExport(ctx: AppContext, request: ExportRequest): Pr
   return appendRequest(ctx, request, { mode: 'full', trigger: TRIGGER_OF[request.requestedBy] });
 }
 
-async function appendRequest(ctx: AppContext, request: ExportRequest, lineage: ExportLineage): Promise<string> {
+async function appendRequest(
+  ctx: AppContext,
+  request: ExportRequest,
+  lineage: ExportLineage,
+  guard?: (tx: Tx) => Promise<void>,
+): Promise<string> {
   await activeConnection(ctx, request.connectionId);
   const exportId = randomUUID();
   const formats = [...new Set(request.formats?.length ? request.formats : EXPORT_FORMATS)];
@@ -66,7 +72,7 @@ async function appendRequest(ctx: AppContext, request: ExportRequest, lineage: E
       ...(lineage.baselineExportId ? { baselineExportId: lineage.baselineExportId } : {}),
       trigger: lineage.trigger,
     },
-  });
+  }, {}, guard);
   ctx.runners.wake();
   return exportId;
 }
@@ -98,12 +104,9 @@ export interface SyncRequest {
  */
 export async function requestSync(ctx: AppContext, request: SyncRequest): Promise<{ exportId: string; baselineExportId: string | null }> {
   await activeConnection(ctx, request.connectionId);
-  const busy = await ctx.database.db
-    .select({ id: exports.id })
-    .from(exports)
-    .where(and(eq(exports.connectionId, request.connectionId), inArray(exports.status, ['queued', 'running'])))
-    .limit(1);
-  if (busy.length > 0) throw new DomainError('CONFLICT', 'An export of this connection is already queued or running');
+  // Refused early when it is plain; the check that decides runs again inside the request's own
+  // transaction (writers take turns), so of two requests at once only one becomes a sync.
+  await refuseWhileBusy(ctx.database.db, request.connectionId);
   const outDir = request.outDir === undefined ? undefined : path.resolve(request.outDir);
   const baselineExportId = (await findBaseline(ctx, request.connectionId, outDir)) ?? null;
   const exportId = await appendRequest(
@@ -117,8 +120,19 @@ export async function requestSync(ctx: AppContext, request: SyncRequest): Promis
       requestedByUser: request.requestedByUser,
     },
     baselineExportId ? { mode: 'sync', baselineExportId, trigger: request.trigger } : { mode: 'full', trigger: request.trigger },
+    (tx) => refuseWhileBusy(tx, request.connectionId),
   );
   return { exportId, baselineExportId };
+}
+
+/** A sync waits for nothing: while an export of the connection is queued or running, it is refused. */
+async function refuseWhileBusy(db: DB | Tx, connectionId: string): Promise<void> {
+  const busy = await db
+    .select({ id: exports.id })
+    .from(exports)
+    .where(and(eq(exports.connectionId, connectionId), inArray(exports.status, ['queued', 'running'])))
+    .limit(1);
+  if (busy.length > 0) throw new DomainError('CONFLICT', 'An export of this connection is already queued or running');
 }
 
 /**

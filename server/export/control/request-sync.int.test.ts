@@ -8,6 +8,7 @@ import { createConnection } from '@/server/connections/connections';
 import { DomainError } from '@/server/errors';
 import { Runner } from '@/server/runner/runner';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
+import { cancelExport } from './export-control';
 import { findBaseline, requestExport, requestSync } from './request-export';
 
 let twin: Twin;
@@ -57,6 +58,24 @@ describe('requestSync', () => {
     await requestExport(ctx, { connectionId, requestedBy: 'dashboard' });
     await expect(requestSync(ctx, { connectionId, trigger: 'manual' })).rejects.toThrow(DomainError);
     await expect(requestSync(ctx, { connectionId, trigger: 'manual' })).rejects.toThrow(/already queued or running/);
+  });
+
+  it('of two requests at the same moment, one becomes a sync and the other is refused (the check is in the request’s transaction)', async () => {
+    const first = await requestSync(ctx, { connectionId, trigger: 'manual' });
+    await runAll();
+    for (let round = 0; round < 3; round++) {
+      const settled = await Promise.allSettled([
+        requestSync(ctx, { connectionId, trigger: 'schedule' }),
+        requestSync(ctx, { connectionId, trigger: 'manual' }),
+      ]);
+      const made = settled.filter((s) => s.status === 'fulfilled');
+      const refused = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
+      expect(made).toHaveLength(1);
+      expect(refused).toEqual([expect.objectContaining({ code: 'CONFLICT' })]);
+      const queued = await ctx.database.db.select().from(exports).where(eq(exports.status, 'queued'));
+      expect(queued.map((r) => r.baselineExportId)).toEqual([first.exportId]);
+      await cancelExport(ctx, (made[0] as PromiseFulfilledResult<{ exportId: string }>).value.exportId, 'next round');
+    }
   });
 
   it('refuses a connection that does not exist', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AttachmentError, type AttachmentRef, type AttachmentStore, type SavedAttachment } from '@/server/export/files/attachments';
+import { AttachmentError, type AttachmentRef, AttachmentSkippedError, type AttachmentStore, type SavedAttachment } from '@/server/export/files/attachments';
 import { saveAttachments } from './attachment-refs';
 import type { ExportTarget } from './export-target';
 
@@ -8,7 +8,7 @@ const saved = (name: string): SavedAttachment => ({ path: `attachments/012345678
 
 /** A target whose attachment store answers each file as the test says (a stub of the store only; its counters, for the metrics, stay at 0). */
 function targetWith(answer: (ref: AttachmentRef) => Promise<SavedAttachment | undefined>): ExportTarget {
-  const stats = () => ({ saved: 0, deduplicated: 0, bytes: 0, failed: 0, refreshed: 0 });
+  const stats = () => ({ saved: 0, deduplicated: 0, bytes: 0, failed: 0, skipped: 0, refreshed: 0 });
   return { attachments: { save: answer, stats } as unknown as AttachmentStore } as ExportTarget;
 }
 
@@ -33,5 +33,24 @@ describe('saveAttachments', () => {
     });
     await expect(saveAttachments(target, [ref('gone.png'), ref('big.mov')], 'page-1')).rejects.toBe(full);
     expect(settled).toBe(2);
+  });
+
+  it('records an external link that is no file as skipped, and every external file it does not hold once per page', async () => {
+    const external = (url: string, sourceId: string): AttachmentRef => ({ url, kind: 'external', sourceId });
+    const watch = 'https://www.youtube.com/watch?v=1';
+    const target = targetWith(async (r) => {
+      if (r.url === watch) throw new AttachmentSkippedError(r, r.url, 'a page of youtube.com, not a file');
+      if (r.url.endsWith('kept.png')) return undefined; // external downloads off
+      return saved('photo.jpg');
+    });
+    const refs = [external(watch, 'block-1'), external(watch, 'block-2'), external('https://img.example/kept.png', 'page-1'), external('https://img.example/photo.jpg', 'block-3')];
+    const result = await saveAttachments(target, refs, 'page-1');
+    expect(result.issues).toEqual([
+      { kind: 'attachment_skipped', sourceId: 'block-1', message: 'Not downloaded: https://www.youtube.com/watch is a page of youtube.com, not a file' },
+      { kind: 'attachment_skipped', sourceId: 'block-2', message: 'Not downloaded: https://www.youtube.com/watch is a page of youtube.com, not a file' },
+      { kind: 'external_link', sourceId: watch, message: '' },
+      { kind: 'external_link', sourceId: 'https://img.example/kept.png', message: '' },
+    ]);
+    expect(result.files.map((f) => f.path)).toEqual(['attachments/0123456789abcdef/photo.jpg']);
   });
 });

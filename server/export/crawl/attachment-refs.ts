@@ -1,6 +1,6 @@
 import type { DatabaseObjectResponse, PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import type { ExportIssue, WrittenFile } from '@/server/export/domain/export';
-import { AttachmentError, type AttachmentRef, type SavedAttachment } from '@/server/export/files/attachments';
+import { AttachmentError, type AttachmentRef, AttachmentSkippedError, type SavedAttachment } from '@/server/export/files/attachments';
 import type { BlockNode } from '@/server/export/render/block-node';
 import { recordAttachments } from '@/server/observability/export-metrics';
 import type { ExportTarget } from './export-target';
@@ -53,7 +53,10 @@ export function databaseAttachmentRefs(database: DatabaseObjectResponse): Attach
 
 /**
  * Saves every attachment; a file that cannot be had becomes an issue of the page, never a lost
- * page. Other errors (a full disk, a lost lease) are thrown once every save has settled.
+ * page, and an external link that is no file (a web page, too large) an `attachment_skipped` one.
+ * Every external file the export does not hold is recorded once per page as `external_link`
+ * (report.json lists each URL once with its pages). Other errors (a full disk, a lost lease) are
+ * thrown once every save has settled.
  */
 export async function saveAttachments(
   target: ExportTarget,
@@ -68,15 +71,23 @@ export async function saveAttachments(
   // else — a full disk, a lost lease, a stopped export — ends the item as it would without files.
   const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof AttachmentError));
   if (fatal) throw fatal.reason;
+  const external = new Set<string>();
   refs.forEach((ref, i) => {
     const result = results[i];
-    if (result?.status === 'fulfilled') {
-      if (result.value) saved.set(ref.url, result.value);
-    } else if (result) {
+    if (result?.status === 'fulfilled' && result.value) {
+      saved.set(ref.url, result.value);
+      return;
+    }
+    if (ref.kind === 'external') external.add(ref.url);
+    if (result?.status !== 'rejected') return;
+    if (result.reason instanceof AttachmentSkippedError) {
+      issues.push({ kind: 'attachment_skipped', sourceId: ref.sourceId, message: result.reason.message });
+    } else {
       const message = (result.reason as AttachmentError).message;
       issues.push({ kind: 'attachment_failed', sourceId: ref.sourceId, message: `${ref.name ?? ref.url.split('?')[0]}: ${message}` });
     }
   });
+  for (const url of external) issues.push({ kind: 'external_link', sourceId: url, message: '' });
   const files = [...new Map([...saved.values()].map((s) => [s.path, s])).values()].map((s) => ({
     path: s.path,
     bytes: s.bytes,

@@ -11,6 +11,7 @@ import { assignSiblingStems, childFolder, fitPath, itemStem, relativeLink } from
 import { StreamedFile } from '@/server/export/files/streamed-file';
 import { databaseTitle, normalizeId, pageTitle } from '@/server/export/render/notion-text';
 import { csvColumns, csvHeader, csvRecords } from '@/server/export/render/writers/csv';
+import { tableRowLimit } from '@/server/export/render/writers/database-table';
 import { type DocumentWriter, documentWritersFor } from '@/server/export/render/writers/document-writers';
 import { iterateDataSourceRows } from '@/server/notion/paginate';
 import { databaseAttachmentRefs, saveAttachments } from './attachment-refs';
@@ -36,6 +37,8 @@ interface SourceIndex {
   csvPath?: string;
   /** Rows as the database's own page lists them: title and file stem. */
   rows: { id: string; title: string; stem: string }[];
+  /** The first rows' page objects, as many as the page's table shows (tableRowLimit; the CSV has every row). */
+  tableRows: PageObjectResponse[];
   dir: string;
 }
 
@@ -56,6 +59,8 @@ const ROW_CHUNK = 100;
  * rows as page items placed in its folder.
  */
 export async function exportDatabase(client: Client, target: ExportTarget, item: WorkItem, signal?: AbortSignal): Promise<ItemResult> {
+  const relinked = await target.relink?.(item);
+  if (relinked) return relinked;
   const database = await retrieveDatabase(client, item);
   if ('linked' in database) return database.linked;
   const stem = stemOf({ ...item, title: item.title || databaseTitle(database) }, target.options.naming);
@@ -70,7 +75,9 @@ export async function exportDatabase(client: Client, target: ExportTarget, item:
   // Complete row titles of every data source of this database, as they are read.
   const titles = new Map<string, string>();
   for (const ref of database.data_sources) {
-    const source = withoutRequestId(await client.dataSources.retrieve({ data_source_id: ref.id }));
+    // Search listed it with its schema (kept by discovery); read from Notion only when it did not.
+    const listed = await target.pages.dataSource(normalizeId(ref.id));
+    const source = listed ?? withoutRequestId(await client.dataSources.retrieve({ data_source_id: ref.id }));
     if (!isFullDataSource(source)) continue;
     target.dataSources.set(normalizeId(source.id), source);
     const place = places.get(ref.id) as SourcePlace;
@@ -79,10 +86,11 @@ export async function exportDatabase(client: Client, target: ExportTarget, item:
     discovered.push(...exported.discovered);
     sources.push(exported.index);
   }
-  const known = new Map<string, KnownItem>();
+  const known = await tableTargets(target, sources);
   const rowIds = discovered.map((d) => d.id);
+  const users = await target.users.names();
   for (const writer of documentWritersFor(target.formats)) {
-    const context = documentContext(item.dir, writer.extension, known, saved, unresolved);
+    const context = documentContext(item.dir, writer.extension, known, saved, unresolved, users);
     const text = writer.renderDatabase({ database, sources: sourceLinks(sources, item.dir, writer.extension), rowIds, context });
     files.push(await writeItemFile(target, join(item.dir, `${stem}${writer.extension}`), text, item.id));
   }
@@ -155,7 +163,7 @@ async function exportDataSource(
   signal?: AbortSignal,
 ): Promise<{ index: SourceIndex; discovered: DiscoveredItem[]; csv?: WrittenFile }> {
   const { dir, csvPath } = place;
-  const index: SourceIndex = { dataSource: source, csvPath: target.formats.includes('csv') ? csvPath : undefined, rows: [], dir };
+  const index: SourceIndex = { dataSource: source, csvPath: target.formats.includes('csv') ? csvPath : undefined, rows: [], tableRows: [], dir };
   const discovered: DiscoveredItem[] = [];
   const columns = csvColumns(source, []);
   const csv = index.csvPath ? new StreamedFile(path.join(target.root, ...csvPath.split('/'))) : undefined;
@@ -168,6 +176,10 @@ async function exportDataSource(
     for (const p of placed) taken.add(p.stem ?? '');
     discovered.push(...placed);
     for (const row of rows) index.rows.push({ id: row.id, title: row.title || 'Untitled', stem: stems.get(row.id) ?? '' });
+    // Only Markdown and HTML show a table: the rows it shows are kept, whatever the data source's size.
+    if (target.formats.includes('html') || target.formats.includes('markdown')) {
+      index.tableRows.push(...chunk.slice(0, Math.max(0, tableRowLimit(source) - index.tableRows.length)));
+    }
     await target.pages.put(chunk);
     if (!csv) return;
     const related = new Set<string>();
@@ -180,7 +192,8 @@ async function exportDataSource(
       const k = known.get(id);
       if (k) known.set(id, { ...k, title });
     }
-    const context = documentContext(path.posix.dirname(csvPath), '.md', known, new Map(), unresolved);
+    for (const row of chunk) await target.users.learn(row);
+    const context = documentContext(path.posix.dirname(csvPath), '.md', known, new Map(), unresolved, await target.users.names());
     await csv.write(csvRecords(source, columns, chunk, context));
   };
   try {
@@ -190,7 +203,7 @@ async function exportDataSource(
       signal?.throwIfAborted();
       // Queries may still list rows in the trash for a while: they are not part of the workspace.
       if (!isFullPage(row) || isTrashed(row)) continue;
-      await completeProperties(client, row);
+      await completeProperties(client, row, source);
       chunk.push(row);
       if (chunk.length >= ROW_CHUNK) {
         await flushChunk(chunk);
@@ -214,5 +227,27 @@ function sourceLinks(sources: readonly SourceIndex[], fromDir: string, ext: Docu
     dataSource: s.dataSource,
     csvLink: s.csvPath ? relativeLink(fromDir, s.csvPath) : undefined,
     rowLinks: s.rows.map((row) => ({ title: row.title, href: relativeLink(fromDir, join(s.dir, `${row.stem}${ext}`)) })),
+    // The table's rows are the first rows read, in the same order as `rows`.
+    rows: s.tableRows.map((page, i) => ({ page, href: relativeLink(fromDir, join(s.dir, `${s.rows[i]?.stem ?? ''}${ext}`)) })),
   }));
+}
+
+/**
+ * The pages the tables' relations and mentions name, as the export knows them (title, and place
+ * once written; the others get a placeholder the finish resolves), with the complete titles of
+ * this database's own rows.
+ */
+async function tableTargets(target: ExportTarget, sources: readonly SourceIndex[]): Promise<Map<string, KnownItem>> {
+  const ids = new Set<string>();
+  for (const source of sources) for (const row of source.tableRows) for (const id of referencedIds(row, [])) ids.add(id);
+  const known = ids.size > 0 ? await target.lookup([...ids]) : new Map<string, KnownItem>();
+  // This database's rows are recorded with it, after this page is written: known by their place here.
+  for (const source of sources) {
+    for (const row of source.rows) {
+      if (!ids.has(row.id)) continue;
+      const k = known.get(row.id) ?? { kind: 'page', status: 'pending', dir: source.dir, stem: row.stem, title: row.title, listed: true };
+      known.set(row.id, { ...k, title: row.title, listed: true });
+    }
+  }
+  return known;
 }

@@ -1,6 +1,6 @@
 import type { Client } from '@notionhq/client';
 import { isFullDataSource, isFullPage } from '@notionhq/client';
-import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
+import type { DataSourceObjectResponse, PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import type { DiscoveredItem } from '@/server/export/domain/export';
 import { databaseTitle, normalizeId, pageTitle } from '@/server/export/render/notion-text';
 import { iterateSearch } from '@/server/notion/paginate';
@@ -21,6 +21,11 @@ export interface ListedItem {
   trashed: boolean;
   /** The page object (pages only), kept so the page is not fetched again. */
   page?: PageObjectResponse;
+  /**
+   * The data source as search lists it (databases only: one entry per data source), schema
+   * included: the same object `dataSources.retrieve` answers, so it is not fetched again.
+   */
+  dataSource?: DataSourceObjectResponse;
 }
 
 /** Whether Notion's answer marks the object as in the trash (`in_trash`, or `archived` in older answers). */
@@ -54,6 +59,7 @@ export async function* listWorkspace(client: Client, signal?: AbortSignal): Asyn
         parentType: result.database_parent.type,
         lastEditedTime: result.last_edited_time,
         trashed: isTrashed(result),
+        dataSource: result,
       };
     }
   }
@@ -64,7 +70,8 @@ export async function* listWorkspace(client: Client, signal?: AbortSignal): Asyn
  * edited when any of them was (the latest time), and is in the trash only when all are.
  */
 export function mergeDatabaseEntry(seen: ListedItem | undefined, entry: ListedItem): ListedItem {
-  if (!seen) return entry;
+  const { dataSource: _, ...rest } = entry;
+  if (!seen) return rest;
   return {
     ...seen,
     // ISO 8601 times in UTC sort as text.
@@ -96,8 +103,9 @@ export function discoveredItem(listed: ListedItem, readAt?: number): DiscoveredI
  * are queued at once; everything else is a candidate that the walk down from the roots will place
  * in its parent's folder. Candidates the walk never reaches (their parent is not shared) are
  * exported at the root at the end, so nothing visible is left out. Databases come last, once all
- * their data sources were listed. `readAt`: when the listing began (recorded with each item's
- * `last_edited_time`, for the next sync).
+ * their data sources were listed. Page and data source objects go to `pages` (read from there
+ * when their item is exported, not fetched again). `readAt`: when the listing began (recorded
+ * with each item's `last_edited_time`, for the next sync).
  */
 export async function* discoverWorkspace(
   client: Client,
@@ -107,12 +115,14 @@ export async function* discoverWorkspace(
   trashed?: ListedItem[],
 ): AsyncGenerator<DiscoveredItem[]> {
   let chunk: DiscoveredItem[] = [];
-  let objects: PageObjectResponse[] = [];
+  let objects: (PageObjectResponse | DataSourceObjectResponse)[] = [];
   const databases = new Map<string, ListedItem>();
   const item = (listed: ListedItem): DiscoveredItem => discoveredItem(listed, readAt);
   for await (const listed of listWorkspace(client, signal)) {
     if (listed.kind === 'database') {
       databases.set(listed.id, mergeDatabaseEntry(databases.get(listed.id), listed));
+      // Its schema as search shows it: the database's export reads it from the store, not from Notion.
+      if (listed.dataSource && !listed.trashed) objects.push(listed.dataSource);
       continue;
     }
     if (listed.trashed) {

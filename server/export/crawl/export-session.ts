@@ -16,6 +16,7 @@ import { createNotionGateway, type NotionGateway } from '@/server/notion/notion-
 import { workspaceKey } from '@/server/notion/workspace-limiter';
 import type { Clock } from '@/server/retry/clock';
 import { isEnabled } from '@/server/feature-flags';
+import { PROFILES } from '@/server/config';
 import { followSettings, type RuntimeSettings, settingsForRun } from '@/server/settings';
 import { BoundedCache } from './bounded-cache';
 import { withoutVolatileParts } from '@/server/export/files/volatile-parts';
@@ -23,6 +24,8 @@ import type { ExportTarget } from './export-target';
 import { freshFileUrl } from './fresh-file-url';
 import { lookupItems, pageObjectStore, stemsInDir } from './item-lookup';
 import { ProgressBuffer } from './progress-buffer';
+import { baselineRelinker } from './sync-relink';
+import { UserDirectory, userDirectoryStore } from './user-directory';
 
 type ExportRow = typeof exports.$inferSelect;
 
@@ -125,6 +128,8 @@ export async function openSession(run: ExportRun): Promise<ExportSession & { clo
     attachments: new AttachmentStore({
       root: row.outDir,
       downloadExternal: options.downloadExternal && (await isEnabled(db, 'downloadExternalFiles', { clock: run.clock })),
+      // Development and the demo (their Notion twin serves files on the loopback): any address.
+      publicAddressesOnly: !PROFILES[ctx.config.deployment ?? 'production'].anyConnectionBaseUrl,
       refresh: (ref) => freshFileUrl(gateway.client, ref),
       signal,
       concurrency: first.attachmentDownloads,
@@ -135,8 +140,10 @@ export async function openSession(run: ExportRun): Promise<ExportSession & { clo
     pages: pageObjectStore(db, row.id),
     synced: new BoundedCache(500),
     dataSources: new BoundedCache(200),
+    users: new UserDirectory(gateway.client, userDirectoryStore(db, row.id)),
     ...(row.mode === 'sync' && row.baselineExportId ? { unchanged: unchangedSince(db, row.baselineExportId, row.outDir) } : {}),
   };
+  if (row.mode === 'sync' && row.baselineExportId) target.relink = baselineRelinker(db, row.id, row.baselineExportId, target);
   let pagesInFlight = first.pagesInFlight;
   const stopFollowing = new AbortController();
   const following = await followSettings(db, ctx.config, {

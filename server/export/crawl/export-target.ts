@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { DataSourceObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import type { DiscoveredItem, ExportFormat, ExportIssue, ExportOptions, WrittenFile } from '@/server/export/domain/export';
+import { ARCHIVE_ROOT_NAMES } from '@/server/export/archive/index-page';
 import { writeFileAtomic } from '@/server/export/files/atomic-write';
 import { ATTACHMENTS_DIR, type AttachmentStore, type SavedAttachment } from '@/server/export/files/attachments';
 import { assignSiblingStems, DEEP_DIR, fitPath, itemStem, relativeLink } from '@/server/export/files/layout';
@@ -12,6 +13,7 @@ import type { DocumentWriter } from '@/server/export/render/writers/document-wri
 import type { BoundedCache } from './bounded-cache';
 import type { KnownItem, PageObjectStore } from './item-lookup';
 import { linkPlaceholder } from './page-links';
+import type { UserDirectory } from './user-directory';
 
 export interface ExportTarget {
   /** Absolute folder the export tree is written to. */
@@ -31,6 +33,8 @@ export interface ExportTarget {
   synced: BoundedCache<string, BlockNode[]>;
   /** Data source schemas, for the number formats and property order of their rows. */
   dataSources: BoundedCache<string, DataSourceObjectResponse>;
+  /** The workspace's people by name, listed once per export and kept until it finishes. */
+  users: UserDirectory;
   /**
    * A sync's check that a rendered file is already in the folder as its baseline left it: the
    * same bytes, or (given the text) the same but for Notion's signed file URLs, which change at
@@ -38,6 +42,12 @@ export interface ExportTarget {
    * and the size and checksum of the file kept are returned.
    */
   unchanged?(file: { path: string; bytes: number; sha256: string }, text?: string): Promise<{ bytes: number; sha256: string } | undefined>;
+  /**
+   * A sync's export of an item that did not change but moved or links to what moved: its
+   * baseline files with their links made to fit (crawl/sync-relink.ts), no request; undefined
+   * when it must be read.
+   */
+  relink?(item: WorkItem): Promise<ItemResult | undefined>;
 }
 
 /**
@@ -102,7 +112,7 @@ export async function placeItems(
   if (found.length === 0) return [];
   const unique = [...new Map(found.map((f) => [f.id, f])).values()];
   const taken = [...(await target.stemsIn(dir, unique.map((f) => f.id))), ...alsoTaken];
-  if (dir === '') taken.push(ATTACHMENTS_DIR, DEEP_DIR);
+  if (dir === '') taken.push(ATTACHMENTS_DIR, DEEP_DIR, ...ARCHIVE_ROOT_NAMES);
   const stems = assignSiblingStems(unique, taken, target.options.naming, { dir });
   return unique.map((f) => ({
     id: f.id,
@@ -118,7 +128,7 @@ export async function placeItems(
 export async function placeAtRoot(target: ExportTarget, items: DiscoveredItem[]): Promise<DiscoveredItem[]> {
   const roots = items.filter((i) => i.status === 'pending' && i.dir === '');
   if (roots.length === 0) return items;
-  const taken = [...(await target.stemsIn('', roots.map((r) => r.id))), ATTACHMENTS_DIR, DEEP_DIR];
+  const taken = [...(await target.stemsIn('', roots.map((r) => r.id))), ATTACHMENTS_DIR, DEEP_DIR, ...ARCHIVE_ROOT_NAMES];
   const stems = assignSiblingStems(roots, taken, target.options.naming, { dir: '' });
   return items.map((i) =>
     i.status === 'pending' && i.dir === ''
@@ -127,15 +137,20 @@ export async function placeAtRoot(target: ExportTarget, items: DiscoveredItem[])
   );
 }
 
-/** Document context for one output file: links relative to `fromDir`, to files of `ext`. */
+/**
+ * Document context for one output file: links relative to `fromDir`, to files of `ext`; people
+ * by the names in `users` (the export's UserDirectory), others by id with a note.
+ */
 export function documentContext(
   fromDir: string,
   ext: DocumentWriter['extension'],
   known: Map<string, KnownItem>,
   saved: Map<string, SavedAttachment>,
   unresolved: { value: boolean },
+  users: ReadonlyMap<string, string> = new Map(),
 ): DocumentContext {
   return {
+    userName: (id) => users.get(normalizeId(id)),
     // Only pages already written are linked now; the others get a placeholder that the
     // end of the export turns into a relative link, or a link to Notion if the page is not
     // part of the export (not shared, failed).

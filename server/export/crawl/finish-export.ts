@@ -11,15 +11,17 @@ import { lookupItems } from './item-lookup';
 import { REPORT_FILE, relativeLink } from '@/server/export/files/layout';
 import { writeManifest } from '@/server/export/files/manifest';
 import { resolvePlaceholders } from './page-links';
-import { buildReport } from './report';
+import { buildReport, type ExportReport } from './report';
+import { writeArchive } from './write-archive';
 import type { WrittenFile } from '@/server/export/domain/export';
 import { tallyExport } from '@/server/export/domain/exports.projection';
 import type { ExportSession } from './export-session';
 import { describeChanges, removeStaleFiles } from './sync-finish';
 
 /**
- * The finishing phase: resolves the links that waited for pages placed later, writes report.json
- * and then manifest.json, and completes the export with the counts the row, the CLI and the
+ * The finishing phase: resolves the links that waited for pages placed later, writes the
+ * archive's own pages (index, search, report.html: write-archive.ts), report.json and then
+ * manifest.json, and completes the export with the counts the row, the CLI and the
  * report show (tallyExport). 'aborted' when the run was stopped before it could complete.
  */
 export async function finishExport(session: ExportSession): Promise<'completed' | 'completed_with_errors' | 'aborted'> {
@@ -31,13 +33,27 @@ export async function finishExport(session: ExportSession): Promise<'completed' 
     await session.record({ type: 'RecordFiles', data: { files, reason } });
   };
   await resolveLinks(db, exportId, row.outDir, recordFiles('links'), target.fence);
-  let changes: ExportChanges | undefined;
-  if (row.mode === 'sync' && row.baselineExportId) {
+  const sync = row.mode === 'sync' && row.baselineExportId ? row.baselineExportId : undefined;
+  const changes: ExportChanges | undefined = sync ? await describeChanges(db, exportId, sync) : undefined;
+  const report = await buildReport(db, exportId, new Date(), changes);
+  // Before the stale files go: the archive's files a sync linked from its baseline are recorded
+  // (kept as they are when unchanged), so they are not stale.
+  await writeArchive({
+    db,
+    exportId,
+    root: row.outDir,
+    formats: target.formats,
+    mode: sync ? 'sync' : 'full',
+    report,
+    record: recordFiles('report'),
+    fence: target.fence,
+    ...(target.unchanged ? { unchanged: target.unchanged } : {}),
+  });
+  if (sync) {
     await target.fence();
-    await removeStaleFiles(db, exportId, row.baselineExportId, row.outDir);
-    changes = await describeChanges(db, exportId, row.baselineExportId);
+    await removeStaleFiles(db, exportId, sync, row.outDir);
   }
-  await writeReportAndManifest(db, exportId, row.outDir, (file) => recordFiles('report')([file]), target.fence, changes);
+  await writeReportAndManifest(db, exportId, row.outDir, (file) => recordFiles('report')([file]), target.fence, report);
   await target.pages.clear();
   const { pages, databases, skipped, failed, files, bytes } = await tallyExport(db, exportId);
   if (signal.aborted) return 'aborted';
@@ -110,18 +126,18 @@ export async function resolveLinks(
 }
 
 /**
- * report.json, then manifest.json last, listing every file with its size and checksum. Returns
- * the export's files as they are counted everywhere (report.json and manifest.json not included).
+ * report.json (`report`, from buildReport), then manifest.json last, listing every file with its
+ * size and checksum. Returns the export's files as they are counted everywhere (report.json and
+ * manifest.json not included).
  */
 export async function writeReportAndManifest(
   db: DB,
   exportId: string,
   root: string,
   recordReport: (file: WrittenFile) => Promise<void>,
-  fence: () => Promise<void> = async () => {},
-  changes?: ExportChanges,
+  fence: () => Promise<void>,
+  report: ExportReport,
 ): Promise<{ files: number; bytes: number }> {
-  const report = await buildReport(db, exportId, new Date(), changes);
   const written = await writeFileAtomic(path.join(root, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`, {
     beforeRename: fence,
   });

@@ -1,4 +1,4 @@
-import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
+import type { DataSourceObjectResponse, PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import { and, eq, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
 import type { DB } from '@/db/client';
 import { exportItems, exportPageObjects } from '@/db/schema';
@@ -61,14 +61,26 @@ export async function stemsInDir(db: DB, exportId: string, dir: string, except: 
   return rows.flatMap((r) => (r.stem ? [r.stem] : []));
 }
 
-/** Page objects already read, kept on disk until their page is exported (flat memory). */
+/**
+ * Page objects already read, kept on disk until their page is exported (flat memory); likewise
+ * the data source objects search listed (schema included), read by their database and its rows
+ * until the export finishes.
+ */
 export interface PageObjectStore {
-  put(pages: readonly PageObjectResponse[]): Promise<void>;
+  put(pages: readonly (PageObjectResponse | DataSourceObjectResponse)[]): Promise<void>;
   take(id: string): Promise<PageObjectResponse | undefined>;
+  dataSource(id: string): Promise<DataSourceObjectResponse | undefined>;
   clear(): Promise<void>;
 }
 
 export function pageObjectStore(db: DB, exportId: string): PageObjectStore {
+  const read = async (id: string, remove: boolean): Promise<unknown> => {
+    const where = and(eq(exportPageObjects.exportId, exportId), eq(exportPageObjects.pageId, id));
+    const [row] = await db.select({ data: exportPageObjects.data }).from(exportPageObjects).where(where);
+    if (!row) return undefined;
+    if (remove) await db.delete(exportPageObjects).where(where);
+    return row.data;
+  };
   return {
     async put(pages) {
       for (let i = 0; i < pages.length; i += 100) {
@@ -80,11 +92,12 @@ export function pageObjectStore(db: DB, exportId: string): PageObjectStore {
       }
     },
     async take(id) {
-      const where = and(eq(exportPageObjects.exportId, exportId), eq(exportPageObjects.pageId, id));
-      const [row] = await db.select({ data: exportPageObjects.data }).from(exportPageObjects).where(where);
-      if (!row) return undefined;
-      await db.delete(exportPageObjects).where(where);
-      return row.data as PageObjectResponse;
+      const data = await read(id, true);
+      return (data as { object?: string } | undefined)?.object === 'page' ? (data as PageObjectResponse) : undefined;
+    },
+    async dataSource(id) {
+      const data = await read(id, false);
+      return (data as { object?: string } | undefined)?.object === 'data_source' ? (data as DataSourceObjectResponse) : undefined;
     },
     async clear() {
       await db.delete(exportPageObjects).where(eq(exportPageObjects.exportId, exportId));

@@ -27,13 +27,18 @@ export async function exportPage(
   item: WorkItem,
   signal?: AbortSignal,
 ): Promise<ItemResult> {
+  const relinked = await target.relink?.(item);
+  if (relinked) return relinked;
   let page = await target.pages.take(item.id);
   if (!page) {
     const fetched = withoutRequestId(await client.pages.retrieve({ page_id: item.id }));
     if (!isFullPage(fetched)) throw new Error(`Notion returned a partial page for ${item.id}`);
     page = fetched;
   }
-  await completeProperties(client, page);
+  // The row's schema first: rollups over relations that are not cut need no calls of their own.
+  const parent = page.parent;
+  const dataSource = parent.type === 'data_source_id' ? await dataSourceOf(client, target, normalizeId(parent.data_source_id)) : undefined;
+  await completeProperties(client, page, dataSource);
   const blocks = await fetchBlockTree(client, item.id, target.synced, signal);
   const title = pageTitle(page) || item.title;
   const stem = stemOf({ ...item, title: item.title || title }, target.options.naming);
@@ -47,12 +52,12 @@ export async function exportPage(
   const links = [...referencedIds(page, blocks)];
   const known = await target.lookup(links);
   const unresolved = { value: false };
-  const parent = page.parent;
-  const dataSource = parent.type === 'data_source_id' ? await dataSourceOf(client, target, normalizeId(parent.data_source_id)) : undefined;
   const files: WrittenFile[] = [...attachmentFiles];
   const base = join(item.dir, stem);
+  await target.users.learn(page, blocks);
+  const users = await target.users.names();
   for (const writer of documentWritersFor(target.formats)) {
-    const context = { ...documentContext(item.dir, writer.extension, known, saved, unresolved), dataSource };
+    const context = { ...documentContext(item.dir, writer.extension, known, saved, unresolved, users), dataSource };
     files.push(await writeItemFile(target, `${base}${writer.extension}`, writer.renderPage({ page, blocks, context }), item.id));
   }
   return { files, discovered, issues, unresolvedLinks: unresolved.value, links, ...syncedOriginals(blocks) };
@@ -61,13 +66,13 @@ export async function exportPage(
 
 /**
  * The schema a row's properties are shown with (number formats, property order): the one its
- * database's export just read, or read now (a sync reading a row but not its database, or a
- * schema the cache no longer holds).
+ * database's export just read, the one search listed (a sync reading a row but not its
+ * database), or read now (a schema neither holds any more).
  */
 async function dataSourceOf(client: Client, target: ExportTarget, id: string): Promise<DataSourceObjectResponse | undefined> {
   const cached = target.dataSources.get(id);
   if (cached) return cached;
-  const source = withoutRequestId(await client.dataSources.retrieve({ data_source_id: id }));
+  const source = (await target.pages.dataSource(id)) ?? withoutRequestId(await client.dataSources.retrieve({ data_source_id: id }));
   if (!isFullDataSource(source)) return undefined;
   target.dataSources.set(id, source);
   return source;

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { DB } from '@/db/client';
 import { exportFiles, exportIssues, exportItems, exports } from '@/db/schema';
 import { runningTimeMs } from '@/server/export/domain/export-status';
@@ -19,13 +19,37 @@ export interface ExportReport {
   dataSources: number;
   /** Every file of the export but report.json and manifest.json. */
   files: { count: number; bytes: number };
-  attachments: { saved: number; bytes: number; failed: number };
+  /** `skipped`: external links not downloaded because they are no file (a web page, larger than the cap). */
+  attachments: { saved: number; bytes: number; failed: number; skipped: number };
   /** What is not in the export, and why: pages the token cannot read, linked databases… */
   skipped: { id: string; kind: string; title: string; reason: string }[];
-  /** What is in the export but incomplete: attachments that failed, unsupported blocks… */
+  /** What is in the export but incomplete: attachments that failed or were skipped, unsupported blocks… */
   issues: { itemId: string; kind: string; sourceId: string; message: string }[];
+  /**
+   * Files the pages link to on other sites and the export does not hold (external files not
+   * downloaded), each URL once with the pages and databases that use it, in the order first seen.
+   */
+  externalLinks: { url: string; pageIds: string[] }[];
   /** A sync's changes since its baseline (added, updated, moved, removed, with ids and titles). */
   changes?: ExportChanges;
+}
+
+/** Kinds recorded with the issues that report.json shows elsewhere: among the skipped. */
+const NOT_ISSUES = new Set(['linked_database', 'in_trash']);
+const EXTERNAL_LINK = 'external_link';
+
+/**
+ * Each external link once with the items that hold it, in the order first recorded, grouped by
+ * the database: one row per URL is read, not one per page that uses it.
+ */
+async function externalLinksOf(db: DB, exportId: string): Promise<ExportReport['externalLinks']> {
+  const rows = await db
+    .select({ url: exportIssues.sourceId, pageIds: sql<string>`json_group_array(${exportIssues.itemId})` })
+    .from(exportIssues)
+    .where(and(eq(exportIssues.exportId, exportId), eq(exportIssues.kind, EXTERNAL_LINK)))
+    .groupBy(exportIssues.sourceId)
+    .orderBy(sql`min(${exportIssues.id})`);
+  return rows.map((row) => ({ url: row.url, pageIds: JSON.parse(row.pageIds) as string[] }));
 }
 
 const ATTACHMENT = sql`${exportFiles.path} like 'attachments/%'`;
@@ -50,10 +74,11 @@ export async function buildReport(db: DB, exportId: string, finishedAt: Date, ch
   const issues = await db
     .select({ itemId: exportIssues.itemId, kind: exportIssues.kind, sourceId: exportIssues.sourceId, message: exportIssues.message })
     .from(exportIssues)
-    .where(eq(exportIssues.exportId, exportId))
+    .where(and(eq(exportIssues.exportId, exportId), ne(exportIssues.kind, EXTERNAL_LINK)))
     .orderBy(exportIssues.id);
   const skippedIssues = issues.filter((i) => i.kind === 'linked_database');
   const trashed = issues.filter((i) => i.kind === 'in_trash');
+  const externalLinks = await externalLinksOf(db, exportId);
   const titles = new Map(
     (
       await db
@@ -77,13 +102,15 @@ export async function buildReport(db: DB, exportId: string, finishedAt: Date, ch
       saved: Number(attachments?.count ?? 0),
       bytes: Number(attachments?.bytes ?? 0),
       failed: issues.filter((i) => i.kind === 'attachment_failed').length,
+      skipped: issues.filter((i) => i.kind === 'attachment_skipped').length,
     },
     skipped: [
       ...failed.map((f) => ({ id: f.itemId, kind: f.kind, title: f.title, reason: f.error ?? 'failed' })),
       ...skippedIssues.map((i) => ({ id: i.itemId, kind: 'database', title: titles.get(i.itemId) ?? '', reason: i.message })),
       ...trashed.map((i) => ({ id: i.sourceId, kind: 'page', title: i.message, reason: 'in trash' })),
     ],
-    issues: issues.filter((i) => i.kind !== 'linked_database' && i.kind !== 'in_trash'),
+    issues: issues.filter((i) => !NOT_ISSUES.has(i.kind)),
+    externalLinks,
     ...(changes ? { changes } : {}),
   };
 }

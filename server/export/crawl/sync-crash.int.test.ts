@@ -6,10 +6,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exports } from '@/db/schema';
+import { ARCHIVE_ROOT_NAMES } from '@/server/export/archive/index-page';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
+import { createConnection } from '@/server/connections/connections';
+import { requestSync } from '@/server/export/control/request-export';
+import { verifyManifest } from '@/server/export/files/manifest';
 import type { Failpoint } from '@/server/failpoints';
-import { cliEnv, messagesOf, parseRecords, spawnCli } from '@/server/testing/export-checks';
+import { Runner } from '@/server/runner/runner';
+import { cliEnv, messagesOf, parseRecords, type Spawned, spawnCli, spawnScript } from '@/server/testing/export-checks';
+import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { withoutVolatileParts } from '@/server/export/files/volatile-parts';
 
 const SCENARIOS: { failpoint: Failpoint; at: number }[] = [
@@ -23,6 +31,9 @@ const SCENARIOS: { failpoint: Failpoint; at: number }[] = [
 let twin: Twin;
 let dir: string;
 let fresh: string;
+/** Snapshot mode (the schedules' and the dashboard's): per scenario, a database whose connection has a finished export. */
+const snapshots = new Map<Failpoint, { ctx: TestContext; connectionId: string; baselineId: string; baselineDir: string }>();
+const workers: Spawned[] = [];
 const hex = (id: string) => id.replace(/-/g, '');
 
 beforeAll(async () => {
@@ -32,6 +43,16 @@ beforeAll(async () => {
   for (const { failpoint } of SCENARIOS) {
     const first = await spawnCli(['sync', '--out', path.join(dir, failpoint)], cliEnv(twin, path.join(dir, `${failpoint}.db`))).done;
     expect(first.code, first.stderr).toBe(0);
+  }
+  for (const { failpoint } of SCENARIOS) {
+    const ctx = await createTestContext();
+    const { id: connectionId } = await createConnection(ctx, { token: 'secret_twin', baseUrl: twin.url });
+    const { exportId } = await requestSync(ctx, { connectionId, trigger: 'schedule' });
+    const runner = new Runner(ctx, { concurrency: 4 });
+    while ((await runner.runOnce()) !== undefined) {}
+    const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
+    expect(row?.status).toBe('completed');
+    snapshots.set(failpoint, { ctx, connectionId, baselineId: exportId, baselineDir: row!.outDir });
   }
   // …which then changes: an edit, a move of a page with children, a page trashed, one added.
   const pages = twin.workspace.allPages().filter((p) => p.kind === 'page');
@@ -54,6 +75,9 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+  await Promise.all(workers.map((w) => w.done));
+  for (const { ctx } of snapshots.values()) await ctx.cleanup();
   await twin?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -63,7 +87,8 @@ function tree(root: string): Map<string, string> {
   for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const rel = path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
-    if (rel === 'report.json' || rel === 'manifest.json') continue;
+    // The export's own pages (report, manifest, the archive's index and search) describe the export itself.
+    if (ARCHIVE_ROOT_NAMES.includes(rel.split('/')[0]!.replace(/\.[^.]*$/, ''))) continue;
     out.set(rel, withoutVolatileParts(fs.readFileSync(path.join(root, rel), 'utf8')));
   }
   return out;
@@ -98,6 +123,63 @@ describe('a sync killed at each of its commit boundaries, then run again', () =>
       const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
       expect(report.changes.added).toHaveLength(1);
       expect(report.changes.removed).toEqual([expect.objectContaining({ reason: 'in trash' })]);
+    });
+  }
+});
+
+/** A worker process (what runs scheduled syncs) on the scenario's database; a short lease, so the next one takes over soon after a kill. */
+function startWorker(ctx: TestContext, extra: Record<string, string | undefined> = {}): Spawned {
+  const worker = spawnScript('server/worker.ts', [], {
+    DATABASE_URL: ctx.config.databaseUrl,
+    NOTION_SYNC_SECRET: ctx.config.secret,
+    NOTION_SYNC_ENV: 'development',
+    EXPORTS_DIR: ctx.config.exportsDir,
+    DATA_DIR: ctx.dir,
+    RUNNER_LEASE_MS: '2000',
+    NOTION_RATE_LIMIT: '1000',
+    METRICS_PORT: undefined,
+    ...extra,
+  });
+  workers.push(worker);
+  return worker;
+}
+
+async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('a snapshot sync (a new folder linked to the baseline’s) killed at each of its commit boundaries, then taken over', () => {
+  for (const { failpoint, at } of SCENARIOS) {
+    it(`${failpoint}:${at}`, { timeout: 150_000 }, async () => {
+      const { ctx, connectionId, baselineId, baselineDir } = snapshots.get(failpoint)!;
+      const { exportId, baselineExportId } = await requestSync(ctx, { connectionId, trigger: 'schedule' });
+      expect(baselineExportId).toBe(baselineId);
+      const log = path.join(ctx.dir, 'failpoint.log');
+      const killed = await startWorker(ctx, { NOTION_SYNC_FAILPOINTS: `${failpoint}:${at}`, NOTION_SYNC_FAILPOINT_LOG: log }).done;
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      expect(fs.readFileSync(log, 'utf8')).toBe(`failpoint ${failpoint} reached\n`);
+
+      const worker = startWorker(ctx);
+      const row = await until('the sync ends', async () => {
+        const [r] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
+        return r && ['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(r.status) ? r : undefined;
+      });
+      worker.child.kill('SIGTERM');
+      await worker.done;
+      expect(row.status).toBe('completed');
+      expect(row.outDir).not.toBe(baselineDir);
+      expect(differences(row.outDir, fresh)).toEqual([]);
+      expect(await verifyManifest(row.outDir)).toEqual({ missing: [], changed: [], extra: [] });
+      // The baseline's folder shares its unchanged files (hard links) and is as it was.
+      expect(await verifyManifest(baselineDir)).toEqual({ missing: [], changed: [], extra: [] });
+      expect(row.changes?.added).toHaveLength(1);
+      expect(row.changes?.removed).toEqual([expect.objectContaining({ reason: 'in trash' })]);
     });
   }
 });

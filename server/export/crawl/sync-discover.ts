@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
+import type { DataSourceObjectResponse, PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import { eq } from 'drizzle-orm';
 import { exports } from '@/db/schema';
 import type { DiscoveredItem, ExportedItem, FailedItem } from '@/server/export/domain/export';
@@ -12,6 +12,7 @@ import { placeAtRoot } from './export-target';
 import { normalizeId } from '@/server/export/render/notion-text';
 import { type Baseline, baselineFiles, loadBaseline } from './sync-baseline';
 import { type ListingEntry, planSync, type SyncPlan } from './sync-plan';
+import { keepBaselineDetails } from './sync-relink';
 
 /** Parent types whose id is an item of the export (or the workspace's top): a move can be seen in them. */
 const KNOWN_PARENTS = new Set(['workspace', 'page_id', 'database_id', 'data_source_id']);
@@ -43,14 +44,22 @@ export async function discoverSync(session: ExportSession): Promise<SyncPlan> {
 
   const readAt = session.clock.now();
   const baseline = await loadBaseline(db, ctx.store, baselineId);
-  const { listing, listed, pages } = await listChanges(session, baseline);
+  const { listing, listed, pages, dataSources } = await listChanges(session, baseline);
   const plan = planSync(baseline.entries, listing, { childTimesShown: target.formats.includes('json') });
   await recordCarried(session, baseline, plan);
   failpoint('sync-after-carry-over');
   await recordQueued(session, baseline, plan, listed, readAt);
   const reread = new Set([...plan.inPlace, ...plan.relocated]);
   const kept = pages.filter((p) => reread.has(normalizeId(p.id)));
-  await target.pages.put(kept);
+  // The schemas of the databases read again, and of those whose rows are: as search listed them.
+  const schemaNeeded = new Set<string>();
+  for (const id of reread) {
+    const item = listed.get(id);
+    if (item?.kind === 'database') schemaNeeded.add(id);
+    else if (item?.parentType === 'data_source_id' && item.parentId) schemaNeeded.add(item.parentId);
+  }
+  const schemas = dataSources.filter((ds) => ds.parent.type === 'database_id' && schemaNeeded.has(normalizeId(ds.parent.database_id)));
+  await target.pages.put([...kept, ...schemas]);
   await session.buffer.flush();
   await recordTrashed(
     session,
@@ -66,6 +75,8 @@ export async function discoverSync(session: ExportSession): Promise<SyncPlan> {
       carried: plan.carried.length,
       inPlace: plan.inPlace.length,
       relocated: plan.relocated.length,
+      movedAlong: plan.movedAlong.length,
+      relinked: plan.relinked.length,
       added: plan.added.length,
       trashed: plan.trashed.length,
     },
@@ -76,17 +87,24 @@ export async function discoverSync(session: ExportSession): Promise<SyncPlan> {
 
 /**
  * The listing, with the page objects of items edited since the baseline (kept so those are not
- * fetched again; the rest are not held in memory).
+ * fetched again; the rest are not held in memory) and the data sources search listed (schemas).
  */
 async function listChanges(
   session: ExportSession,
   baseline: Baseline,
-): Promise<{ listing: Map<string, ListingEntry>; listed: Map<string, ListedItem>; pages: PageObjectResponse[] }> {
+): Promise<{
+  listing: Map<string, ListingEntry>;
+  listed: Map<string, ListedItem>;
+  pages: PageObjectResponse[];
+  dataSources: DataSourceObjectResponse[];
+}> {
   const listed = new Map<string, ListedItem>();
   const pages: PageObjectResponse[] = [];
+  const dataSources: DataSourceObjectResponse[] = [];
   for await (const item of listWorkspace(session.gateway.client, session.signal)) {
     if (item.kind === 'database') {
       listed.set(item.id, mergeDatabaseEntry(listed.get(item.id), item));
+      if (item.dataSource && !item.trashed) dataSources.push(item.dataSource);
       continue;
     }
     const { page, ...rest } = item;
@@ -105,7 +123,7 @@ async function listChanges(
       trashed: item.trashed,
     });
   }
-  return { listing, listed, pages };
+  return { listing, listed, pages, dataSources };
 }
 
 /** Unchanged items: as the baseline recorded them (place, files, issues, links, edit time), a batch per append. */
@@ -181,6 +199,29 @@ async function recordQueued(
     const now = listed.get(id);
     if (now) items.push(discoveredItem(now, readAt));
   }
+  // Not read again: recorded with the baseline's read time, which tells the work loop to relink
+  // their files (sync-relink.ts). Those that moved along are placed again by their parent's walk.
+  for (const id of plan.movedAlong) {
+    const now = listed.get(id);
+    const entry = baseline.entries.get(id);
+    if (now && entry?.readAt != null) items.push(discoveredItem(now, entry.readAt));
+  }
+  for (const id of plan.relinked) {
+    const entry = baseline.entries.get(id);
+    if (!entry || entry.readAt === null || entry.lastEditedTime === null) continue;
+    items.push({
+      id,
+      kind: entry.kind,
+      title: entry.title,
+      parentId: entry.parentId,
+      dir: entry.dir ?? '',
+      stem: entry.stem,
+      status: 'pending',
+      lastEditedTime: entry.lastEditedTime,
+      readAt: entry.readAt,
+    });
+  }
+  await keepBaselineDetails(session.ctx.database.db, session.exportId, [...plan.movedAlong, ...plan.relinked], baseline.entries, baseline.details);
   for (let i = 0; i < items.length; i += CARRY_BATCH) {
     session.buffer.addDiscovered(await placeAtRoot(session.target, items.slice(i, i + CARRY_BATCH)));
     await session.buffer.flush();

@@ -76,14 +76,36 @@ describe('planSync', () => {
     expect(sorted(planSync(baseline, listingOf(baseline, { db: { lastEditedTime: T1 } })).inPlace)).toEqual(['db', 'r1', 'r2']);
   });
 
-  it('places a renamed or moved page and everything below it again; both parents are read again', () => {
-    const baseline = workspace();
+  it('places a renamed or moved page again, and reads it; what is below moves along unread; both parents are read again', () => {
+    const baseline = workspace({ a: { links: ['a1', 'a2'] } });
     const renamed = planSync(baseline, listingOf(baseline, { a: { lastEditedTime: T1, title: 'New' } }));
-    expect(sorted(renamed.relocated)).toEqual(['a', 'a1', 'a2']);
+    expect(renamed.relocated).toEqual(['a']);
+    expect(sorted(renamed.movedAlong)).toEqual(['a1', 'a2']);
     expect(renamed.inPlace).toEqual(['root']);
     const moved = planSync(baseline, listingOf(baseline, { a: { lastEditedTime: T1, parentId: 'b' } }));
-    expect(sorted(moved.relocated)).toEqual(['a', 'a1', 'a2']);
+    expect(moved.relocated).toEqual(['a']);
+    expect(sorted(moved.movedAlong)).toEqual(['a1', 'a2']);
     expect(sorted(moved.inPlace)).toEqual(['b', 'root']);
+  });
+
+  it('reads again what is below a moved page when it changed itself or shows what changed', () => {
+    const baseline = workspace({ a1: { links: ['x'] }, x: { title: 'X' } } as Record<string, Partial<BaselineEntry>>);
+    baseline.set('x', base('x', 'b'));
+    baseline.set('a1', { ...baseline.get('a1')!, links: ['x'] });
+    const listing = listingOf(baseline, { a: { lastEditedTime: T1, parentId: 'b' }, a2: { lastEditedTime: T1 }, x: { lastEditedTime: T1, title: 'Renamed' } });
+    const plan = planSync(baseline, listing);
+    expect(sorted(plan.relocated)).toEqual(['a', 'a1', 'a2', 'x']);
+    expect(plan.movedAlong).toEqual([]);
+  });
+
+  it('relinks, without reading them, pages in place that link to pages that only moved', () => {
+    const baseline = workspace({ b: { links: ['a1'] }, r1: { links: ['a1', 'b'] }, db: { links: ['a1'] } });
+    const plan = planSync(baseline, listingOf(baseline, { a1: { lastEditedTime: T1, parentId: 'root' } }));
+    expect(sorted(plan.relinked)).toEqual(['b', 'db', 'r1']);
+    expect(sorted(plan.inPlace)).toEqual(['a', 'root']);
+    const renamed = planSync(baseline, listingOf(baseline, { a1: { lastEditedTime: T1, title: 'New' } }));
+    expect(sorted(renamed.inPlace)).toEqual(['a', 'b', 'db', 'r1']);
+    expect(renamed.relinked).toEqual([]);
   });
 
   it('adds new items under a parent read again; the trashed are removed, their parent read again', () => {
@@ -109,7 +131,7 @@ describe('planSync', () => {
 
   it('reads again who links to an item whose place or title changed, and who shows a synced original that changed', () => {
     const baseline = workspace({ b: { links: ['a2'] }, r1: { shows: ['blk'] }, a1: { holds: ['blk'] } });
-    const moved = planSync(baseline, listingOf(baseline, { a2: { lastEditedTime: T1, parentId: 'root' } }));
+    const moved = planSync(baseline, listingOf(baseline, { a2: { lastEditedTime: T1, parentId: 'root', title: 'New' } }));
     expect(moved.inPlace).toContain('b');
     const synced = planSync(baseline, listingOf(baseline, { a1: { lastEditedTime: T1 } }));
     // The row shows the original in its body, not in its database's CSV.

@@ -5,8 +5,12 @@
  * - carried: unchanged, and nothing it shows changed: recorded with the baseline's files, no request;
  * - inPlace: read again and written where it was (edited, or something it links to, lists or
  *   shows changed: a child came, went, moved or was renamed; a row of a database changed…);
- * - relocated: placed again by the walk from its (new) parent: moved, renamed (its file name and
- *   the folder of its children change), new, or below such an item;
+ * - relocated: placed again by the walk from its (new) parent and read again: moved, renamed (its
+ *   file name and the folder of its children change), new, or below such an item with changes of its own;
+ * - movedAlong: below a moved or renamed item, unchanged itself: placed again by its parent's walk,
+ *   its files taken from the baseline with their links made to fit the new place (no request);
+ * - relinked: unchanged, in its place, but linking to items that only moved: its files taken from
+ *   the baseline with those links made to point at the new places (no request);
  * - left to the walk: items search does not list (gone, restricted, linked database views) whose
  *   parent is read again: what the parent's page still shows is exported (or fails) as in a full export.
  */
@@ -51,6 +55,10 @@ export interface SyncPlan {
   carriedFailures: string[];
   inPlace: string[];
   relocated: string[];
+  /** Unchanged items below a moved or renamed one: placed again, their files relinked, not read. */
+  movedAlong: string[];
+  /** Unchanged items in place whose links to moved items are rewritten, not read. */
+  relinked: string[];
   /** Listed for the first time (a subset of `relocated`). */
   added: string[];
   /** In the baseline and now in the trash. */
@@ -145,13 +153,16 @@ export function planSync(
       stack.push(...(children.get(next) ?? []));
     }
   };
+  // …which the walk places again; what did not change itself moves along without a request.
+  const movedAlong = new Set<string>();
   for (const id of [...relocated]) {
     below(id, (child) => {
       const now = listing.get(child);
-      if (now && !now.trashed) {
-        relocated.add(child);
-        changedPlace.add(child);
-      }
+      if (!now || now.trashed || relocated.has(child)) return;
+      changedPlace.add(child);
+      const base = baseline.get(child);
+      if (base && !edited.has(child) && isCarriable(base)) movedAlong.add(child);
+      else relocated.add(child);
     });
   }
   for (const id of [...gone, ...trashed]) {
@@ -170,10 +181,18 @@ export function planSync(
     if (baseline.get(id)?.kind !== 'database') continue;
     for (const row of children.get(id) ?? []) reread.add(row);
   }
-  // Who links to or names an item whose place, title or presence changed.
+  // Who links to or names an item whose place, title or presence changed is read again; who
+  // links only to items that moved with their title (a link's path changes, not its words) is relinked.
+  const onlyMoved = (id: string) => {
+    const base = baseline.get(id);
+    const now = listing.get(id);
+    return base !== undefined && now !== undefined && !now.trashed && now.title === base.title && (movedAlong.has(id) || relocated.has(id));
+  };
   const anyChange = changedPlace.size > 0;
+  const relinks = new Set<string>();
   for (const item of baseline.values()) {
-    if (item.links === undefined ? anyChange : item.links.some((id) => changedPlace.has(id))) reread.add(item.id);
+    if (item.links === undefined ? anyChange : item.links.some((id) => changedPlace.has(id) && !onlyMoved(id))) reread.add(item.id);
+    else if (item.links?.some((id) => changedPlace.has(id))) relinks.add(item.id);
   }
   // Pages showing a synced original held by a page that changed.
   const originals = new Set<string>();
@@ -182,17 +201,25 @@ export function planSync(
     for (const item of baseline.values()) if (item.shows?.some((o) => originals.has(o))) reread.add(item.id);
   }
 
+  // Moving along is for what is neither read again nor shows something that changed.
+  for (const id of movedAlong) {
+    if (!reread.has(id)) continue;
+    movedAlong.delete(id);
+    relocated.add(id);
+  }
+
   const carried: string[] = [];
   const carriedFailures: string[] = [];
   const inPlace: string[] = [];
+  const relinked: string[] = [];
   const unlisted: string[] = [...gone];
   const trashedSet = new Set(trashed);
   const parentReread = (item: BaselineEntry) =>
     item.parentId !== null &&
-    [reread, edited, relocated, gone, trashedSet].some((set) => set.has(item.parentId as string));
+    [reread, edited, relocated, movedAlong, gone, trashedSet].some((set) => set.has(item.parentId as string));
   for (const item of baseline.values()) {
     const now = listing.get(item.id);
-    if (relocated.has(item.id) || gone.has(item.id) || now?.trashed) continue;
+    if (relocated.has(item.id) || movedAlong.has(item.id) || gone.has(item.id) || now?.trashed) continue;
     if (!now) {
       // Linked database views and pages that could not be read, never listed: as they were, unless their parent is read again.
       if (parentReread(item)) unlisted.push(item.id);
@@ -201,7 +228,25 @@ export function planSync(
       continue;
     }
     if (edited.has(item.id) || reread.has(item.id)) inPlace.push(item.id);
+    else if (relinks.has(item.id) && isCarriable(item)) relinked.push(item.id);
+    else if (relinks.has(item.id)) inPlace.push(item.id);
     else carried.push(item.id);
   }
-  return { carried, carriedFailures, inPlace, relocated: [...relocated], added, trashed, unlisted, trashedElsewhere };
+  return {
+    carried,
+    carriedFailures,
+    inPlace,
+    relocated: [...relocated],
+    movedAlong: [...movedAlong],
+    relinked,
+    added,
+    trashed,
+    unlisted,
+    trashedElsewhere,
+  };
+}
+
+/** An item whose files the baseline holds as they are: exported, placed, read after its last edit, not a linked view. */
+function isCarriable(base: BaselineEntry): boolean {
+  return base.status === 'done' && !base.linked && base.dir !== null && base.stem !== null && base.lastEditedTime !== null && base.readAt !== null;
 }

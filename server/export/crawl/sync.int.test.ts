@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exports } from '@/db/schema';
 import { startTwin, type Twin } from '@/e2e/notion-twin/index';
 import { createConnection } from '@/server/connections/connections';
 import { requestExport, requestSync } from '@/server/export/control/request-export';
 import type { ExportChanges } from '@/server/export/domain/export';
-import { MANIFEST_FILE, verifyManifest } from '@/server/export/files/manifest';
+import { ARCHIVE_ROOT_NAMES } from '@/server/export/archive/index-page';
+import { verifyManifest } from '@/server/export/files/manifest';
 import { REPORT_FILE } from '@/server/export/files/layout';
 import { Runner } from '@/server/runner/runner';
 import { withoutVolatileParts } from '@/server/export/files/volatile-parts';
@@ -46,16 +47,20 @@ async function runAll(c: TestContext): Promise<void> {
   while ((await runner.runOnce()) !== undefined) {}
 }
 
-/** Every file of an export folder but report.json and manifest.json, with its bytes. */
+/** The export's own pages at the root (report, manifest, the archive's index and search) describe the export itself. */
+const isExportPage = (rel: string) => ARCHIVE_ROOT_NAMES.includes(rel.split('/')[0]!.replace(/\.[^.]*$/, ''));
+const TEXT = /\.(json|md|html|csv)$/;
+
+/** Every file of an export folder but the export's own pages, with its bytes. */
 function tree(root: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const rel = path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
-    if (rel === REPORT_FILE || rel === MANIFEST_FILE) continue;
+    if (isExportPage(rel)) continue;
     const bytes = fs.readFileSync(path.join(root, rel));
-    // Notion's signed file URLs change at every read; a JSON file differing only there is the same file.
-    out.set(rel, rel.endsWith('.json') ? Buffer.from(withoutVolatileParts(bytes.toString('utf8'))) : bytes);
+    // Notion's signed file URLs change at every read; a file differing only there is the same file.
+    out.set(rel, TEXT.test(rel) ? Buffer.from(withoutVolatileParts(bytes.toString('utf8'))) : bytes);
   }
   return out;
 }
@@ -100,12 +105,16 @@ async function freshExport(): Promise<{ outDir: string; requests: number }> {
 /** Syncs, then checks the snapshot file by file against a fresh full export, and its manifest. */
 async function syncAndCompare(): Promise<SyncResult> {
   const result = await sync();
+  await compareWithFresh(result);
+  return result;
+}
+
+async function compareWithFresh(result: SyncResult): Promise<void> {
   const expected = await freshExport();
   expect(differences(result.outDir, expected.outDir)).toEqual([]);
   expect(await verifyManifest(result.outDir)).toEqual({ missing: [], changed: [], extra: [] });
   const report = JSON.parse(fs.readFileSync(path.join(result.outDir, REPORT_FILE), 'utf8'));
   expect(report.changes).toEqual(result.changes);
-  return result;
 }
 
 const ids = (list: { id: string }[] | undefined) => (list ?? []).map((i) => i.id).sort();
@@ -182,16 +191,43 @@ describe('syncing a workspace after each kind of change', () => {
     expect(ids(result.changes?.added)).toEqual([page, row].sort());
   });
 
-  it('a page with children moved to another parent: the files move, links follow', async () => {
+  it('a page with children moved to another parent: the files move, links follow, the children are not read again', async () => {
     const pages = twin.workspace.allPages().filter((p) => p.kind === 'page' && !p.inTrash);
     const moving = pages.find((p) => p.depth === 2 && pages.some((c) => parentOf(c) === p.id))!;
     const to = pages.find((p) => p.depth === 1 && p.id !== parentOf(moving) && !isBelow(p.id, moving.id))!;
+    const below = twin.workspace.allPages().filter((p) => p.id !== moving.id && !p.inTrash && p.shared !== false && isBelow(p.id, moving.id));
+    expect(below.length).toBeGreaterThan(0);
     twin.workspace.movePage(moving.id, { parentId: to.id });
-    const result = await syncAndCompare();
+    twin.resetStats();
+    const result = await sync();
+    // The sync read the moved page (Notion bumps it) and both parents; nothing below it.
+    const read = twin.stats().byId;
+    for (const page of below) expect(read[page.id] ?? 0, page.title).toBe(0);
+    await compareWithFresh(result);
     const moved = result.changes?.moved.find((m) => m.id === moving.id);
     expect(moved).toBeDefined();
     expect(moved?.from).not.toBe(moved?.to);
+    expect(ids(result.changes?.moved)).toEqual(expect.arrayContaining(below.map((p) => p.id)));
     expect(fs.readdirSync(result.outDir, { recursive: true }).some((f) => String(f).includes(hex(moving.id)))).toBe(true);
+  });
+
+  it('a page moved whose child’s file in the last snapshot is not what it recorded: that child is read again, the snapshot still right', async () => {
+    const pages = twin.workspace.allPages().filter((p) => p.kind === 'page' && !p.inTrash && p.shared !== false);
+    const moving = pages.find((p) => p.depth === 1 && pages.some((c) => parentOf(c) === p.id))!;
+    const child = pages.find((c) => parentOf(c) === moving.id)!;
+    const to = pages.find((p) => p.depth === 0 && p.id !== parentOf(moving) && !isBelow(p.id, moving.id))!;
+    const [last] = await ctx.database.db.select().from(exports).where(eq(exports.connectionId, connectionId)).orderBy(desc(exports.requestedAt)).limit(1);
+    const file = fs.readdirSync(last!.outDir, { recursive: true }).map(String).find((f) => f.endsWith(`${hex(child.id)}.md`))!;
+    // Replaced (a new file, as an editor saves one), so the snapshots sharing the old one keep it.
+    const abs = path.join(last!.outDir, file);
+    fs.writeFileSync(`${abs}.new`, `${fs.readFileSync(abs, 'utf8')}\nEdited by hand.\n`);
+    fs.renameSync(`${abs}.new`, abs);
+    twin.workspace.movePage(moving.id, { parentId: to.id });
+    twin.resetStats();
+    const result = await sync();
+    expect(twin.stats().byId[child.id] ?? 0).toBeGreaterThan(0);
+    await compareWithFresh(result);
+    expect(ids(result.changes?.moved)).toEqual(expect.arrayContaining([moving.id, child.id]));
   });
 
   it('a page and a row trashed: removed "in trash", named in the report', async () => {

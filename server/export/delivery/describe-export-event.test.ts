@@ -37,6 +37,8 @@ const SAMPLES: { [K in ExportEventType]: ExportEventOf<K>['data'] } = {
   ExportInterrupted: { reason: 'the server is shutting down' },
   FailedPagesRequeued: { ids: ['p3', 'p4'] },
   ExportCancelled: { reason: 'Cancelled from the dashboard' },
+  ExportPinned: { by: 'ann@example.com' },
+  ExportUnpinned: {},
 };
 
 const recorded = (type: string, data: unknown, globalPosition = 7): RecordedEvent => ({
@@ -85,6 +87,8 @@ describe('the activity log in words', () => {
     expect(text('ExportFailed')).toBe('Export failed: Failed after 6 attempts: Notion kept answering 502');
     expect(text('ExportRetryScheduled')).toBe('Failed; retry 1 of 5 in 30 s: Notion answered 502');
     expect(text('ExportResumed')).toBe('Resumed (the dashboard)');
+    expect(text('ExportPinned')).toBe('Pinned by ann@example.com: retention keeps it');
+    expect(text('ExportUnpinned')).toBe('Unpinned: retention may remove it');
     expect(text('FailedPagesRequeued')).toBe('Trying again 2 pages that could not be exported');
   });
 

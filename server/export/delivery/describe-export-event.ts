@@ -116,6 +116,10 @@ export function exportEventWords(event: ExportEvent, at: Date): Words {
       return { text: `Trying again ${plural(event.data.ids.length, 'page')} that could not be exported`, tone: 'neutral' };
     case 'ExportCancelled':
       return { text: `Cancelled: ${event.data.reason}`, tone: 'neutral' };
+    case 'ExportPinned':
+      return { text: `Pinned${event.data.by ? ` by ${event.data.by}` : ''}: retention keeps it`, tone: 'neutral' };
+    case 'ExportUnpinned':
+      return { text: `Unpinned${event.data.by ? ` by ${event.data.by}` : ''}: retention may remove it`, tone: 'neutral' };
     default: {
       const unknown: never = event;
       return { text: String((unknown as { type: string }).type), tone: 'neutral' };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { connections, type ExportChanges, exports } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
@@ -108,14 +108,3 @@ export async function listSnapshots(ctx: AppContext, connectionId: string, optio
 }
 
 export type SnapshotList = Awaited<ReturnType<typeof listSnapshots>>;
-
-/** Pins or unpins a snapshot of `connectionId` (retention never prunes a pinned one); NOT_FOUND when it is not one of its. */
-export async function setPinned(ctx: AppContext, input: { connectionId: string; id: string; pinned: boolean }): Promise<{ id: string; pinned: boolean }> {
-  const updated = await ctx.database.db
-    .update(exports)
-    .set({ pinned: input.pinned })
-    .where(and(eq(exports.id, input.id), eq(exports.connectionId, input.connectionId)))
-    .returning({ id: exports.id });
-  if (updated.length === 0) throw new DomainError('NOT_FOUND', `Snapshot ${input.id} is not one of this connection`);
-  return { id: input.id, pinned: input.pinned };
-}

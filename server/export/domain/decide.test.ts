@@ -80,6 +80,16 @@ describe('export decider', () => {
     expect(state.status).toBe('completed_with_errors');
   });
 
+  it('pins and unpins an export whatever its status, leaving its status as it is', () => {
+    const done = { pages: 1, databases: 0, skipped: 0, failed: 0, files: 2, bytes: 10, stats };
+    const completed: ExportEvent = { type: 'ExportCompleted', data: done };
+    given([requested, started, completed]).when({ type: 'PinExport', data: { by: 'ann@example.com' } }).then([{ type: 'ExportPinned', data: { by: 'ann@example.com' } }]);
+    given([requested]).when({ type: 'UnpinExport', data: {} }).then([{ type: 'ExportUnpinned', data: {} }]);
+    const pinned = [requested, started, completed, { type: 'ExportPinned', data: {} } as ExportEvent].reduce(evolve, initialState());
+    expect(pinned.status).toBe('completed');
+    given([]).when({ type: 'PinExport', data: {} }).thenThrows(/does not exist/);
+  });
+
   it('cancels only an active export', () => {
     const cancelled: ExportEvent = { type: 'ExportCancelled', data: { reason: 'user' } };
     given([requested]).when({ type: 'CancelExport', data: { reason: 'user' } }).then([cancelled]);

@@ -30,7 +30,9 @@ export type ExportCommand =
   | { type: 'CancelExport'; data: EventData<'ExportCancelled'> }
   | { type: 'PauseExport'; data: EventData<'ExportPaused'> }
   | { type: 'ResumeExport'; data: EventData<'ExportResumed'> }
-  | { type: 'RetryFailedPages'; data: EventData<'FailedPagesRequeued'> };
+  | { type: 'RetryFailedPages'; data: EventData<'FailedPagesRequeued'> }
+  | { type: 'PinExport'; data: EventData<'ExportPinned'> }
+  | { type: 'UnpinExport'; data: EventData<'ExportUnpinned'> };
 
 export type ExportCommandOf<K extends ExportCommand['type']> = Extract<ExportCommand, { type: K }>;
 
@@ -91,6 +93,10 @@ export function decide(command: ExportCommand, state: ExportState): ExportEvent[
     case 'RetryFailedPages':
       if (command.data.ids.length === 0) throw new InvalidStateError('There are no failed pages to retry');
       return [{ type: 'FailedPagesRequeued', data: command.data }];
+    case 'PinExport':
+      return [{ type: 'ExportPinned', data: command.data }];
+    case 'UnpinExport':
+      return [{ type: 'ExportUnpinned', data: command.data }];
     default: {
       const _exhaustive: never = type;
       return _exhaustive;

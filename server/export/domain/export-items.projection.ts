@@ -103,6 +103,8 @@ export const exportItemsProjection: Projection = {
       case 'ExportResumed':
       case 'ExportInterrupted':
       case 'ExportCancelled':
+      case 'ExportPinned':
+      case 'ExportUnpinned':
         return;
       default: {
         const _exhaustive: never = event;

@@ -26,6 +26,9 @@ export const ALLOWED_FROM = {
   ResumeExport: ['paused', 'failed'],
   CancelExport: ['queued', 'running', 'paused'],
   RetryFailedPages: ['completed_with_errors'],
+  // Pinning keeps an export from retention whatever its status (one still running is kept anyway).
+  PinExport: EXPORT_STATUSES,
+  UnpinExport: EXPORT_STATUSES,
 } as const satisfies Record<string, readonly ExportStatus[]>;
 
 export type ExportTransition = keyof typeof ALLOWED_FROM;
@@ -68,6 +71,9 @@ export function refusal(command: ExportTransition, status: ExportStatus): string
       return `Cannot cancel an export that is ${status}`;
     case 'RetryFailedPages':
       return `Only an export completed with errors has pages to retry; this one is ${status}`;
+    case 'PinExport':
+    case 'UnpinExport':
+      return `Cannot pin or unpin an export that is ${status}`;
     default: {
       const _exhaustive: never = command;
       return _exhaustive;

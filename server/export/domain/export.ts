@@ -53,8 +53,12 @@ export const DiscoveredItem = z.object({
 export type DiscoveredItem = z.infer<typeof DiscoveredItem>;
 
 export const ExportIssue = z.object({
-  /** `in_trash`: a page or database listed in Notion's trash, not exported (recorded by the export's own id). */
-  kind: z.enum(['attachment_failed', 'unsupported_block', 'linked_database', 'property_incomplete', 'in_trash']),
+  /**
+   * `in_trash`: a page or database listed in Notion's trash, not exported (recorded by the export's own id).
+   * `attachment_skipped`: an external link not downloaded because it is no file (a web page, too large).
+   * `external_link`: a file the page links to on another site and the export does not hold (`sourceId` is the URL).
+   */
+  kind: z.enum(['attachment_failed', 'attachment_skipped', 'external_link', 'unsupported_block', 'linked_database', 'property_incomplete', 'in_trash']),
   sourceId: z.string(),
   message: z.string(),
 });
@@ -173,6 +177,9 @@ export const ExportEventSchemas = {
   /** Pages that could not be exported (dead letters) are tried again. */
   FailedPagesRequeued: z.object({ ids: z.array(z.string()) }),
   ExportCancelled: z.object({ reason: z.string() }),
+  /** Kept whatever retention says (a snapshot people want to keep), until unpinned. `by`: who, by email. */
+  ExportPinned: z.object({ by: z.string().optional() }),
+  ExportUnpinned: z.object({ by: z.string().optional() }),
 } as const;
 
 type Schemas = typeof ExportEventSchemas;
@@ -247,6 +254,8 @@ export function statusAfter(event: ExportEvent): ExportStatus | undefined {
     case 'PagesExported':
     case 'PageFailed':
     case 'FilesWritten':
+    case 'ExportPinned':
+    case 'ExportUnpinned':
       return undefined;
     default: {
       const _exhaustive: never = type;
@@ -298,6 +307,8 @@ export function evolve(state: ExportState, event: ExportEvent): ExportState {
     case 'ItemsDiscovered':
     case 'PagesExported':
     case 'FilesWritten':
+    case 'ExportPinned':
+    case 'ExportUnpinned':
       return next;
     default: {
       const _exhaustive: never = type;

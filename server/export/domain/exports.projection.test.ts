@@ -45,6 +45,23 @@ const requested: ExportEvent = {
 };
 
 describe('exports read model', () => {
+  it('pins and unpins from the export’s events, and the read models rebuilt from the log keep the pin', async () => {
+    await at(0, requested, started(1));
+    await at(1_000, { type: 'ExportCompleted', data: { pages: 0, databases: 0, skipped: 0, failed: 0, files: 0, bytes: 0, stats } });
+    expect((await row()).pinned).toBe(false);
+    await at(2_000, { type: 'ExportPinned', data: { by: 'ann@example.com' } });
+    expect(await row()).toMatchObject({ pinned: true, status: 'completed' });
+    await at(3_000, { type: 'ExportUnpinned', data: {} }, { type: 'ExportPinned', data: {} });
+    const live = await row();
+    expect(live.pinned).toBe(true);
+    await store.replayProjections(async (tx) => {
+      for (const table of ['export_files', 'export_issues', 'export_items', 'export_jobs', 'exports']) await tx.run(`delete from ${table}` as never);
+    });
+    expect(await row()).toEqual(live);
+    await at(4_000, { type: 'ExportUnpinned', data: {} });
+    expect((await row()).pinned).toBe(false);
+  });
+
   it('keeps a chosen pause apart from errors, counts no attempt for it, and leaves paused time out of the running time', async () => {
     await at(0, requested);
     await at(1_000, started(1));

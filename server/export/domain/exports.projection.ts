@@ -217,6 +217,10 @@ export const exportsProjection: Projection = {
           retriedPages: null,
         });
         return;
+      case 'ExportPinned':
+      case 'ExportUnpinned':
+        await set({ pinned: event.type === 'ExportPinned' });
+        return;
       case 'ExportCancelled':
         await set({
           status,

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AttachmentError, type AttachmentRef, AttachmentStore } from './attachments';
+import { AttachmentError, type AttachmentRef, AttachmentSkippedError, AttachmentStore } from './attachments';
 import { TEMP_FILE_PATTERN } from './atomic-write';
 import { MAX_NAME_BYTES } from './layout';
 
@@ -119,7 +119,7 @@ describe('AttachmentStore against a real HTTP server', () => {
     });
     const onDisk = await readFile(path.join(root, ...saved!.path.split('/')));
     expect(sha(onDisk)).toBe(digest);
-    expect(store.stats()).toEqual({ saved: 1, deduplicated: 0, bytes: BIG.length, failed: 0, refreshed: 0 });
+    expect(store.stats()).toEqual({ saved: 1, deduplicated: 0, bytes: BIG.length, failed: 0, skipped: 0, refreshed: 0 });
   });
 
   it('stores two URLs with the same content once', async () => {
@@ -196,11 +196,22 @@ describe('AttachmentStore against a real HTTP server', () => {
     expect(await new AttachmentStore({ root }).save(ref)).toBeUndefined();
     expect(requests).toEqual([]);
 
-    const store = new AttachmentStore({ root, downloadExternal: true });
+    // This server is on the loopback, which only development and the demo allow.
+    const store = new AttachmentStore({ root, downloadExternal: true, publicAddressesOnly: false });
     const saved = await store.save(ref);
     expect(saved?.path).toMatch(/\/logo\.svg$/);
     expect(saved?.contentType).toBe('image/svg+xml');
     expect(requests).toEqual(['/external/logo.svg']);
+  });
+
+  it('never asks a private or local address for an external link, unless allowed', async () => {
+    const ref: AttachmentRef = { url: `${base}/external/logo.svg`, kind: 'external', sourceId: 'img' };
+    const store = new AttachmentStore({ root, downloadExternal: true });
+    const error = await store.save(ref).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AttachmentSkippedError);
+    expect((error as AttachmentSkippedError).reason).toMatch(/private or local address \(127\.0\.0\.1\)/);
+    expect(requests).toEqual([]);
+    expect(store.stats()).toMatchObject({ saved: 0, skipped: 1 });
   });
 
   it('does not try to refresh a broken external link', async () => {
@@ -208,6 +219,7 @@ describe('AttachmentStore against a real HTTP server', () => {
     const store = new AttachmentStore({
       root,
       downloadExternal: true,
+      publicAddressesOnly: false,
       refresh: async () => {
         refreshes += 1;
         return undefined;

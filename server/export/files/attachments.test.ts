@@ -81,7 +81,9 @@ const ref = (url = 'https://files.example/space/abc/report.pdf?X-Amz-Signature=s
   ...extra,
 });
 
-const store = (options: Partial<AttachmentStoreOptions>) => new AttachmentStore({ root, sleep: noSleep, ...options });
+/** External links' hosts taken as public: these tests answer through `fetch`, nothing is resolved. */
+const publicLookup = async () => [{ address: '93.184.216.34' }];
+const store = (options: Partial<AttachmentStoreOptions>) => new AttachmentStore({ root, sleep: noSleep, lookup: publicLookup, ...options });
 
 async function failure(promise: Promise<unknown>): Promise<AttachmentError> {
   const error = await promise.then(
@@ -303,7 +305,7 @@ describe('AttachmentStore: sharing, naming, stats', () => {
     expect(calls).toHaveLength(2);
     expect(again).toEqual({ ...first, sourceId: 'block-2' });
     expect(first?.contentType).toBe('text/plain');
-    expect(s.stats()).toEqual({ saved: 2, deduplicated: 1, bytes: first!.bytes * 2, failed: 0, refreshed: 0 });
+    expect(s.stats()).toEqual({ saved: 2, deduplicated: 1, bytes: first!.bytes * 2, failed: 0, skipped: 0, refreshed: 0 });
   });
 
   it('keeps external URLs apart by their query, and dedupes their content', async () => {

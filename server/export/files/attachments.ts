@@ -8,6 +8,7 @@ import { sleep } from '@/server/retry/sleep';
 import { type Classified, classifyError, classifyResponse, isTransient } from '@/server/retry/classify';
 import { TEMP_FILE_PATTERN } from './atomic-write';
 import { safeAttachmentName } from './layout';
+import { type AddressLookup, nonPublicReason } from './public-address';
 
 /** Folder (relative to the export root) that holds downloaded files. */
 export const ATTACHMENTS_DIR = 'attachments';
@@ -40,8 +41,10 @@ export interface AttachmentStats {
   deduplicated: number;
   /** Bytes of the new files. */
   bytes: number;
-  /** Saves that threw an `AttachmentError`. */
+  /** Saves that threw an `AttachmentError` (skipped external links not included). */
   failed: number;
+  /** External links not downloaded because they are no file: a web page, or larger than the cap. */
+  skipped: number;
   /** Fresh URLs obtained through `refresh`. */
   refreshed: number;
 }
@@ -51,6 +54,20 @@ export interface AttachmentStoreOptions {
   root: string;
   /** Also download `external` links (default false: they stay links and `save` returns undefined). */
   downloadExternal?: boolean;
+  /**
+   * The largest external file downloaded (default DEFAULT_MAX_EXTERNAL_BYTES): one whose
+   * Content-Length says more is not fetched, one without it is cut off there. Notion-hosted files
+   * are what people uploaded and are always saved whole.
+   */
+  maxExternalBytes?: number;
+  /**
+   * External links are fetched only from public addresses, redirects included (default true; see
+   * `public-address.ts`). Off only where every address is the operator's own: development and the
+   * demo, whose Notion twin serves its files on the loopback.
+   */
+  publicAddressesOnly?: boolean;
+  /** Resolves a host's addresses for that check (default: the system's resolver). */
+  lookup?: AddressLookup;
   /** Downloads running at once (default 4). Its own pool: file hosts are outside the Notion API budget. */
   concurrency?: number;
   fetch?: typeof fetch;
@@ -85,6 +102,47 @@ export class AttachmentError extends Error implements Classified {
     this.ref = init.ref;
     this.status = init.status;
   }
+}
+
+/** External files are downloaded up to this size (a video or a disk image linked from a page is not archived). */
+export const DEFAULT_MAX_EXTERNAL_BYTES = 100 * 1024 * 1024;
+
+/**
+ * An external link that is not downloaded because it is not a file: a web page (a YouTube watch
+ * page, an article) or a file larger than the cap. Not a failure: the page keeps the link and the
+ * report says why. `message` names the URL without its query.
+ */
+export class AttachmentSkippedError extends AttachmentError {
+  /** Why, in words: `a web page (text/html)`, `larger than 100 MB (…)`. */
+  readonly reason: string;
+
+  constructor(ref: AttachmentRef, url: string, reason: string) {
+    super(`Not downloaded: ${redact(url)} is ${reason}`, { ref });
+    this.reason = reason;
+  }
+}
+
+/**
+ * Hosts whose links are pages that play or show something (a video, a recording), never the file
+ * itself: asked for nothing. Other pages are told by their Content-Type.
+ */
+const PAGE_HOSTS = /(^|\.)(youtube\.com|youtu\.be|youtube-nocookie\.com|vimeo\.com|loom\.com|dailymotion\.com|twitch\.tv)$/i;
+
+/** Content types of pages rather than files. */
+const PAGE_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+
+/** Redirects an external download follows, each checked as the link itself is (fetchPublic). */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_EXTERNAL_REDIRECTS = 5;
+
+/** What an external link is when it is no file to download (undefined: it may be one). */
+function notAFile(url: URL): string | undefined {
+  if (PAGE_HOSTS.test(url.hostname)) return `a page of ${url.hostname.replace(/^www\./, '')}, not a file`;
+  return undefined;
+}
+
+function byteSize(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round((n / (1024 * 1024)) * 10) / 10} MB` : `${Math.round(n / 1024)} KB`;
 }
 
 /**
@@ -256,6 +314,9 @@ export class AttachmentStore {
   private readonly root: string;
   private readonly dir: string;
   private downloadExternal: boolean;
+  private readonly maxExternalBytes: number;
+  private readonly publicAddressesOnly: boolean;
+  private readonly lookup?: AddressLookup;
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
@@ -271,12 +332,15 @@ export class AttachmentStore {
   private readonly byKey = new Map<string, Promise<Stored>>();
   /** sha256 → the file holding that content (or being placed). */
   private readonly bySha = new Map<string, Promise<Stored>>();
-  private readonly counters: AttachmentStats = { saved: 0, deduplicated: 0, bytes: 0, failed: 0, refreshed: 0 };
+  private readonly counters: AttachmentStats = { saved: 0, deduplicated: 0, bytes: 0, failed: 0, skipped: 0, refreshed: 0 };
 
   constructor(options: AttachmentStoreOptions) {
     this.root = path.resolve(options.root);
     this.dir = path.join(this.root, ATTACHMENTS_DIR);
     this.downloadExternal = options.downloadExternal ?? false;
+    this.maxExternalBytes = options.maxExternalBytes ?? DEFAULT_MAX_EXTERNAL_BYTES;
+    this.publicAddressesOnly = options.publicAddressesOnly ?? true;
+    this.lookup = options.lookup;
     this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
@@ -308,6 +372,8 @@ export class AttachmentStore {
     if (ref.kind === 'external' && !this.downloadExternal) return undefined;
     try {
       const url = parseHttpUrl(ref, ref.url);
+      const page = ref.kind === 'external' ? notAFile(url) : undefined;
+      if (page) throw new AttachmentSkippedError(ref, ref.url, page);
       const key = downloadKey(ref, url);
       let stored = this.byKey.get(key);
       const joined = stored !== undefined;
@@ -321,9 +387,10 @@ export class AttachmentStore {
         });
         stored = started;
         this.byKey.set(key, started);
-        // A failed download is forgotten, so a later save (with a fresh URL) tries again.
-        started.catch(() => {
-          if (this.byKey.get(key) === started) this.byKey.delete(key);
+        // A failed download is forgotten, so a later save (with a fresh URL) tries again; a link
+        // that is no file stays what it is, and is not asked for again.
+        started.catch((error: unknown) => {
+          if (!(error instanceof AttachmentSkippedError) && this.byKey.get(key) === started) this.byKey.delete(key);
         });
       }
       const file = await stored;
@@ -334,6 +401,10 @@ export class AttachmentStore {
       // A full or unwritable disk is the export's trouble, not this file's: it stops the run.
       const { class: failureClass } = classifyError(error);
       if (failureClass === 'disk_full' || failureClass === 'unwritable') throw error;
+      if (error instanceof AttachmentSkippedError) {
+        this.counters.skipped += 1;
+        throw error;
+      }
       this.counters.failed += 1;
       if (error instanceof AttachmentError) throw error;
       const message = error instanceof Error ? error.message : String(error);
@@ -440,8 +511,9 @@ export class AttachmentStore {
     try {
       let response: Response;
       try {
-        response = await this.fetch(url, { signal, redirect: 'follow' });
+        response = ref.kind === 'external' && this.publicAddressesOnly ? await this.fetchPublic(ref, url, signal) : await this.fetch(url, { signal, redirect: 'follow' });
       } catch (error) {
+        if (error instanceof AttachmentSkippedError) throw error;
         return failure(error, false);
       }
       const { status } = response;
@@ -455,8 +527,9 @@ export class AttachmentStore {
           { ref, status },
         );
       }
+      const limit = ref.kind === 'external' ? this.checkExternal(ref, url, response) : undefined;
       try {
-        return { kind: 'downloaded', file: await this.streamToTemp(response, name, arm, aborted.promise) };
+        return { kind: 'downloaded', file: await this.streamToTemp(response, name, arm, aborted.promise, limit) };
       } catch (error) {
         if (error instanceof BodyReadError) return failure(error.cause, true);
         throw error;
@@ -468,7 +541,51 @@ export class AttachmentStore {
     }
   }
 
-  private async streamToTemp(response: Response, name: string, arm: () => void, aborted: Promise<never>): Promise<Downloaded> {
+  /**
+   * An external link fetched from public addresses only: each hop of its redirects is checked
+   * before it is asked (MAX_EXTERNAL_REDIRECTS at most), so a public URL cannot send the request
+   * on to an internal one. Throws AttachmentSkippedError for a link that leads elsewhere.
+   */
+  private async fetchPublic(ref: AttachmentRef, url: string, signal: AbortSignal): Promise<Response> {
+    let current = new URL(url);
+    for (let hop = 0; ; hop++) {
+      const refused = await nonPublicReason(current, this.lookup);
+      if (refused) throw new AttachmentSkippedError(ref, url, refused);
+      const response = await this.fetch(current, { signal, redirect: 'manual' });
+      const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+      if (location === null) return response;
+      response.body?.cancel().catch(() => undefined);
+      if (hop >= MAX_EXTERNAL_REDIRECTS) throw new AttachmentSkippedError(ref, url, `redirected more than ${MAX_EXTERNAL_REDIRECTS} times`);
+      current = new URL(location, current);
+      if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new AttachmentSkippedError(ref, url, `redirected to a ${current.protocol} address`);
+    }
+  }
+
+  /**
+   * An external answer is downloaded only when it is a file: not a page (by its Content-Type), and
+   * not larger than the cap (by its Content-Length when it gives one). Returns the cut-off for a
+   * body of unknown length, which streamToTemp enforces.
+   */
+  private checkExternal(ref: AttachmentRef, url: string, response: Response): { ref: AttachmentRef; url: string; maxBytes: number } {
+    const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    let reason: string | undefined;
+    if (type && PAGE_TYPES.has(type)) reason = `a web page (${type}), not a file`;
+    else if (Number.isFinite(length) && length > this.maxExternalBytes) reason = `larger than ${byteSize(this.maxExternalBytes)} (${byteSize(length)})`;
+    if (reason) {
+      response.body?.cancel().catch(() => undefined);
+      throw new AttachmentSkippedError(ref, url, reason);
+    }
+    return { ref, url, maxBytes: this.maxExternalBytes };
+  }
+
+  private async streamToTemp(
+    response: Response,
+    name: string,
+    arm: () => void,
+    aborted: Promise<never>,
+    limit?: { ref: AttachmentRef; url: string; maxBytes: number },
+  ): Promise<Downloaded> {
     await mkdir(this.dir, { recursive: true });
     const tempPath = path.join(this.dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
     const hash = createHash('sha256');
@@ -490,6 +607,10 @@ export class AttachmentStore {
           arm();
           hash.update(chunk.value);
           bytes += chunk.value.byteLength;
+          // A body of unknown length is cut off at the cap: what came so far is thrown away.
+          if (limit && bytes > limit.maxBytes) {
+            throw new AttachmentSkippedError(limit.ref, limit.url, `larger than ${byteSize(limit.maxBytes)} (cut off while downloading)`);
+          }
           await handle.write(chunk.value);
         }
         finished = true;

@@ -214,6 +214,19 @@ describe('propertyPlainValue (front matter)', () => {
     expect(plain({ type: 'files', files: [{ name: 'a.pdf', type: 'file', file: { url: 'https://s3/a.pdf', expiry_time: '' } }] })).toEqual([
       'a.pdf',
     ]);
+    // A Notion-hosted file not downloaded (a database table's cell) is named, never linked by its
+    // signed URL, which stops working within the hour; a file on another site keeps its link.
+    expect(
+      propertyItems(
+        value({
+          type: 'files',
+          files: [
+            { name: 'a.pdf', type: 'file', file: { url: 'https://s3/a.pdf?X-Amz-Signature=abc', expiry_time: '' } },
+            { name: 'b.png', type: 'external', external: { url: 'https://example.com/b.png' } },
+          ],
+        }),
+      ),
+    ).toEqual([{ text: 'a.pdf' }, { text: 'b.png', href: 'https://example.com/b.png' }]);
     expect(plain({ type: 'select', select: null })).toBeNull();
     expect(plain({ type: 'multi_select', multi_select: [] })).toEqual([]);
     expect(plain({ type: 'button', button: {} })).toBeUndefined();

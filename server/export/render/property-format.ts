@@ -128,9 +128,11 @@ function fileItem(file: Extract<PropertyValue, { type: 'files' }>['files'][numbe
   const url = file.type === 'external' ? file.external.url : file.file.url;
   const local = ctx.linkForFile?.({ url, name: file.name });
   const name = file.name || url;
-  // Notion-hosted URLs expire within the hour: front matter keeps the local path or the file name.
+  // Notion-hosted URLs expire within the hour: what is kept is the local path or the file name,
+  // never a link that stops working (a file not downloaded, or a database table's cell).
   const plain = local ?? (file.type === 'external' ? url : name);
-  return { text: name, plain, href: local ?? url };
+  const href = local ?? (file.type === 'external' ? url : undefined);
+  return href === undefined ? { text: name, plain } : { text: name, plain, href };
 }
 
 function booleanItem(value: boolean | null): Item | undefined {

@@ -459,6 +459,7 @@ function ActivityLog({ entries }: { entries: ActivityEntry[] }) {
 
 const ISSUE_LABELS: Record<string, string> = {
   attachment_failed: 'Attachment not saved',
+  attachment_skipped: 'External link kept as a link (not a file)',
   unsupported_block: 'Block the API does not support',
   linked_database: 'Linked database (not available through the API)',
   property_incomplete: 'Property value incomplete',

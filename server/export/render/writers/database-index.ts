@@ -3,7 +3,7 @@ import type { ElementContent } from 'hast';
 import type { BlockContent, ListItem, Root, RootContent } from 'mdast';
 import YAML from 'yaml';
 import type { DocumentContext } from '@/server/export/render/document-tree';
-import { dataSourceMarkdownTable, dataSourceTable, MAX_TABLE_ROWS, TABLE_SORT_SCRIPT, TABLE_STYLE, type TableRowSource } from './database-table';
+import { dataSourceMarkdownTable, dataSourceTable, TABLE_SORT_SCRIPT, TABLE_STYLE, type TableRowSource, tableRowLimit } from './database-table';
 import { renderHtmlDocument } from './html-document';
 import { mdastToSafeHast, sanitizeHast } from './html';
 import { mdastToMarkdown } from './markdown';
@@ -45,8 +45,13 @@ function sourceSection(source: DataSourceIndex, withHeading: boolean, ctx: Docum
       ? [{ type: 'text', value: `${summary} · ` }, { type: 'link', url: source.csvLink, children: [{ type: 'text', value: 'All rows as CSV' }] }]
       : [{ type: 'text', value: summary }],
   });
-  if (source.rows && source.rows.length > MAX_TABLE_ROWS) {
-    out.push({ type: 'paragraph', children: [{ type: 'text', value: `The first ${MAX_TABLE_ROWS.toLocaleString('en-US')} rows are shown; the CSV has them all.` }] });
+  // The crawl keeps only the rows' objects the table shows (memory stays flat): the rest are counted by their links.
+  const shown = source.rows ? Math.min(source.rows.length, tableRowLimit(source.dataSource)) : 0;
+  const total = Math.max(count, source.rows?.length ?? 0);
+  if (source.rows && total > shown) {
+    const more = `${(total - shown).toLocaleString('en-US')} more ${total - shown === 1 ? 'row' : 'rows'}`;
+    const where = source.csvLink ? 'see the CSV' : 'each has its page in the database’s folder';
+    out.push({ type: 'paragraph', children: [{ type: 'text', value: `The first ${shown.toLocaleString('en-US')} rows are shown. ${more}: ${where}.` }] });
   }
   if (source.rows && rowsAs === 'markdown-table') out.push(dataSourceMarkdownTable(source.dataSource, source.rows, ctx));
   else if (rowsAs !== 'none' || !source.rows) {

@@ -7,7 +7,7 @@ import { dataSourceWithEveryProperty, pageWithEveryProperty, sample, text } from
 import { expectGolden } from '@/server/testing/golden';
 import { renderDataSourceCsv } from './csv';
 import { renderDatabaseHtml, renderDatabaseMarkdown } from './database-index';
-import { MAX_TABLE_ROWS, TABLE_SORT_SCRIPT } from './database-table';
+import { MAX_TABLE_CELLS, MAX_TABLE_ROWS, TABLE_SORT_SCRIPT, tableRowLimit } from './database-table';
 
 const database = sample<DatabaseObjectResponse>('v2025-09-03_databases.retrieve.json');
 const dataSource = dataSourceWithEveryProperty();
@@ -68,12 +68,20 @@ describe('database pages as tables', () => {
     expect(md).not.toMatch(/^\|.*\| Notes/m);
   });
 
-  it('says when a table shows only the first rows', () => {
+  it('says when a table shows only the first rows, as many as its cells allow', () => {
+    const limit = tableRowLimit(dataSource);
+    expect(limit).toBe(Math.floor(MAX_TABLE_CELLS / Object.keys(dataSource.properties).length));
+    expect(tableRowLimit({ properties: { Name: dataSource.properties.Name! } })).toBe(MAX_TABLE_ROWS);
     const row = rows()[1];
-    const many = Array.from({ length: MAX_TABLE_ROWS + 1 }, (_, i) => ({ ...row, href: `r/${i}.html` }));
+    const many = Array.from({ length: limit + 1 }, (_, i) => ({ ...row, href: `r/${i}.html` }));
     const html = renderDatabaseHtml(database, [{ ...source('html'), rows: many }], ctx);
-    expect(html).toContain(`The first ${MAX_TABLE_ROWS.toLocaleString('en-US')} rows are shown; the CSV has them all.`);
-    expect(html.match(/<tr>/g)).toHaveLength(MAX_TABLE_ROWS + 1);
+    expect(html).toContain(`The first ${limit.toLocaleString('en-US')} rows are shown. 1 more row: see the CSV.`);
+    expect(html.match(/<tr>/g)).toHaveLength(limit + 1);
+    // As the crawl gives them: the shown rows' objects, and a link for every row.
+    const links = Array.from({ length: limit + 1234 }, (_, i) => ({ title: `Row ${i}`, href: `r/${i}.md` }));
+    const md = renderDatabaseMarkdown(database, [{ dataSource, rowLinks: links, rows: many.slice(0, limit) }], ctx);
+    expect(md).toContain(`The first ${limit.toLocaleString('en-US')} rows are shown. 1,234 more rows: each has its page in the database’s folder.`);
+    expect(md.split('\n').filter((line) => line.startsWith('| ['))).toHaveLength(limit);
   });
 
   it('keeps the list of rows and no script when the rows are not given', () => {

@@ -13,8 +13,17 @@ export interface TableRowSource {
   href: string;
 }
 
-/** Rows a database page shows as a table; beyond them, the CSV has every row. */
+/** Rows a database page shows as a table at most; beyond them, the CSV has every row. */
 export const MAX_TABLE_ROWS = 1_000;
+/**
+ * Cells a database page's table holds at most. Rendering costs about 1.5 KB of heap per cell at
+ * its peak (the page objects, the HTML tree, its sanitised copy and the text): a table of 1,000
+ * rows of 33 properties took about 50 MB, more than half of what the worker may use.
+ */
+export const MAX_TABLE_CELLS = 8_000;
+/** Rows shown of a data source: as many as MAX_TABLE_CELLS allows for its properties, from 50 to MAX_TABLE_ROWS. */
+export const tableRowLimit = (dataSource: Pick<DataSourceObjectResponse, 'properties'>): number =>
+  Math.max(50, Math.min(MAX_TABLE_ROWS, Math.floor(MAX_TABLE_CELLS / Math.max(1, Object.keys(dataSource.properties).length))));
 /** Columns the Markdown table keeps after the title (Markdown tables do not scroll well). */
 export const MAX_MARKDOWN_COLUMNS = 6;
 /** Characters of a Markdown cell before it is cut with `…` (the CSV and the row's page have it whole). */
@@ -91,7 +100,7 @@ function cellContent(value: PropertyValue, ctx: DocumentContext, schema: DataSou
  * script reads. The table is whole without the script; the caller sanitises it with the page.
  */
 export function dataSourceTable(dataSource: DataSourceObjectResponse, rows: readonly TableRowSource[], ctx: DocumentContext = {}): Element {
-  const shown = rows.slice(0, MAX_TABLE_ROWS);
+  const shown = rows.slice(0, tableRowLimit(dataSource));
   const columns = csvColumns(
     dataSource,
     shown.map((row) => row.page),
@@ -139,7 +148,7 @@ export function dataSourceMarkdownTable(
   rows: readonly TableRowSource[],
   ctx: DocumentContext = {},
 ): Table {
-  const shown = rows.slice(0, MAX_TABLE_ROWS);
+  const shown = rows.slice(0, tableRowLimit(dataSource));
   const all = csvColumns(
     dataSource,
     shown.map((row) => row.page),
