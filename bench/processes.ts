@@ -3,7 +3,7 @@
  * script (`npm run worker`, `npm run notion-sync`), the bundles built first as their pre-scripts
  * do, and waiting for and stopping a child.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -22,6 +22,18 @@ export async function runPreScript(name: string): Promise<void> {
   const child = spawn(process.execPath, nodeArgsOfScript(`pre${name}`), { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`pre${name} exited with ${code}`);
+}
+
+/**
+ * Makes the V8 code cache of a bundle's program for exactly these node arguments (`[...flags,
+ * 'dist/worker.cjs']`), as the build does for the flags of package.json (scripts/build-bundles.mjs,
+ * scripts/bundle-starter.cjs): a run with flags of the bench's own (`--trace-gc`, `--worker-flags`)
+ * then starts as `npm run worker` does, from the cache, instead of compiling the program's source.
+ */
+export function prepareCodeCache(args: string[]): void {
+  const script = path.resolve(ROOT, args.at(-1) ?? '');
+  const made = spawnSync(process.execPath, [...args.slice(0, -1), '-e', `require(${JSON.stringify(script)}).writeCodeCache()`], { cwd: ROOT, encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`could not make the code cache of ${script} for ${args.slice(0, -1).join(' ')}: ${made.stderr}`);
 }
 
 export function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {

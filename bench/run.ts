@@ -32,7 +32,7 @@ import { RECOVERY_PARTS, type RecoveryResult, recoveryVerdicts, runRecoveryBench
 import { type WorkspaceMinimum, workspaceMinimum } from './workspace-minimum';
 import { runSyncBench } from './sync';
 import { runParallelBench } from './parallel';
-import { waitForExit } from './processes';
+import { prepareCodeCache, waitForExit } from './processes';
 import { runZipBench, type ZipBenchResult } from './zip';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -313,6 +313,7 @@ function parseGcTrace(log: string): GcSummary {
 async function idleFloor(): Promise<{ rssMb: number; peakRssMb: number }> {
   const dir = await freshDir(path.join(OUT, 'idle-worker'));
   const env = { DATABASE_URL: `file:${path.join(dir, 'state.db')}`, EXPORTS_DIR: path.join(dir, 'exports'), NOTION_SYNC_SECRET: 'bench-secret-bench-secret' };
+  prepareCodeCache(workerArgs());
   const child = spawn(process.execPath, workerArgs(), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error('could not start the idle worker');
   // The worker logs to stdout (JSON lines); older builds wrote to stderr.
@@ -370,9 +371,12 @@ async function runOurs(scenario: Scenario, t: BenchTwin, minimum: WorkspaceMinim
     t.twin.resetStats();
     t.recorder.reset();
 
+    // --trace-gc is a V8 flag: the program's code cache is made for it, as the build makes it for npm run worker's flags.
+    const args = ['--trace-gc', ...workerArgs()];
+    prepareCodeCache(args);
     const logFd = openSync(path.join(dir, 'worker.log'), 'w');
     const spawnedAt = Date.now();
-    const worker = spawn(process.execPath, ['--trace-gc', ...workerArgs()], {
+    const worker = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, ...env, ...observedEnv },
       stdio: ['ignore', logFd, logFd],

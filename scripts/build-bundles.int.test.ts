@@ -5,10 +5,11 @@
  * packages left outside them, libsql and its client, resolve from node_modules as they do for dist/).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTwin, type Twin } from '@/e2e/notion-twin';
 import { cliEnv, expectCompleteExport } from '@/server/testing/export-checks';
 
@@ -92,9 +93,21 @@ describe('the CLI bundle', () => {
     expect(cliInputs.filter((f) => /node_modules\/(better-auth|@better-auth|kysely|jose)\//.test(f))).toEqual([]);
     expect(cliInputs).not.toContain('server/auth/users-command.ts');
     expect(inputsOf('cli-users.cjs')).toEqual(expect.arrayContaining(['server/auth/users-command.ts', 'node_modules/better-auth/dist/index.mjs']));
-    const source = fs.readFileSync(path.join(outDir, 'cli.cjs'), 'utf8');
-    expect(source).toContain('import("./cli-users.cjs")');
+    const source = fs.readFileSync(path.join(outDir, 'cli-program.cjs'), 'utf8');
+    // import() as require(): V8 drops a function's import() callback when it comes from a code cache.
+    expect(source).toContain('require("./cli-users.cjs")');
+    expect(source).not.toMatch(/\bimport\(/);
     expect(source).not.toMatch(/require\("tsx/);
+  });
+
+  it('leaves KaTeX to a file of its own, so the program is Latin-1 (V8 keeps it at one byte a character)', () => {
+    for (const name of ['cli', 'worker']) {
+      expect(inputsOf(`${name}.cjs`).filter((f) => f.includes('node_modules/katex/'))).toEqual([]);
+      const source = fs.readFileSync(path.join(outDir, `${name}-program.cjs`), 'utf8');
+      expect(source).toContain('require("./katex.cjs")');
+      expect([...source].filter((c) => (c.codePointAt(0) ?? 0) > 0xff)).toEqual([]);
+    }
+    expect(inputsOf('katex.cjs')).toEqual(['node_modules/katex/dist/katex.js']);
   });
 
   it('exports a workspace, verifies it and lists it, as npm run notion-sync does', { timeout: 120_000 }, async () => {
@@ -149,6 +162,84 @@ describe('the worker bundle', () => {
     const exited = new Promise<string>((resolve) => worker.once('exit', (code, signal) => resolve(`${code ?? signal}`)));
     worker.kill('SIGTERM');
     expect(await exited, output).toBe('0');
+  });
+});
+
+describe('the starters and their code caches', () => {
+  const PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'];
+  const flagsOf = (script: string) => nodeArgs(script).slice(0, -1);
+  /** V8's tag for these node flags, as bundle-starter.cjs reads it. */
+  const tagOf = (flags: string[]) =>
+    spawnSync(process.execPath, [...flags, '-p', "require('node:v8').cachedDataVersionTag().toString(16)"], { encoding: 'utf8' }).stdout.trim();
+  const cachesOf = (program: string) => fs.readdirSync(outDir).filter((f) => f.startsWith(`${program}.`) && f.endsWith('.code-cache')).sort();
+  const hashOf = (program: string) =>
+    createHash('sha256')
+      .update(fs.readFileSync(path.join(outDir, `${program}.cjs`)))
+      .digest('hex')
+      .slice(0, 16);
+
+  it('are made by the build for the node flags of the script that starts each bundle, and V8 accepts them', () => {
+    for (const [script, program] of [
+      ['worker', 'worker-program'],
+      ['notion-sync', 'cli-program'],
+    ] as const) {
+      const cache = `${program}.${hashOf(program)}.${tagOf(flagsOf(script))}.code-cache`;
+      expect(cachesOf(program)).toEqual([cache]);
+      // The check V8 makes when the starter hands it the cache, in a node with the same flags.
+      const check = `const fs = require('node:fs'); const vm = require('node:vm');
+        const f = vm.compileFunction(fs.readFileSync(${JSON.stringify(path.join(outDir, `${program}.cjs`))}, 'utf8'), ${JSON.stringify(PARAMETERS)},
+          { cachedData: fs.readFileSync(${JSON.stringify(path.join(outDir, cache))}) });
+        process.stdout.write(String(f.cachedDataRejected));`;
+      expect(spawnSync(process.execPath, [...flagsOf(script), '-e', check], { encoding: 'utf8' }).stdout).toBe('false');
+      // With other V8 flags, V8 would refuse it: the tag in the name differs.
+      expect(tagOf([...flagsOf(script), '--max-lazy'])).not.toBe(tagOf(flagsOf(script)));
+    }
+  });
+
+  it('start from the cache as npm run does, and make one for other flags at their first start', async () => {
+    const env = cliEnv(twin, path.join(dir, 'cache.db'));
+    const [made] = cachesOf('cli-program');
+    const madeAt = fs.statSync(path.join(outDir, made ?? '')).mtimeMs;
+    expect((await cli(['exports'], env)).code).toBe(0);
+    // Used as it was: not written again.
+    expect(cachesOf('cli-program')).toEqual([made]);
+    expect(fs.statSync(path.join(outDir, made ?? '')).mtimeMs).toBe(madeAt);
+
+    const other = spawnSync(process.execPath, [...flagsOf('notion-sync'), '--max-lazy', path.join(outDir, 'cli.cjs'), 'exports'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(other.status, other.stderr).toBe(0);
+    const forOther = `cli-program.${hashOf('cli-program')}.${tagOf([...flagsOf('notion-sync'), '--max-lazy'])}.code-cache`;
+    expect(cachesOf('cli-program')).toEqual([made, forOther].sort());
+    fs.rmSync(path.join(outDir, forOther));
+  });
+
+  it('compile the source when V8 refuses a damaged cache, and remove it', async () => {
+    const [made] = cachesOf('cli-program');
+    const file = path.join(outDir, made ?? '');
+    const good = fs.readFileSync(file);
+    try {
+      fs.writeFileSync(file, Buffer.alloc(good.length, 7));
+      const listed = await cli(['exports'], cliEnv(twin, path.join(dir, 'damaged.db')));
+      expect(listed.stderr).toBe('');
+      expect(listed.code).toBe(0);
+      await vi.waitFor(() => expect(fs.existsSync(file)).toBe(false));
+    } finally {
+      fs.writeFileSync(file, good);
+    }
+  });
+
+  it('leave the program to node itself with --enable-source-maps, so stack traces name the sources', () => {
+    // A database file whose folder cannot be made fails at start-up with a stack trace.
+    const failed = (flags: string[]) =>
+      spawnSync(process.execPath, [...flagsOf('worker'), ...flags, path.join(outDir, 'worker.cjs')], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: 'file:/dev/null/state.db', EXPORTS_DIR: path.join(dir, 'maps'), NOTION_SYNC_SECRET: 'bench-secret-bench-secret', LOG_FORMAT: 'json' },
+        encoding: 'utf8',
+      });
+    const mapped = failed(['--enable-source-maps']);
+    expect(mapped.status).toBe(1);
+    expect(mapped.stdout).toMatch(/at openDatabase \([^)]*db\/client\.ts:\d+:\d+\)/);
+    // From the cache: the program's own lines.
+    expect(failed([]).stdout).toMatch(/worker-program\.cjs:\d+:\d+/);
   });
 });
 
