@@ -138,7 +138,9 @@ test('[EXPORTS]: exporting the workspace streams progress until complete and dow
   const manifest: unknown = JSON.parse(await readZipText(zipFile, 'manifest.json'));
   expect(manifest).toBeTruthy();
 
-  const markdownNames = entries.filter((e) => e.endsWith('.md')).map((e) => path.posix.basename(e));
+  // The pages' own files (the archive's index.md at the root is no page).
+  expect(entries).toEqual(expect.arrayContaining(['index.md', 'index.html', 'report.html']));
+  const markdownNames = entries.filter((e) => e.endsWith('.md') && e !== 'index.md').map((e) => path.posix.basename(e));
   for (const name of markdownNames) expect(name, 'Notion-style file name').toMatch(/ [0-9a-f]{32}\.md$/);
   const pages = twinPages();
   expect(pages.length).toBeGreaterThan(40);
