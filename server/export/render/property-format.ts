@@ -1,7 +1,10 @@
 import type { PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import { type DocumentContext, UNKNOWN_USER_NOTE } from './document-nodes';
 import { formatInstant, formatNotionDate, rawNotionDate } from './notion-date';
+import { formatNumber } from './number-format';
 import { plainText } from './rich-text';
+
+export { formatNumber } from './number-format';
 
 /** A property value of a page (row). */
 export type PropertyValue = PageObjectResponse['properties'][string];
@@ -49,61 +52,6 @@ const single = (item: Item | undefined): Parts => ({ items: item ? [item] : [], 
 const many = (items: Item[]): Parts => ({ items, list: true });
 const textItem = (value: string | null | undefined): Item | undefined =>
   value === null || value === undefined ? undefined : { text: value, plain: value };
-
-/** Notion's currency formats and their ISO 4217 codes. */
-const CURRENCIES: Record<string, string> = {
-  dollar: 'USD',
-  australian_dollar: 'AUD',
-  canadian_dollar: 'CAD',
-  singapore_dollar: 'SGD',
-  euro: 'EUR',
-  pound: 'GBP',
-  yen: 'JPY',
-  ruble: 'RUB',
-  rupee: 'INR',
-  won: 'KRW',
-  yuan: 'CNY',
-  real: 'BRL',
-  lira: 'TRY',
-  rupiah: 'IDR',
-  franc: 'CHF',
-  hong_kong_dollar: 'HKD',
-  new_zealand_dollar: 'NZD',
-  krona: 'SEK',
-  norwegian_krone: 'NOK',
-  mexican_peso: 'MXN',
-  rand: 'ZAR',
-  new_taiwan_dollar: 'TWD',
-  danish_krone: 'DKK',
-  zloty: 'PLN',
-  baht: 'THB',
-  forint: 'HUF',
-  koruna: 'CZK',
-  shekel: 'ILS',
-  chilean_peso: 'CLP',
-  philippine_peso: 'PHP',
-  dirham: 'AED',
-  colombian_peso: 'COP',
-  riyal: 'SAR',
-  ringgit: 'MYR',
-  leu: 'RON',
-  argentine_peso: 'ARS',
-  uruguayan_peso: 'UYU',
-  peruvian_sol: 'PEN',
-};
-
-/**
- * A number in the data source's number format (`dollar` → `$2.50`, `percent` → `50%` for 0.5,
- * `number_with_commas` → `1,234.5`); always en-US so exports do not depend on the machine's locale.
- */
-export function formatNumber(value: number, format?: string | null): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (format === 'number_with_commas') return new Intl.NumberFormat('en-US', { maximumFractionDigits: 20 }).format(value);
-  if (format === 'percent') return new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 10 }).format(value);
-  const currency = format ? CURRENCIES[format] : undefined;
-  if (currency) return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(value);
-  return String(value);
-}
 
 const numberItem = (value: number | null, format?: string | null): Item | undefined =>
   value === null ? undefined : { text: formatNumber(value, format), plain: value };

@@ -3,6 +3,7 @@ import type { ElementContent } from 'hast';
 import type { BlockContent, ListItem, Root, RootContent } from 'mdast';
 import YAML from 'yaml';
 import type { DocumentContext } from '@/server/export/render/document-tree';
+import { formatNumber } from '@/server/export/render/number-format';
 import { dataSourceMarkdownTable, dataSourceTable, TABLE_SORT_SCRIPT, TABLE_STYLE, type TableRowSource, tableRowLimit } from './database-table';
 import { renderHtmlDocument } from './html-document';
 import { mdastToSafeHast, sanitizeHast } from './html';
@@ -49,9 +50,10 @@ function sourceSection(source: DataSourceIndex, withHeading: boolean, ctx: Docum
   const shown = source.rows ? Math.min(source.rows.length, tableRowLimit(source.dataSource)) : 0;
   const total = Math.max(count, source.rows?.length ?? 0);
   if (source.rows && total > shown) {
-    const more = `${(total - shown).toLocaleString('en-US')} more ${total - shown === 1 ? 'row' : 'rows'}`;
+    // Grouped by hand: toLocaleString would load ICU's number data into the worker for good (~7 MB).
+    const more = `${formatNumber(total - shown, 'number_with_commas')} more ${total - shown === 1 ? 'row' : 'rows'}`;
     const where = source.csvLink ? 'see the CSV' : 'each has its page in the database’s folder';
-    out.push({ type: 'paragraph', children: [{ type: 'text', value: `The first ${shown.toLocaleString('en-US')} rows are shown. ${more}: ${where}.` }] });
+    out.push({ type: 'paragraph', children: [{ type: 'text', value: `The first ${formatNumber(shown, 'number_with_commas')} rows are shown. ${more}: ${where}.` }] });
   }
   if (source.rows && rowsAs === 'markdown-table') out.push(dataSourceMarkdownTable(source.dataSource, source.rows, ctx));
   else if (rowsAs !== 'none' || !source.rows) {
