@@ -10,6 +10,9 @@
  * 3. shared: two tokens of one workspace, each limited to 3 requests/s, under a workspace limit of
  *    4 requests/s (40 per 10-second window, the twin's `workspaceRateLimit`), with the workspace
  *    budget set (the runner setting) to 3.9/s: is the shared limit respected (429s) and used?
+ * 4. two workers: the same, but each export in a worker of its own (two processes, RUNNER_MAX_EXPORTS=1
+ *    each, the second started once the first is exporting): each worker paces its share of the
+ *    workspace budget (server/runner/workspace-sharing.ts), so together they respect the limit.
  *
  * Every export is requested the way the dashboard requests it and run by the standalone worker
  * (`npm run worker`), as in bench/run.ts.
@@ -67,6 +70,8 @@ export interface ParallelBenchResult {
   alone: ParallelRun;
   three: ParallelRun;
   shared: ParallelRun;
+  /** The shared workspace's two exports in two workers (processes) at once. */
+  twoWorkers: ParallelRun;
   /** Worker RSS each concurrent export adds: (three − alone) / 2. */
   memoryPerConcurrentExportMb: number;
   verdicts: { target: string; measured: string; pass: boolean | null }[];
@@ -90,8 +95,9 @@ async function runWorker(
   twin: Twin,
   tokens: string[],
   allowedPerSec: number,
-  options: ParallelBenchOptions & { workspaceBudget?: number },
+  options: ParallelBenchOptions & { workspaceBudget?: number; workers?: number },
 ): Promise<ParallelRun> {
+  const workers = options.workers ?? 1;
   const dir = path.join(out, `parallel-${name}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -100,7 +106,7 @@ async function runWorker(
     EXPORTS_DIR: path.join(dir, 'exports'),
     NOTION_SYNC_SECRET: 'bench-secret-bench-secret',
     NOTION_RATE_LIMIT: String(LIMIT),
-    RUNNER_MAX_EXPORTS: '3',
+    RUNNER_MAX_EXPORTS: workers > 1 ? '1' : '3',
     NOTION_SYNC_ENV: 'development',
   };
   const recorder = new RequestRecorder(twin.port);
@@ -122,26 +128,36 @@ async function runWorker(
     await sleep(200);
     twin.resetStats();
     recorder.reset();
-    const logFd = openSync(path.join(dir, 'worker.log'), 'w');
-    const worker = spawn(process.execPath, options.workerArgs, { env: { ...process.env, ...env }, stdio: ['ignore', logFd, logFd] });
-    closeSync(logFd);
-    if (worker.pid === undefined) throw new Error('could not start the worker');
-    const sampler = new ProcessSampler(worker.pid, 100);
+    const started: ChildProcess[] = [];
     let exited = false;
-    worker.once('exit', () => {
-      exited = true;
-    });
+    const startWorker = (n: number) => {
+      const name = workers > 1 ? `worker-${n}` : 'worker';
+      const logFd = openSync(path.join(dir, `${name}.log`), 'w');
+      const extra = workers > 1 ? { RUNNER_ID: `bench-${name}` } : {};
+      const worker = spawn(process.execPath, options.workerArgs, { env: { ...process.env, ...env, ...extra }, stdio: ['ignore', logFd, logFd] });
+      closeSync(logFd);
+      if (worker.pid === undefined) throw new Error('could not start the worker');
+      worker.once('exit', () => {
+        exited = true;
+      });
+      started.push(worker);
+      return worker;
+    };
+    const first = startWorker(1);
+    const sampler = new ProcessSampler(first.pid as number, 100);
     let rows: (typeof exports.$inferSelect)[] = [];
     const deadline = Date.now() + 60 * 60_000;
     for (;;) {
       rows = await ctx.database.db.select().from(exports).where(inArray(exports.id, ids));
       if (rows.length === ids.length && rows.every((r) => TERMINAL.has(r.status))) break;
-      if (exited) throw new Error(`the worker exited before the exports ended (see ${path.join(dir, 'worker.log')})`);
+      if (exited) throw new Error(`a worker exited before the exports ended (see ${dir}/*.log)`);
       if (Date.now() > deadline) throw new Error('the exports did not finish within an hour');
+      // The next worker once the ones before are exporting (a worker joining a running one).
+      if (started.length < workers && rows.filter((r) => r.status === 'running' && r.pagesDone > 0).length >= started.length) startWorker(started.length + 1);
       await sleep(250);
     }
     const memory = sampler.finish();
-    await stopChild(worker);
+    for (const worker of started) await stopChild(worker);
     const stats = twin.stats();
     const firstAt = Math.min(...recorder.requests.map((r) => r.at));
     const lastEnd = Math.max(...rows.map((r) => r.finishedAt?.getTime() ?? Date.now()));
@@ -186,20 +202,24 @@ export async function runParallelBench(out: string, options: ParallelBenchOption
   } finally {
     await twin.close();
   }
-  const sharedTwin = await startTwin({
+  const sharedTwinOptions = {
     workspace: options.sharedWorkspace ?? { ...SHAPE, pages: 400, databases: 2, rowsPerDatabase: 40 },
     tokens: ['secret_team_a', 'secret_team_b'],
     rateLimit: { requestsPerSecond: LIMIT, burst: LIMIT },
     workspaceRateLimit: WORKSPACE_WINDOW,
     latencyMs: LATENCY,
-  });
-  let shared: ParallelRun;
-  try {
-    const workspacePerSec = (WORKSPACE_WINDOW.budget * 1000) / WORKSPACE_WINDOW.windowMs;
-    shared = await runWorker('shared', out, sharedTwin, ['secret_team_a', 'secret_team_b'], workspacePerSec, { ...options, workspaceBudget: WORKSPACE_SETTING });
-  } finally {
-    await sharedTwin.close();
-  }
+  };
+  const workspacePerSec = (WORKSPACE_WINDOW.budget * 1000) / WORKSPACE_WINDOW.windowMs;
+  const sharedRun = async (name: string, workers: number) => {
+    const twin = await startTwin(sharedTwinOptions);
+    try {
+      return await runWorker(name, out, twin, ['secret_team_a', 'secret_team_b'], workspacePerSec, { ...options, workspaceBudget: WORKSPACE_SETTING, workers });
+    } finally {
+      await twin.close();
+    }
+  };
+  const shared = await sharedRun('shared', 1);
+  const twoWorkers = await sharedRun('two-workers', 2);
   const complete = (run: ParallelRun) => run.exports.every((e) => e.status === 'completed');
   const memoryPerConcurrentExportMb = round((three.memory.peakRssMb - alone.memory.peakRssMb) / 2, 1);
   const verdicts = [
@@ -224,10 +244,15 @@ export async function runParallelBench(out: string, options: ParallelBenchOption
       pass: shared.rateLimitedShare <= 0.01 && shared.utilisation.utilisation >= 0.9 && complete(shared),
     },
     {
+      target: 'two workers (processes), one export of the workspace each: the shared limit respected (≤ 1 % 429s) and used (≥ 90 %)',
+      measured: `${twoWorkers.rateLimited} of ${twoWorkers.requests} (${round(twoWorkers.rateLimitedShare * 100, 2)} %); ${round(twoWorkers.utilisation.utilisation * 100, 1)} % of ${twoWorkers.allowedPerSec}/s`,
+      pass: twoWorkers.rateLimitedShare <= 0.01 && twoWorkers.utilisation.utilisation >= 0.9 && complete(twoWorkers),
+    },
+    {
       target: 'worker peak RSS: one 1,000-page export, three at once (memory per concurrent export)',
       measured: `${alone.memory.peakRssMb} MB, ${three.memory.peakRssMb} MB (+${memoryPerConcurrentExportMb} MB each)`,
       pass: null,
     },
   ];
-  return { alone, three, shared, memoryPerConcurrentExportMb, verdicts };
+  return { alone, three, shared, twoWorkers, memoryPerConcurrentExportMb, verdicts };
 }

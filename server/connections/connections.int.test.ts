@@ -11,7 +11,8 @@ import { handle } from '@/server/export/domain/handle';
 import { callerAs } from '@/server/testing/call-as';
 import { completeTestExport, requestTestExport } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
-import { CHECK_MESSAGES, connectionSecrets } from './connections';
+import { workspaceKey } from '@/server/notion/workspace-limiter';
+import { CHECK_MESSAGES, connectionSecrets, connectionWorkspaceKey, workspaceKeyOf } from './connections';
 
 let twin: Twin;
 /** A port nothing listens on. */
@@ -106,6 +107,8 @@ describe('connections.test', () => {
     expect(result).toMatchObject({ ok: true, connection: { id: 'c1', workspaceName: 'Twin Workspace', tokenHint: '…xxxx' } });
     const row = await connectionRow('c1');
     expect(row?.workspaceName).toBe('Twin Workspace');
+    // The workspace's id from users/me, which keys the workspace's shared limit.
+    expect(row?.workspaceId).toBe(twin.workspace.workspaceId);
     expect(row?.checkedAt?.getTime()).toBeGreaterThanOrEqual(before);
     expect((await audit()).map((e) => [e.action, e.outcome, e.actorEmail, e.targetId, e.detail])).toEqual([
       ['connection.tested', 'ok', 'operator@example.test', 'c1', { name: 'Stored', workspaceName: 'Twin Workspace', result: 'ok' }],
@@ -180,12 +183,44 @@ describe('connections.rename and updateToken', () => {
     const first = await admin().connections.create({ token: 'secret_twin', baseUrl: twin.url });
     const second = await admin().connections.create({ token: 'secret_other', baseUrl: twin.url });
     expect(await codeOf(admin().connections.updateToken({ id: second.id, token: 'secret_twin' }))).toBe('CONFLICT');
+    // Both tokens into one workspace: one id, stored when each was added and again with the new token.
+    expect((await connectionRow(first.id))?.workspaceId).toBe(twin.workspace.workspaceId);
+    expect((await connectionRow(second.id))?.workspaceId).toBe(twin.workspace.workspaceId);
+    await ctx.database.db.update(connections).set({ workspaceId: null }).where(eq(connections.id, first.id));
     await admin().connections.updateToken({ id: first.id, token: 'secret_twin' });
+    expect((await connectionRow(first.id))?.workspaceId).toBe(twin.workspace.workspaceId);
     const rotated = (await audit()).filter((e) => e.action === 'connection.token-rotated');
     expect(rotated.map((e) => e.detail)).toEqual([
       { name: 'Twin Workspace', workspaceName: 'Twin Workspace', tokenHint: '…twin', previousTokenHint: '…twin' },
     ]);
     expect(JSON.stringify(await audit())).not.toMatch(/secret_(twin|other)/);
+  });
+});
+
+describe('the workspace key of a connection', () => {
+  it('is by the stored workspace id; a connection stored without one is asked users/me once, and keeps the answer', async () => {
+    const added = await admin().connections.create({ token: 'secret_twin', baseUrl: twin.url });
+    await storeConnection('c-old', 'secret_other', twin.url); // stored before ids were: the name only
+    expect((await connectionRow('c-old'))?.workspaceId).toBeNull();
+    twin.resetStats();
+    const key = await connectionWorkspaceKey(ctx, 'c-old');
+    expect(usersMeCalls()).toBe(1);
+    expect((await connectionRow('c-old'))?.workspaceId).toBe(twin.workspace.workspaceId);
+    // Two tokens into one workspace (its name differs in the old row): one key, by the id.
+    expect(key).toBeDefined();
+    expect(key).toBe(await connectionWorkspaceKey(ctx, added.id));
+    expect(key).toBe(workspaceKey(twin.url, { workspaceId: twin.workspace.workspaceId }));
+    expect(usersMeCalls()).toBe(1); // known now: no request
+  });
+
+  it('falls back to the name when Notion does not answer, and asks again next time', async () => {
+    await storeConnection('c-refused', 'secret_revoked', twin.url);
+    twin.resetStats();
+    expect(await connectionWorkspaceKey(ctx, 'c-refused')).toBe(workspaceKey(twin.url, { workspaceName: 'Old name' }));
+    expect((await connectionRow('c-refused'))?.workspaceId).toBeNull();
+    expect(workspaceKeyOf(ctx.config, { baseUrl: null, workspaceId: null, workspaceName: null })).toBeUndefined();
+    expect(workspaceKeyOf({}, { baseUrl: null, workspaceId: 'w', workspaceName: null })).toBe(workspaceKey('https://api.notion.com', { workspaceId: 'w' }));
+    await expect(connectionWorkspaceKey(ctx, 'missing')).rejects.toThrow(/does not exist/);
   });
 });
 

@@ -5,7 +5,9 @@ import { connections, exports, schedules } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { type AuditActor, recordAudit } from '@/server/audit/audit-log';
 import { DomainError } from '@/server/errors';
+import { DEFAULT_BASE_URL } from '@notionhq/client';
 import { checkConnection, type ConnectionInfo, createNotionGateway } from '@/server/notion/notion-gateway';
+import { workspaceKey } from '@/server/notion/workspace-limiter';
 import { NotionGatewayError } from '@/server/notion/errors';
 import { readSettings } from '@/server/settings';
 import { tokenHash } from '../auth/token-cipher';
@@ -95,7 +97,7 @@ const hintOf = (token: string) => `…${token.slice(-4)}`;
  * Asks Notion who the token is (`users.me`). Its requests share the token's rate limiter with any
  * export running on it, at the budget of the settings.
  */
-async function askNotion(ctx: AppContext, token: string, baseUrl: string | null): Promise<ConnectionInfo> {
+async function askNotion(ctx: AppContext, token: string, baseUrl: string | null, signal?: AbortSignal): Promise<ConnectionInfo> {
   const { requestsPerSecond } = await readSettings(ctx.database.db, ctx.config);
   const gateway = createNotionGateway({
     token,
@@ -103,6 +105,7 @@ async function askNotion(ctx: AppContext, token: string, baseUrl: string | null)
     requestsPerSecond,
     ...ctx.config.notionRetry,
     maxAttempts: 2,
+    signal,
   });
   return checkConnection(gateway);
 }
@@ -165,6 +168,7 @@ export async function createConnection(ctx: AppContext, input: NewConnection, by
       tokenHint: hintOf(token),
       botName: me.botName,
       workspaceName: me.workspaceName,
+      workspaceId: me.workspaceId,
       createdAt: now,
       checkedAt: now,
     })
@@ -211,6 +215,43 @@ export async function connectionSecrets(ctx: AppContext, id: string): Promise<{ 
   return { token: ctx.cipher.decrypt(row.tokenCiphertext), baseUrl: row.baseUrl ?? ctx.config.notionBaseUrl };
 }
 
+/** How long an export's start waits for `users.me` to learn a workspace id (see `connectionWorkspaceKey`). */
+const WORKSPACE_ID_WAIT_MS = 5_000;
+
+/**
+ * The key of the workspace a connection's exports share a limit in (`workspaceKey`): by the
+ * workspace id stored when the connection was added, tested or given a new token. A connection
+ * stored before ids were (only its workspace's name is known) is asked `users.me` here, as its
+ * first export begins (for at most a few seconds), and the id is stored; if Notion does not
+ * answer in time, the name stands in and the next export asks again (the export itself meets
+ * whatever is wrong with the token or the network).
+ */
+export async function connectionWorkspaceKey(ctx: AppContext, id: string): Promise<string | undefined> {
+  const [row] = await ctx.database.db.select().from(connections).where(eq(connections.id, id));
+  if (!row) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);
+  if (row.workspaceId === null && row.workspaceName !== null && !row.removedAt) {
+    try {
+      assertApiBaseUrlAllowed(ctx.config, row.baseUrl);
+      const me = await askNotion(ctx, ctx.cipher.decrypt(row.tokenCiphertext), row.baseUrl, AbortSignal.timeout(WORKSPACE_ID_WAIT_MS));
+      if (me.workspaceId) {
+        await ctx.database.db.update(connections).set({ workspaceId: me.workspaceId }).where(eq(connections.id, id));
+        row.workspaceId = me.workspaceId;
+      }
+    } catch {
+      // The name stands in (see above).
+    }
+  }
+  return workspaceKeyOf(ctx.config, row);
+}
+
+/** The workspace key of a stored connection as it is (no request): the runner's view of who shares a workspace. */
+export function workspaceKeyOf(
+  config: { notionBaseUrl?: string },
+  row: Pick<ConnectionRow, 'baseUrl' | 'workspaceId' | 'workspaceName'>,
+): string | undefined {
+  return workspaceKey(row.baseUrl ?? config.notionBaseUrl ?? DEFAULT_BASE_URL, row);
+}
+
 /** Replaces a connection's token (a revoked or rotated one) after checking it. */
 export async function updateConnectionToken(ctx: AppContext, id: string, token: string, by?: RequestedBy): Promise<ConnectionView> {
   const row = await findConnection(ctx, id);
@@ -231,6 +272,7 @@ export async function updateConnectionToken(ctx: AppContext, id: string, token: 
       tokenHint: hintOf(clean),
       botName: me.botName,
       workspaceName: me.workspaceName,
+      workspaceId: me.workspaceId,
       checkedAt: new Date(),
     })
     .where(eq(connections.id, id))
@@ -302,7 +344,7 @@ export async function testConnection(ctx: AppContext, id: string, by?: Requested
   }
   const [updated] = await ctx.database.db
     .update(connections)
-    .set({ botName: me.botName, workspaceName: me.workspaceName, checkedAt: new Date() })
+    .set({ botName: me.botName, workspaceName: me.workspaceName, workspaceId: me.workspaceId, checkedAt: new Date() })
     .where(eq(connections.id, id))
     .returning();
   if (!updated) throw new DomainError('NOT_FOUND', `Connection ${id} does not exist`);

@@ -58,6 +58,7 @@ describe('Notion gateway over real HTTP (the twin)', () => {
       botId: twin.workspace.botUserId,
       botName: twin.workspace.integrationName,
       workspaceName: twin.workspace.workspaceName,
+      workspaceId: twin.workspace.workspaceId,
     });
     expect(twin.requests()).toEqual([{ method: 'GET', path: '/v1/users/me', endpoint: 'users.me', notionVersion: '2025-09-03', body: null, status: 200 }]);
     expect(gateway.stats()).toMatchObject({ requests: 1, rateLimited: 0, retries: 0 });

@@ -4,7 +4,7 @@ import { type CircuitBreaker, type CircuitBreakerSettings, getSharedBreaker } fr
 import { toGatewayError } from './errors';
 import { getSharedLimiter, type RateLimiter } from './rate-limiter';
 import { createRetryingFetch, type FetchLike, type RetryEvent } from './retrying-fetch';
-import { getWorkspaceLimiter, TokenAndWorkspaceLimiter, WORKSPACE_LIMIT_REASON } from './workspace-limiter';
+import { getWorkspaceLimiter, TokenAndWorkspaceLimiter, WORKSPACE_LIMIT_REASON, workspaceRates } from './workspace-limiter';
 
 export interface NotionGatewayOptions {
   token: string;
@@ -23,7 +23,7 @@ export interface NotionGatewayOptions {
   /** Overrides the process-wide limiter for the token (tests). */
   limiter?: RateLimiter;
   /**
-   * The workspace the token belongs to (`workspaceKey`): every token of it shares one workspace
+   * The workspace the token belongs to (`workspaceKey`, by its id): every token of it shares one workspace
    * limiter in this process. Undefined: the token's own limiter only.
    */
   workspace?: string;
@@ -76,6 +76,8 @@ export interface ConnectionInfo {
   botId: string;
   botName: string | null;
   workspaceName: string | null;
+  /** The workspace's id (`bot.workspace_id`): tokens into one workspace share its request limit. */
+  workspaceId: string | null;
 }
 
 /** The SDK's own timeout wraps our whole retry loop, so it is set to the largest timer value. */
@@ -94,7 +96,9 @@ export function createNotionGateway(options: NotionGatewayOptions): NotionGatewa
   const breaker = options.breaker ?? getSharedBreaker(options.token, options.circuitBreaker);
   const workspaceLimiter = options.workspaceLimiter ?? (options.workspace ? getWorkspaceLimiter(options.workspace) : undefined);
   const counters: NotionGatewayStats = { requests: 0, rateLimited: 0, workspaceRateLimited: 0, retries: 0, waitedMs: 0 };
-  const metrics = notionRequestMetrics(options.connectionId, { limiter, breaker });
+  // The System view shows the workspace's limit as this process applies it (the process-wide limiter's).
+  const watchedWorkspace = options.workspace && !options.workspaceLimiter ? { key: options.workspace, rates: () => workspaceRates(options.workspace as string) } : undefined;
+  const metrics = notionRequestMetrics(options.connectionId, { limiter, breaker, ...(watchedWorkspace ? { workspace: watchedWorkspace } : {}) });
 
   const fetch = createRetryingFetch({
     limiter: workspaceLimiter ? new TokenAndWorkspaceLimiter(limiter, workspaceLimiter) : limiter,
@@ -142,9 +146,8 @@ export function createNotionGateway(options: NotionGatewayOptions): NotionGatewa
 export async function checkConnection(gateway: NotionGateway): Promise<ConnectionInfo> {
   try {
     const me = await gateway.client.users.me({});
-    const workspaceName =
-      me.type === 'bot' && 'workspace_name' in me.bot ? (me.bot.workspace_name ?? null) : null;
-    return { botId: me.id, botName: me.name ?? null, workspaceName };
+    const bot = me.type === 'bot' && 'workspace_name' in me.bot ? me.bot : undefined;
+    return { botId: me.id, botName: me.name ?? null, workspaceName: bot?.workspace_name ?? null, workspaceId: bot?.workspace_id ?? null };
   } catch (err) {
     throw toGatewayError(err, { baseUrl: gateway.baseUrl });
   }

@@ -54,14 +54,29 @@ const MAX_NAP_MS = 1000;
 export const RATE_WINDOW_MS = 60_000;
 /** A Retry-After longer than this share of the window (2 s of 60) means a window budget ran out, not a burst. */
 const WINDOW_SIGNAL = 1 / 30;
+/** Retry-After comes in whole seconds: one second is the shortest wait there is, never a window's sign (short windows in tests). */
+const SHORTEST_RETRY_AFTER_MS = 1000;
 /** Paced this far under a learned window budget, so that the next window is not exceeded. */
 const UNDER_BUDGET = 0.95;
 /** Lowered at most once per throttling episode (5 s of 60): answers to requests already in flight repeat the news. */
 const EPISODE = 1 / 12;
-/** After five windows without a rate-limit answer the rate creeps back up towards the configured one… */
-const RECOVER_AFTER_WINDOWS = 5;
-/** …by this share of the configured rate per quiet interval. */
-const RECOVER_STEP = 0.05;
+/** A short wait with no other short one in the last half window (a burst's edge, jitter): 5 % slower. */
+const LONE_CUT = 0.05;
+/** A short wait with none in the two windows before is isolated: the rate it came at is not taken as too high. */
+const ISOLATED_AFTER_WINDOWS = 2;
+/** One episode at most halves the pace. */
+const MAX_CUT = 0.5;
+/** The climb back starts a sixth of a window (10 s of 60) after the last rate-limit answer… */
+const QUIET_BEFORE_CLIMB = 1 / 6;
+/** …and adds 2 % of the rate found too high every twelfth of a window (5 s)… */
+const CLIMB_STEP = 0.02;
+const CLIMB_EVERY = 1 / 12;
+/** …up to 98 % of it. */
+const CLIMB_TO = 0.98;
+/** Above that, one probe per quiet window: 1 % of the rate found too high, then twice the last step while it stays quiet… */
+const FIRST_PROBE_STEP = 0.01;
+/** …at most 8 % at a time. */
+const MAX_PROBE_STEP = 0.08;
 const MIN_RATE = 0.05;
 /** Send times kept to count a window's requests (enough for 60 s at 100 requests/s). */
 const SENT_HISTORY = 6000;
@@ -102,7 +117,12 @@ export class RateLimiter {
   private readonly refused: number[] = [];
   private lastRateLimitAt = Number.NEGATIVE_INFINITY;
   private lastShortRateLimitAt = Number.NEGATIVE_INFINITY;
+  /** When the pace last changed (lowered, or a step of the climb back). */
   private lastChangeAt = Number.NEGATIVE_INFINITY;
+  /** The rate the last episode showed too high (for a window budget: the rate the window allows). */
+  private tooHigh?: number;
+  /** The probe step above CLIMB_TO, as a share of `tooHigh` (doubles while the probes stay quiet). */
+  private probeStep = FIRST_PROBE_STEP;
   private windowEstimate?: number;
   private loweredAt?: number;
 
@@ -163,14 +183,26 @@ export class RateLimiter {
   }
 
   /**
-   * A 429/529 answer with its Retry-After: holds every request for that long and learns from it.
-   * A long wait means a window budget (per connection, or the workspace's shared one) ran out:
-   * the requests sent in the last window are about what the budget allows, so the pace drops to
-   * just under that. Short waits that keep coming mean the rate itself is too high: 20 % less each
-   * time. One short answer alone changes nothing (bursts are allowed). Answers that arrive within
-   * a few seconds of the first are one episode and lower the rate once. After five quiet windows
-   * the rate climbs back towards the configured one, by 5 % of it every five windows (a budget
-   * that was only briefly lower, e.g. shared with other integrations, is used again).
+   * A 429/529 answer with its Retry-After: holds every request for that long and learns from it,
+   * once per episode (answers within a few seconds of the first one are one episode: the requests
+   * already in flight repeat the news).
+   *
+   * Lowering: a long wait (over 2 s of a 60-s window) means a window budget (per connection, or the
+   * workspace's shared one) ran out: the requests sent in the last window, less the refused ones,
+   * are about what it allows, so the pace drops to 95 % of that. A short wait is a bucket's edge
+   * (or jitter: requests that arrived bunched): the pace drops by 5 %; when short waits keep
+   * coming (another within half a window), to the rate the API accepted since the previous one,
+   * if that is lower (at most half the pace at once).
+   *
+   * Climbing back (AIMD-like, so that a token uses its whole budget): the rate of the episode is
+   * remembered as too high (for a window budget, the rate the window allows; for a short wait with
+   * none other in the two windows before, the higher of it and the one known before, so that
+   * occasional jitter cannot ratchet the pace down). From 10 s after the last answer the pace climbs by 2 % of it every 5 s
+   * up to 98 % of it (back near the known limit within a minute); above that it probes once per
+   * quiet window, by 1 % of it, then 2, 4 and at most 8 % while no answer comes (a limit that was
+   * only briefly lower, e.g. shared with other integrations, is used again within minutes). Never
+   * above the configured budget; on reaching it the lesson is forgotten. (Durations scale with
+   * the window, `windowMs`.)
    */
   rateLimited(retryAfterMs: number): void {
     const now = this.now();
@@ -184,23 +216,40 @@ export class RateLimiter {
     this.lastRateLimitAt = now;
     if (sameEpisode) return;
     this.episodeStartedAt = now;
-    let next: number | undefined;
-    if (retryAfterMs > WINDOW_SIGNAL * this.windowMs) {
+    this.recover();
+    let next: number;
+    let tooHigh: number;
+    if (retryAfterMs > Math.max(SHORTEST_RETRY_AFTER_MS, WINDOW_SIGNAL * this.windowMs)) {
       // What the API accepted in the window that just ran out: sent, less the answers that
       // refused. Retry-After says when it resets, in whole seconds rounded up, hence when it
       // began: at the earliest one second before what it says.
       const since = Math.max(now - this.windowMs, now + retryAfterMs - 1000 - this.windowMs);
       const inWindow = Math.max(1, this.sentSince(since) - this.refused.filter((at) => at >= since).length);
       this.windowEstimate = inWindow;
-      next = Math.min(this.rate, (UNDER_BUDGET * inWindow * 1000) / this.windowMs);
+      tooHigh = (inWindow * 1000) / this.windowMs;
+      next = UNDER_BUDGET * tooHigh;
     } else {
-      if (now - this.lastShortRateLimitAt < this.windowMs / 2) next = this.rate * 0.8;
+      const since = now - this.lastShortRateLimitAt;
       this.lastShortRateLimitAt = now;
+      // An isolated answer may be jitter: it does not lower what is known too high, so that a few
+      // of them cannot ratchet the pace down; answers that recur do.
+      tooHigh = since < ISOLATED_AFTER_WINDOWS * this.windowMs ? this.rate : Math.max(this.rate, this.tooHigh ?? 0);
+      // They keep coming: the pace drops to the rate the API accepted since the last one (about
+      // the limit when that is below the pace; about the pace itself when the answers were
+      // jitter), at least 5 % and at most half at once (little may have been asked for).
+      next = this.rate * (1 - LONE_CUT);
+      if (since < this.windowMs / 2) {
+        const from = now - since;
+        const accepted = ((this.sentSince(from) - this.refused.filter((at) => at >= from).length) * 1000) / since;
+        next = Math.max(this.rate * MAX_CUT, Math.min(next, accepted));
+      }
     }
-    if (next === undefined || next >= this.rate) return;
+    if (next >= this.rate) return;
     this.counters.slowdowns += 1;
     this.loweredAt = now;
     this.lastChangeAt = now;
+    this.tooHigh = tooHigh;
+    this.probeStep = FIRST_PROBE_STEP;
     this.ceiling = Math.max(MIN_RATE, next);
     this.pace(this.ceiling);
   }
@@ -226,16 +275,37 @@ export class RateLimiter {
     void this.pump();
   }
 
-  /** Climbs back towards the configured rate after quiet minutes. */
+  /** Takes the steps of the climb back that are due by now (see `rateLimited`). */
   private recover(): void {
-    if (this.ceiling === undefined) return;
+    if (this.ceiling === undefined || this.tooHigh === undefined) return;
     const now = this.now();
-    const quietSince = Math.max(this.lastRateLimitAt, this.lastChangeAt);
-    if (now - quietSince < RECOVER_AFTER_WINDOWS * this.windowMs) return;
-    this.lastChangeAt = now;
-    const next = this.ceiling + RECOVER_STEP * this.configured;
-    this.ceiling = next >= this.configured ? undefined : next;
-    this.pace(Math.min(this.configured, next));
+    let ceiling = this.ceiling;
+    for (;;) {
+      const step = this.nextStep(ceiling, this.tooHigh);
+      if (step.at > now) break;
+      this.lastChangeAt = step.at;
+      if (step.probe) this.probeStep = Math.min(MAX_PROBE_STEP, this.probeStep * 2);
+      if (step.rate >= this.configured) {
+        this.ceiling = undefined;
+        this.tooHigh = undefined;
+        this.pace(this.configured);
+        return;
+      }
+      ceiling = step.rate;
+    }
+    if (ceiling === this.ceiling) return;
+    this.ceiling = ceiling;
+    this.pace(ceiling);
+  }
+
+  /** When the climb back takes its next step from `ceiling`, and to what rate. */
+  private nextStep(ceiling: number, tooHigh: number): { at: number; rate: number; probe: boolean } {
+    const near = CLIMB_TO * tooHigh;
+    if (ceiling < near) {
+      const at = Math.max(this.lastRateLimitAt + QUIET_BEFORE_CLIMB * this.windowMs, this.lastChangeAt + CLIMB_EVERY * this.windowMs);
+      return { at, rate: Math.min(near, ceiling + CLIMB_STEP * tooHigh), probe: false };
+    }
+    return { at: Math.max(this.lastRateLimitAt, this.lastChangeAt) + this.windowMs, rate: ceiling + this.probeStep * tooHigh, probe: true };
   }
 
   private sentSince(since: number): number {

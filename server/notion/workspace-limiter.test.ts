@@ -10,6 +10,8 @@ import {
   WORKSPACE_LIMIT_REASON,
   workspaceBudget,
   workspaceKey,
+  workspaceRates,
+  setWorkspaceSharing,
 } from './workspace-limiter';
 
 afterEach(() => resetWorkspaceLimiters());
@@ -65,13 +67,48 @@ describe('workspace limiter', () => {
     expect(b.token.stats().rateLimited).toBe(1);
   });
 
-  it('keys a workspace by its API address and name, never showing the name', () => {
-    expect(workspaceKey('https://api.notion.com', null)).toBeUndefined();
-    expect(workspaceKey('https://api.notion.com', '')).toBeUndefined();
-    const key = workspaceKey('https://api.notion.com/', 'Acme');
-    expect(key).toBe(workspaceKey('https://api.notion.com', 'Acme'));
-    expect(key).not.toBe(workspaceKey('http://127.0.0.1:4010', 'Acme'));
-    expect(key).not.toContain('Acme');
+  it('keys a workspace by its API address and id (its name while the id is not known), showing neither', () => {
+    expect(workspaceKey('https://api.notion.com', {})).toBeUndefined();
+    expect(workspaceKey('https://api.notion.com', { workspaceId: null, workspaceName: '' })).toBeUndefined();
+    const byName = workspaceKey('https://api.notion.com/', { workspaceName: 'Acme' });
+    expect(byName).toBe(workspaceKey('https://api.notion.com', { workspaceId: null, workspaceName: 'Acme' }));
+    expect(byName).not.toBe(workspaceKey('http://127.0.0.1:4010', { workspaceName: 'Acme' }));
+    expect(byName).not.toContain('Acme');
+    // The id wins over the name: two workspaces of one name are two, one renamed stays one.
+    const byId = workspaceKey('https://api.notion.com', { workspaceId: 'w-1', workspaceName: 'Acme' });
+    expect(byId).toBe(workspaceKey('https://api.notion.com', { workspaceId: 'w-1', workspaceName: 'Acme Inc' }));
+    expect(byId).not.toBe(workspaceKey('https://api.notion.com', { workspaceId: 'w-2', workspaceName: 'Acme' }));
+    expect(byId).not.toBe(byName);
+    // An id that reads like a name is not mistaken for it.
+    expect(workspaceKey('https://api.notion.com', { workspaceId: 'Acme' })).not.toBe(byName);
+  });
+
+  it('divides a workspace budget between the runners that share it, per workspace', () => {
+    setWorkspaceBudget(6);
+    const team = getWorkspaceLimiter('team');
+    const other = getWorkspaceLimiter('other');
+    expect(workspaceRates('team')).toEqual({ budgetPerSecond: 6, sharedBy: 1, sharePerSecond: 6, pacedPerSecond: 6 });
+    setWorkspaceSharing(new Map([['team', 3], ['other', 1]]));
+    expect(team.requestsPerSecond).toBe(2);
+    expect(other.requestsPerSecond).toBe(6);
+    // A limiter made while shared starts at the share; the budget changing keeps the division.
+    setWorkspaceSharing(new Map([['team', 3], ['late', 2]]));
+    expect(getWorkspaceLimiter('late').requestsPerSecond).toBe(3);
+    setWorkspaceBudget(9);
+    expect(team.requestsPerSecond).toBe(3);
+    expect(workspaceRates('team')).toEqual({ budgetPerSecond: 9, sharedBy: 3, sharePerSecond: 3, pacedPerSecond: 3 });
+    // The others left: the whole budget again.
+    setWorkspaceSharing(new Map());
+    expect(team.requestsPerSecond).toBe(9);
+    expect(getWorkspaceLimiter('late').requestsPerSecond).toBe(9);
+  });
+
+  it('shows no workspace rates without a budget until a rate is learned', () => {
+    expect(workspaceRates('unknown')).toEqual({ budgetPerSecond: null, sharedBy: 1, sharePerSecond: null, pacedPerSecond: null });
+    const limiter = getWorkspaceLimiter('team');
+    expect(workspaceRates('team').pacedPerSecond).toBeNull();
+    limiter.rateLimited(30_000);
+    expect(workspaceRates('team').pacedPerSecond).toBeLessThan(UNCONFIGURED_WORKSPACE_RATE);
   });
 
   it('one limiter per workspace in the process, following the configured budget', () => {

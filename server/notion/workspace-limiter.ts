@@ -48,14 +48,22 @@ export class TokenAndWorkspaceLimiter implements RequestLimiter {
   }
 }
 
+/** What `users/me` told of a connection's workspace (`bot.workspace_id`, `bot.workspace_name`). */
+export interface WorkspaceIdentity {
+  workspaceId?: string | null;
+  workspaceName?: string | null;
+}
+
 /**
- * What identifies a workspace today: the API's address and the workspace's name as `users/me`
- * gave it when the connection was checked. Two workspaces of one name would share one limiter:
- * slower than need be, never over a budget. Undefined (no workspace limiter) when the name is unknown.
+ * What identifies a workspace: the API's address and the workspace's id from `users/me`, or, for
+ * a connection not checked since ids were stored, its name (two workspaces of one name would then
+ * share one limiter: slower than need be, never over a budget). A hash, so that neither shows.
+ * Undefined (no workspace limiter) when neither is known.
  */
-export function workspaceKey(baseUrl: string, workspaceName: string | null | undefined): string | undefined {
-  if (!workspaceName) return undefined;
-  return createHash('sha256').update(`${baseUrl.replace(/\/+$/, '')}\n${workspaceName}`).digest('hex');
+export function workspaceKey(baseUrl: string, workspace: WorkspaceIdentity): string | undefined {
+  const which = workspace.workspaceId ? `id\n${workspace.workspaceId}` : workspace.workspaceName ? `name\n${workspace.workspaceName}` : undefined;
+  if (!which) return undefined;
+  return createHash('sha256').update(`${baseUrl.replace(/\/+$/, '')}\n${which}`).digest('hex');
 }
 
 const REGISTRY_KEY = Symbol.for('notion-sync.notion.workspace-limiters');
@@ -63,23 +71,30 @@ const REGISTRY_KEY = Symbol.for('notion-sync.notion.workspace-limiters');
 interface WorkspaceRegistry {
   /** The configured workspace budget (null: none; learned from 429s only). */
   requestsPerSecond: number | null;
+  /** Per workspace: how many runners (processes) share its budget now (absent: this one alone). */
+  sharedBy: Map<string, number>;
   limiters: Map<string, RateLimiter>;
 }
 
 function registry(): WorkspaceRegistry {
   const holder = globalThis as typeof globalThis & { [REGISTRY_KEY]?: WorkspaceRegistry };
-  holder[REGISTRY_KEY] ??= { requestsPerSecond: null, limiters: new Map() };
+  holder[REGISTRY_KEY] ??= { requestsPerSecond: null, sharedBy: new Map(), limiters: new Map() };
+  holder[REGISTRY_KEY].sharedBy ??= new Map();
   return holder[REGISTRY_KEY];
 }
 
-const rateOf = (requestsPerSecond: number | null) => requestsPerSecond ?? UNCONFIGURED_WORKSPACE_RATE;
+/** This process's share of a workspace's budget: the budget divided by the runners that use it. */
+function rateOf(reg: WorkspaceRegistry, key: string): number {
+  if (reg.requestsPerSecond === null) return UNCONFIGURED_WORKSPACE_RATE;
+  return reg.requestsPerSecond / Math.max(1, reg.sharedBy.get(key) ?? 1);
+}
 
 /** One limiter per workspace for the whole process (on `globalThis`, like the tokens' limiters). */
 export function getWorkspaceLimiter(key: string): RateLimiter {
   const reg = registry();
   let limiter = reg.limiters.get(key);
   if (!limiter) {
-    limiter = new RateLimiter({ requestsPerSecond: rateOf(reg.requestsPerSecond), burst: 1 });
+    limiter = new RateLimiter({ requestsPerSecond: rateOf(reg, key), burst: 1 });
     reg.limiters.set(key, limiter);
   }
   return limiter;
@@ -90,7 +105,45 @@ export function setWorkspaceBudget(requestsPerSecond: number | null): void {
   const reg = registry();
   if (reg.requestsPerSecond === requestsPerSecond) return;
   reg.requestsPerSecond = requestsPerSecond;
-  for (const limiter of reg.limiters.values()) limiter.setRate(rateOf(requestsPerSecond));
+  for (const [key, limiter] of reg.limiters) limiter.setRate(rateOf(reg, key));
+}
+
+/**
+ * How many runners (each process has one) hold live leases on exports into each workspace: each
+ * process paces its share, the budget divided by them, so that two workers (or the dashboard and
+ * a worker) exporting connections of one workspace never sum past its budget. A workspace not
+ * named is used by this process alone. The runner reads the leases every few seconds.
+ */
+export function setWorkspaceSharing(runnersByWorkspace: ReadonlyMap<string, number>): void {
+  const reg = registry();
+  const changed = new Set([...reg.sharedBy.keys(), ...runnersByWorkspace.keys()]);
+  reg.sharedBy = new Map([...runnersByWorkspace].filter(([, runners]) => runners > 1));
+  for (const key of changed) reg.limiters.get(key)?.setRate(rateOf(reg, key));
+}
+
+/** What the System view shows of a workspace in this process. */
+export interface WorkspaceRates {
+  /** The configured workspace budget, for every process together (null: none; learned from 429s only). */
+  budgetPerSecond: number | null;
+  /** The runners that share it now (1: this process alone). */
+  sharedBy: number;
+  /** This process's share of the budget (null without a budget). */
+  sharePerSecond: number | null;
+  /** The rate this process's limiter of the workspace paces at (null: no budget and nothing learned). */
+  pacedPerSecond: number | null;
+}
+
+export function workspaceRates(key: string): WorkspaceRates {
+  const reg = registry();
+  const sharedBy = Math.max(1, reg.sharedBy.get(key) ?? 1);
+  const share = reg.requestsPerSecond === null ? null : reg.requestsPerSecond / sharedBy;
+  const paced = reg.limiters.get(key)?.learned().effective;
+  return {
+    budgetPerSecond: reg.requestsPerSecond,
+    sharedBy,
+    sharePerSecond: share,
+    pacedPerSecond: paced === undefined || (share === null && paced >= UNCONFIGURED_WORKSPACE_RATE) ? null : paced,
+  };
 }
 
 /** The workspace budget configured in this process (null: none). */
@@ -102,5 +155,6 @@ export function workspaceBudget(): number | null {
 export function resetWorkspaceLimiters(): void {
   const reg = registry();
   reg.limiters.clear();
+  reg.sharedBy.clear();
   reg.requestsPerSecond = null;
 }

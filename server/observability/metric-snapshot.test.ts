@@ -75,6 +75,29 @@ describe('readMetricSnapshot', () => {
     }
   });
 
+  it("gives a connection's workspace as this process applies its limit, and the 429s that named the workspace's budget", async () => {
+    const rates = { budgetPerSecond: 9, sharedBy: 2, sharePerSecond: 4.5, pacedPerSecond: 4.5 };
+    const metrics = notionRequestMetrics('snap-team', {
+      limiter: { learned: () => ({ configured: 3, effective: 3 }) },
+      breaker: { state: () => 'closed' },
+      workspace: { key: 'team-key', rates: () => rates },
+    });
+    const url = 'https://api.notion.com/v1/search';
+    const workspaceLimit = JSON.stringify({ code: 'rate_limited', additional_data: { rate_limit_reason: 'workspace_limit' } });
+    metrics.attempt({ method: 'POST', url, status: 429, durationMs: 5, retryAfterMs: 1000, body: workspaceLimit });
+    metrics.attempt({ method: 'POST', url, status: 429, durationMs: 5, retryAfterMs: 1000 });
+    metrics.attempt({ method: 'POST', url, status: 200, durationMs: 5 });
+    const snapshot = await readMetricSnapshot();
+    expect(snapshot.connections.find((c) => c.connectionId === 'snap-team')).toMatchObject({
+      requests: 3,
+      rateLimited: 2,
+      workspaceRateLimited: 1,
+      workspace: { key: 'team-key', ...rates },
+    });
+    // A connection without a known workspace has none.
+    expect(snapshot.connections.find((c) => c.connectionId === 'snap-conn')?.workspace).toBeUndefined();
+  });
+
   it('has no queue figures in a process that does not report the database, and no p95 without requests', () => {
     const empty: MetricSnapshot = {
       at: 0,

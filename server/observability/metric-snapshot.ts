@@ -18,6 +18,23 @@ export interface ConnectionSnapshot {
   /** The rate the limiter paces at (the budget, or lower after 429s). */
   pacedPerSecond?: number;
   breaker?: BreakerState;
+  /** Of the 429s, those that said the workspace's shared budget ran out (`rate_limit_reason: workspace_limit`). */
+  workspaceRateLimited?: number;
+  /** The workspace of the connection's token and its limit in this process, when known. */
+  workspace?: WorkspaceSnapshot;
+}
+
+/** A workspace's limit as this process applies it: the budget of every process together, its share, its pace. */
+export interface WorkspaceSnapshot {
+  key: string;
+  /** The configured workspace budget (null: none; the pace is then learned from 429s only). */
+  budgetPerSecond: number | null;
+  /** Runners (processes) with exports into the workspace now, this one included. */
+  sharedBy: number;
+  /** This process's share of the budget. */
+  sharePerSecond: number | null;
+  /** The rate this process's limiter of the workspace paces at (null: no budget, nothing learned). */
+  pacedPerSecond: number | null;
 }
 
 /** A cumulative histogram: `counts[i]` observations were at most `bounds[i]` seconds (the last bound is Infinity). */
@@ -93,9 +110,16 @@ export async function readMetricSnapshot(): Promise<MetricSnapshot> {
     return found;
   };
   for (const v of requests) connection(v.labels.connection_id).requests += v.value;
-  for (const v of rateLimited) connection(v.labels.connection_id).rateLimited += v.value;
+  for (const v of rateLimited) {
+    const c = connection(v.labels.connection_id);
+    c.rateLimited += v.value;
+    if (v.labels.rate_limit_reason === 'workspace_limit') c.workspaceRateLimited = (c.workspaceRateLimited ?? 0) + v.value;
+  }
   for (const v of budget) connection(v.labels.connection_id).budgetPerSecond = v.value;
   for (const v of pace) connection(v.labels.connection_id).pacedPerSecond = v.value;
+  for (const [connectionId, watched] of state.connections) {
+    if (watched.workspace) connection(connectionId).workspace = { key: watched.workspace.key, ...watched.workspace.rates() };
+  }
   for (const v of breaker) {
     const s = BREAKER_STATES.find((known) => known === v.labels.state);
     if (v.value === 1 && s) connection(v.labels.connection_id).breaker = s;

@@ -38,6 +38,15 @@ export type BreakerState = (typeof BREAKER_STATES)[number];
 export interface WatchedConnection {
   limiter: { learned(): { effective: number; configured: number } };
   breaker: { state(): BreakerState };
+  /** The workspace the connection's token belongs to, when known (the System view's per-workspace rates). */
+  workspace?: WatchedWorkspace;
+}
+
+/** A workspace's limit as this process applies it (server/notion/workspace-limiter.ts's `workspaceRates`). */
+export interface WatchedWorkspace {
+  /** The workspace's key (a hash: neither its id nor its name). */
+  key: string;
+  rates(): { budgetPerSecond: number | null; sharedBy: number; sharePerSecond: number | null; pacedPerSecond: number | null };
 }
 
 /** One runner of this process: when it last showed it is alive. */

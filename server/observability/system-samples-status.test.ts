@@ -25,6 +25,7 @@ function sample(at: number, parts: Partial<Omit<SystemSample, 'connections'>> & 
     pagesPerSecond: 0,
     memory: { rssBytes: 1, heapUsedBytes: 1 },
     eventLoopLagMs: 0,
+    workspaces: [],
     ...rest,
     connections: Object.entries(connections).map(([connectionId, { breaker, ...answers }]) => {
       const counts = outcomes(answers);

@@ -69,6 +69,44 @@ function reading(parts: ReadingParts): SystemReading {
   };
 }
 
+describe('workspaces in a sample', () => {
+  it("sums the requests of a workspace's connections, counts its workspace 429s, and keeps its limit as this process applies it", () => {
+    const team = { key: 'team', budgetPerSecond: 9, sharedBy: 2, sharePerSecond: 4.5, pacedPerSecond: 4.5 };
+    const before = reading({
+      at: 10_000,
+      connections: [
+        { connectionId: 'c1', requests: 100, rateLimited: 1, workspaceRateLimited: 1, workspace: team },
+        { connectionId: 'c2', requests: 50, rateLimited: 0, workspace: team },
+        { connectionId: 'c3', requests: 10, rateLimited: 0 },
+      ],
+    });
+    const after = reading({
+      at: 12_000,
+      connections: [
+        { connectionId: 'c1', requests: 106, rateLimited: 3, workspaceRateLimited: 2, workspace: team },
+        { connectionId: 'c2', requests: 54, rateLimited: 1, workspaceRateLimited: 1, workspace: { ...team, pacedPerSecond: 4 } },
+        { connectionId: 'c3', requests: 14, rateLimited: 0 },
+      ],
+    });
+    expect(sampleBetween(before, after).workspaces).toEqual([
+      {
+        key: 'team',
+        connectionIds: ['c1', 'c2'],
+        requests: 10,
+        requestsPerSecond: 5,
+        rateLimited: 2,
+        rateLimitedPerSecond: 1,
+        budgetPerSecond: 9,
+        sharedBy: 2,
+        sharePerSecond: 4.5,
+        pacedPerSecond: 4.5,
+      },
+    ]);
+    // No connection with a known workspace: none.
+    expect(sampleBetween(reading({ at: 1 }), reading({ at: 2, connections: [{ connectionId: 'c3', requests: 1, rateLimited: 0 }] })).workspaces).toEqual([]);
+  });
+});
+
 describe('sample maths', () => {
   it('takes rates per second over the interval, and the p95 from the bucket deltas of the interval only', () => {
     // Before: 1000 fast requests; in the interval: 20 more, 5 of them slow (0.5–1 s).

@@ -11,7 +11,7 @@ import { type BreakerState, diskSpace, metricsState, NO_CONNECTION } from './met
  * the requests made in it, the gauges as they are now). The last 10 minutes are kept in a ring.
  *
  * Memory: at most SAMPLE_CAPACITY (300) samples of at most MAX_SAMPLED_CONNECTIONS (16)
- * connections each. Measured on Node 20: a full ring takes about 0.4 MB with 3 connections and
+ * connections each (and as many workspaces at most, usually fewer). Measured on Node 20: a full ring takes about 0.4 MB with 3 connections and
  * 1.5 MB with 16. A subscriber's queue holds the same sample objects, at most as many (it is
  * empty unless its client falls behind).
  *
@@ -68,12 +68,37 @@ export interface ConnectionSample {
   breaker?: BreakerState;
 }
 
+/**
+ * A workspace's requests from this process against its limit: every connection of it sampled here
+ * together. A workspace is shared by the integrations into it and, in Notion's eyes, by every
+ * process: the limit shown is this process's share of the configured budget.
+ */
+export interface WorkspaceSample {
+  /** The workspace's key (a hash; the view names it by its connections). */
+  key: string;
+  connectionIds: string[];
+  requests: number;
+  requestsPerSecond: number;
+  /** 429s that said the workspace's budget ran out, and per second. */
+  rateLimited: number;
+  rateLimitedPerSecond: number;
+  /** The configured budget of every process together (null: none set; learned from 429s only). */
+  budgetPerSecond: number | null;
+  /** Runners (processes) exporting into it now, this one included, and this process's share of the budget. */
+  sharedBy: number;
+  sharePerSecond: number | null;
+  /** The rate this process's limiter of the workspace paces at (null: no budget, nothing learned). */
+  pacedPerSecond: number | null;
+}
+
 /** What happened in this process between two readings, and its gauges at the end. */
 export interface SystemSample {
   /** End of the interval (ms since the epoch): the sample's id on the stream. */
   at: number;
   seconds: number;
   connections: ConnectionSample[];
+  /** The workspaces of the sampled connections, where known. */
+  workspaces: WorkspaceSample[];
   /** 95th percentile of the latency of the Notion requests of the interval; absent without requests. */
   notionLatencyP95Ms?: number;
   /** Pages and databases finished (exported or failed) per second. */
@@ -142,6 +167,23 @@ export function sampleBetween(before: SystemReading, after: SystemReading): Syst
         ...(c.breaker === undefined ? {} : { breaker: c.breaker }),
       };
     });
+  const workspaces = new Map<string, WorkspaceSample>();
+  for (const c of after.snapshot.connections) {
+    const sampled = connections.find((s) => s.connectionId === c.connectionId);
+    if (!c.workspace || !sampled) continue;
+    const { key, budgetPerSecond, sharedBy, sharePerSecond, pacedPerSecond } = c.workspace;
+    let workspace = workspaces.get(key);
+    if (!workspace) {
+      workspace = { key, connectionIds: [], requests: 0, requestsPerSecond: 0, rateLimited: 0, rateLimitedPerSecond: 0, budgetPerSecond, sharedBy, sharePerSecond, pacedPerSecond };
+      workspaces.set(key, workspace);
+    }
+    const refused = counterIncrease(c.workspaceRateLimited ?? 0, earlier.get(c.connectionId)?.workspaceRateLimited);
+    workspace.connectionIds.push(c.connectionId);
+    workspace.requests += sampled.requests;
+    workspace.requestsPerSecond += sampled.requestsPerSecond;
+    workspace.rateLimited += refused;
+    workspace.rateLimitedPerSecond += refused / seconds;
+  }
   const p95 = histogramQuantile(0.95, histogramIncrease(before.snapshot.notionLatency, after.snapshot.notionLatency));
   const items =
     counterIncrease(after.snapshot.items.exported, before.snapshot.items.exported) + counterIncrease(after.snapshot.items.failed, before.snapshot.items.failed);
@@ -150,6 +192,7 @@ export function sampleBetween(before: SystemReading, after: SystemReading): Syst
     at: after.snapshot.at,
     seconds,
     connections,
+    workspaces: [...workspaces.values()],
     ...(p95 === undefined ? {} : { notionLatencyP95Ms: p95 * 1000 }),
     pagesPerSecond: items / seconds,
     ...(queue ? { queue: { ...queue } } : {}),

@@ -6,10 +6,11 @@ import { InvalidStateError } from '@/server/export/domain/decide';
 import { type ExportLease, isLeaseLost } from '@/server/export/domain/export-lease';
 import { handle } from '@/server/export/domain/handle';
 import { type RunnerTracker, trackRunner } from '@/server/observability/runner-metrics';
-import { setWorkspaceBudget } from '@/server/notion/workspace-limiter';
+import { setWorkspaceBudget, setWorkspaceSharing } from '@/server/notion/workspace-limiter';
 import { type Clock, systemClock, waitOrAbort } from '@/server/retry/clock';
 import { readRunnerSettings, SETTINGS_CHECK_MS } from '@/server/settings';
 import { assertLease, type Claim, claimNext, leaseFence, releaseLease, renewLease } from './job-queue';
+import { runnerOf, workspaceSharing } from './workspace-sharing';
 
 /**
  * How long a claim lasts without a heartbeat (renewed every third of it). A runner that dies
@@ -151,20 +152,30 @@ export class Runner {
 
   /**
    * Exports at once: the runner's own option, or the `runner` setting (capped by
-   * RUNNER_MAX_EXPORTS), looked at every SETTINGS_CHECK_MS; the same look applies the workspace
-   * budget the setting names to this process's workspace limiters.
+   * RUNNER_MAX_EXPORTS), looked at every SETTINGS_CHECK_MS (see `#lookAtSettings`).
    */
   async #capacity(): Promise<number> {
-    const now = this.#clock.now();
-    if (now - this.#settingsLookedAt >= SETTINGS_CHECK_MS) {
-      this.#settingsLookedAt = now;
-      const settings = await readRunnerSettings(this.ctx.database.db, this.ctx.config);
-      this.#maxExports = settings.maxExports;
-      setWorkspaceBudget(settings.workspaceRequestsPerSecond);
-    }
+    await this.#lookAtSettings();
     // The CLI runs the one export it asked for.
     if (this.options.exportId) return 1;
     return this.options.maxExports ?? this.#maxExports;
+  }
+
+  /**
+   * Reads the `runner` setting when SETTINGS_CHECK_MS have passed since the last look, and
+   * applies its workspace budget to this process's workspace limiters, each divided by the
+   * runners that hold live leases on exports into that workspace (two processes exporting one
+   * workspace's connections share its budget instead of each spending all of it).
+   */
+  async #lookAtSettings(): Promise<void> {
+    const now = this.#clock.now();
+    if (now - this.#settingsLookedAt < SETTINGS_CHECK_MS) return;
+    this.#settingsLookedAt = now;
+    const db = this.ctx.database.db;
+    const settings = await readRunnerSettings(db, this.ctx.config);
+    this.#maxExports = settings.maxExports;
+    setWorkspaceBudget(settings.workspaceRequestsPerSecond);
+    setWorkspaceSharing(await workspaceSharing(db, this.ctx.config, { self: runnerOf(this.owner), now }));
   }
 
   /** Nudges the loop to look for work now (an export was just requested). */
@@ -268,6 +279,8 @@ export class Runner {
         continue;
       }
       if (held) this.#tracker.beat();
+      // A runner that is not looking for work (the CLI's) still follows the workspace shares.
+      if (held) await this.#lookAtSettings().catch((error: unknown) => this.options.log?.(`runner: ${messageOf(error)}`));
       if (held || ended.aborted) continue;
       lost();
       return;

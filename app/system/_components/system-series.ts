@@ -58,3 +58,58 @@ export function allRequestColumns(samples: readonly SystemSample[]): TimeColumns
   const sum = (s: SystemSample, pick: (c: SystemSample['connections'][number]) => number) => s.connections.reduce((total, c) => total + pick(c), 0);
   return columnsOf(samples, [(s) => sum(s, (c) => c.requestsPerSecond), (s) => sum(s, (c) => c.rateLimitedPerSecond)]);
 }
+
+export type WorkspaceSample = SystemSample['workspaces'][number];
+
+/** The workspaces whose connections sent requests in the samples, busiest first. */
+export function busyWorkspaces(samples: readonly SystemSample[]): string[] {
+  const requests = new Map<string, number>();
+  for (const sample of samples) {
+    for (const w of sample.workspaces) requests.set(w.key, (requests.get(w.key) ?? 0) + w.requests);
+  }
+  return [...requests]
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([key]) => key);
+}
+
+/** The limit a workspace's requests from this process are held to: its share of the budget, or the pace learned without one. */
+export function workspaceLimit(w: WorkspaceSample): number | null {
+  return w.sharePerSecond ?? w.pacedPerSecond;
+}
+
+/** A workspace's requests per second (all its connections here), the limit this process keeps to, and its workspace 429s per second. */
+export function workspaceColumns(samples: readonly SystemSample[], key: string): TimeColumns {
+  const of = (s: SystemSample) => s.workspaces.find((w) => w.key === key);
+  return columnsOf(samples, [
+    (s) => of(s)?.requestsPerSecond ?? 0,
+    (s) => {
+      const w = of(s);
+      return w ? workspaceLimit(w) : null;
+    },
+    (s) => of(s)?.rateLimitedPerSecond ?? 0,
+  ]);
+}
+
+/**
+ * What the view calls a workspace: the workspace name of its connections (from the status), or
+ * their names while Notion's is not known; and who else uses its budget, as the newest sample says.
+ */
+export function workspaceTitle(
+  samples: readonly SystemSample[],
+  key: string,
+  connections: readonly { id: string; name: string; workspaceName: string | null }[] | undefined,
+): { name: string; connections: string[]; sharedBy: number; budgetPerSecond: number | null } {
+  const latest = [...samples].reverse().find((s) => s.workspaces.some((w) => w.key === key))?.workspaces.find((w) => w.key === key);
+  const ids = new Set<string>();
+  for (const s of samples) for (const w of s.workspaces) if (w.key === key) for (const id of w.connectionIds) ids.add(id);
+  const known = [...ids].map((id) => connections?.find((c) => c.id === id)).filter((c) => c !== undefined);
+  const names = known.map((c) => c.name);
+  const workspaceName = known.find((c) => c.workspaceName)?.workspaceName;
+  return {
+    name: workspaceName ?? (names.length > 0 ? names.join(', ') : 'a workspace'),
+    connections: names.length > 0 ? names : [...ids],
+    sharedBy: latest?.sharedBy ?? 1,
+    budgetPerSecond: latest?.budgetPerSecond ?? null,
+  };
+}

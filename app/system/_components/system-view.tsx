@@ -9,7 +9,19 @@ import { formatFigure, formatMegabytes, formatMs, formatRate } from '@/component
 import { Badge, type BadgeTone } from '@/components/ui/badge';
 import { Card } from '@/components/ui/card';
 import { TimeSeriesChart } from '@/components/ui/time-series-chart';
-import { addSample, allRequestColumns, busyConnections, columnsOf, requestColumns, SAMPLE_GAP_MS, type SystemSample, type SystemStatus } from './system-series';
+import {
+  addSample,
+  allRequestColumns,
+  busyConnections,
+  busyWorkspaces,
+  columnsOf,
+  requestColumns,
+  SAMPLE_GAP_MS,
+  type SystemSample,
+  type SystemStatus,
+  workspaceColumns,
+  workspaceTitle,
+} from './system-series';
 
 /** How often the badges, the connections and the conditions are asked for again. */
 const STATUS_REFRESH_MS = 5_000;
@@ -241,7 +253,15 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 const WAITING = 'Waiting for the first sample…';
 const perSecond = (v: number) => formatRate(v);
 
-/** The charts of the samples: requests per connection against its budget, latency, pages, queue, memory, event-loop lag. */
+/** What the caption under a workspace's chart says of its limit. */
+function workspaceLimitWords(title: ReturnType<typeof workspaceTitle>): string {
+  if (title.budgetPerSecond === null) return "No workspace budget is set: the limit line is the pace learned from Notion's workspace 429s, when there were any.";
+  if (title.sharedBy <= 1) return `The limit line is the workspace budget, ${formatRate(title.budgetPerSecond)}.`;
+  const others = title.sharedBy - 1;
+  return `The limit line is this process's share of the workspace budget of ${formatRate(title.budgetPerSecond)}: ${others === 1 ? 'another runner exports' : `${others} other runners export`} into it now.`;
+}
+
+/** The charts of the samples: requests per connection against its budget, per workspace against its limit, latency, pages, queue, memory, event-loop lag. */
 function SystemCharts({ samples, names }: { samples: SystemSample[]; names?: ConnectionStatus[] }) {
   const charts = useMemo(() => {
     const nameOf = new Map(names?.map((c) => [c.id, c.name]));
@@ -251,6 +271,10 @@ function SystemCharts({ samples, names }: { samples: SystemSample[]; names?: Con
         busy.length === 0
           ? [{ key: 'all', title: 'Requests to Notion', data: allRequestColumns(samples), withBudget: false }]
           : busy.map((id) => ({ key: id, title: `Requests to Notion: ${nameOf.get(id) ?? id}`, data: requestColumns(samples, id), withBudget: true })),
+      workspaces: busyWorkspaces(samples).map((key) => {
+        const title = workspaceTitle(samples, key, names);
+        return { key, title, data: workspaceColumns(samples, key) };
+      }),
       latency: columnsOf(samples, [(s) => s.notionLatencyP95Ms]),
       pages: columnsOf(samples, [(s) => s.pagesPerSecond]),
       queue: columnsOf(samples, [(s) => s.queue?.due, (s) => s.queue?.scheduled, (s) => s.queue?.activeLeases]),
@@ -286,6 +310,25 @@ function SystemCharts({ samples, names }: { samples: SystemSample[]; names?: Con
               emptyText={WAITING}
               maxGapMs={SAMPLE_GAP_MS}
             />
+          </Card>
+        ))}
+        {charts.workspaces.map((chart) => (
+          <Card key={`workspace:${chart.key}`}>
+            <TimeSeriesChart
+              title={`Workspace ${chart.title.name}: requests from this process`}
+              series={[
+                { label: 'Requests', color: 'blue' },
+                { label: 'Limit', color: 'slate', dashed: true },
+                { label: 'Workspace 429s', color: 'red' },
+              ]}
+              data={chart.data}
+              format={perSecond}
+              emptyText={WAITING}
+              maxGapMs={SAMPLE_GAP_MS}
+            />
+            <p className="mt-2 text-xs text-slate-600" data-testid="workspace-caption">
+              {chart.title.connections.length === 1 ? 'Connection' : 'Connections'}: {chart.title.connections.join(', ')}. {workspaceLimitWords(chart.title)}
+            </p>
           </Card>
         ))}
         <Card>

@@ -4,16 +4,15 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import type { DB } from '@/db/client';
-import { connections, exportFiles, type exports } from '@/db/schema';
+import { exportFiles, type exports } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
-import { connectionSecrets } from '@/server/connections/connections';
+import { connectionSecrets, connectionWorkspaceKey } from '@/server/connections/connections';
 import type { ExportCommand } from '@/server/export/domain/decide';
 import { DEFAULT_EXPORT_OPTIONS, type ExportFormat, type RequestStats } from '@/server/export/domain/export';
 import type { ExportLease } from '@/server/export/domain/export-lease';
 import { type HandleResult, handle } from '@/server/export/domain/handle';
 import { AttachmentStore } from '@/server/export/files/attachments';
 import { createNotionGateway, type NotionGateway } from '@/server/notion/notion-gateway';
-import { workspaceKey } from '@/server/notion/workspace-limiter';
 import type { Clock } from '@/server/retry/clock';
 import { isEnabled } from '@/server/feature-flags';
 import { PROFILES } from '@/server/config';
@@ -107,14 +106,11 @@ export async function openSession(run: ExportRun): Promise<ExportSession & { clo
   // The settings as the run begins; followSettings below keeps them current.
   const first = await settingsForRun(db, ctx.config);
   // Every connection into one workspace shares its budget (server/notion/workspace-limiter.ts).
-  const [{ workspaceName } = { workspaceName: null }] = await db
-    .select({ workspaceName: connections.workspaceName })
-    .from(connections)
-    .where(eq(connections.id, row.connectionId));
+  const workspace = await connectionWorkspaceKey(ctx, row.connectionId);
   const gateway = createNotionGateway({
     token,
     baseUrl,
-    workspace: workspaceKey(baseUrl ?? 'https://api.notion.com', workspaceName),
+    workspace,
     connectionId: row.connectionId,
     requestsPerSecond: ctx.config.requestsPerSecond,
     ...ctx.config.notionRetry,
