@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectGolden } from '@/server/testing/golden';
 import type { ArchiveItem } from './archive-model';
-import { type ExportFacts, renderIndexHtml, renderIndexMarkdown, workspaceTree } from './index-page';
+import { type ExportFacts, outlineOf, outlineOfTable, parentIndexes, renderIndexHtml, renderIndexMarkdown, workspaceTree } from './index-page';
 
 const facts: ExportFacts = {
   exportId: 'exp-1',
@@ -78,5 +78,43 @@ describe('index.html and index.md', () => {
     expect(html.match(/<details/g)?.length).toBe(html.match(/<\/details>/g)?.length);
     expect(md.split('\n').filter((l) => l.trimStart().startsWith('- ')).length).toBe(10_000);
     expect(elapsed).toBeLessThan(3_000);
+  });
+
+  describe('items held in parallel arrays', () => {
+    /** A workspace with everything the tree must handle: equal titles, numbers in titles, missing parents, cycles, self-parents. */
+    function randomItems(seed: number, n: number): ArchiveItem[] {
+      let state = seed;
+      const next = (k: number) => {
+        state = (state * 1103515245 + 12345) % 2147483648;
+        return state % k;
+      };
+      const titles = ['Plan', 'plan', 'Page 2', 'Page 10', 'Ärger', 'Zebra', '', 'Notes'];
+      return Array.from({ length: n }, (_, i) => {
+        const roll = next(10);
+        const parentId = roll === 0 ? null : roll === 1 ? 'gone' : roll === 2 ? `i${String(i).padStart(4, '0')}` : `i${String(next(n)).padStart(4, '0')}`;
+        return { id: `i${String(i).padStart(4, '0')}`, kind: 'page', title: titles[next(titles.length)], parentId, paths: {} };
+      });
+    }
+
+    it('gives the same outline as the tree of objects, cycles and missing parents included', () => {
+      for (const seed of [1, 2, 3, 42, 1234]) {
+        const items = randomItems(seed, 300);
+        const expected = [...outlineOf(workspaceTree(items), (item) => item)].map((e) => [e.item.id, e.depth, e.children]);
+        const ids = items.map((item) => item.id);
+        const parents = parentIndexes(
+          ids,
+          items.map((item) => item.parentId),
+        );
+        const actual = [...outlineOfTable(ids, items.map((item) => item.title), parents)].map((e) => [ids[e.index], e.depth, e.children]);
+        expect(actual).toEqual(expected);
+        expect(actual).toHaveLength(300);
+      }
+    });
+
+    it('finds parents by binary search in sorted ids, and by a map when the ids are not in order', () => {
+      expect([...parentIndexes(['a', 'b', 'c'], ['c', null, 'x'])]).toEqual([2, -1, -1]);
+      expect([...parentIndexes(['c', 'a', 'b'], ['b', 'c', 'zz'])]).toEqual([2, 0, -1]);
+      expect([...parentIndexes([], [])]).toEqual([]);
+    });
   });
 });

@@ -93,7 +93,7 @@ export async function resolveLinks(
     const rewritten: WrittenFile[] = [];
     for (const { id } of items) {
       const files = await db
-        .select()
+        .select({ path: exportFiles.path })
         .from(exportFiles)
         .where(and(eq(exportFiles.exportId, exportId), eq(exportFiles.sourceId, id)));
       const docs = files.filter((f) => f.path.endsWith('.md') || f.path.endsWith('.html') || f.path.endsWith('.csv'));
@@ -125,6 +125,9 @@ export async function resolveLinks(
   }
 }
 
+/** export_files rows read at a time for the manifest: a few hundred, so each read's garbage stays small. */
+const MANIFEST_PAGE = 250;
+
 /**
  * report.json (`report`, from buildReport), then manifest.json last, listing every file with its
  * size and checksum. Returns the export's files as they are counted everywhere (report.json and
@@ -150,11 +153,11 @@ export async function writeReportAndManifest(
         .from(exportFiles)
         .where(and(eq(exportFiles.exportId, exportId), gt(exportFiles.path, after)))
         .orderBy(asc(exportFiles.path))
-        .limit(1000);
+        .limit(MANIFEST_PAGE);
       const last = page.at(-1);
       if (!last) return;
-      yield page;
       after = last.path;
+      yield page;
     }
   }
   failpoint('before-manifest');

@@ -11,12 +11,13 @@ import {
   INDEX_MARKDOWN_FILE,
   indexHtmlParts,
   indexMarkdownParts,
-  outlineOf,
+  type OutlineEntry,
+  outlineOfTable,
+  parentIndexes,
   REPORT_HTML_FILE,
-  type TreeItem,
-  workspaceTree,
 } from '@/server/export/archive/index-page';
 import { renderReportHtml, reportItemIds } from '@/server/export/archive/report-page';
+import { StemList } from '@/server/export/archive/stem-list';
 import {
   MINISEARCH_FILE,
   minisearchScript,
@@ -31,10 +32,21 @@ import type { ExportFormat, WrittenFile } from '@/server/export/domain/export';
 import type { ExportTarget } from './export-target';
 import type { ExportReport } from './report';
 
-/** A page or database of the export as the archive's pages need it: one row of export_items. */
-interface ArchiveRow extends TreeItem {
-  dir: string;
-  stem: string;
+/**
+ * The pages and databases of the export as the archive's pages need them, one slot per item in
+ * parallel arrays (no object per item): item i is `ids[i]`, titled `titles[i]`, under
+ * `parents[i]` (an index, -1 at the top), its files `folders[folderOf[i]]/<stem i>.<ext>`. Items
+ * share their few folders, so each folder's path is held once, and most stems are their title and
+ * id (StemList keeps only what differs).
+ */
+interface ArchiveTable {
+  ids: string[];
+  titles: string[];
+  databases: Uint8Array;
+  parents: Int32Array;
+  folders: string[];
+  folderOf: Int32Array;
+  stems: StemList;
 }
 
 export interface ArchiveRun {
@@ -57,8 +69,8 @@ export interface ArchiveRun {
   unchanged?: ExportTarget['unchanged'];
 }
 
-/** Rows read from the database at a time. */
-const ROW_PAGE = 500;
+/** Rows read from the database at a time (a few hundred: each read's garbage stays small). */
+const ROW_PAGE = 250;
 /**
  * Bytes of a page's HTML file read for its search text: the style sheet (about 6 KB), the title
  * and properties, and the start of its content, which is where MAX_SEARCH_TEXT characters are.
@@ -74,13 +86,14 @@ const SEARCH_READ_BYTES = 16 * 1024;
  * that runs again (after a crash) writes them all again; the pages' text is read from their files,
  * so pages exported by an earlier run, or carried over by a sync, are searchable too.
  *
- * Memory: the done items are read page by page into one light row each (id, parent, kind, title,
- * folder and stem; about 3 MB at 10,000 items, for the tree's order); the search text is read
- * from each page's own HTML file as its shard is built, and one shard at a time is kept. The
- * index files are streamed to disk, never one string.
+ * Memory: the done items are read page by page into an ArchiveTable (ids, titles and stems as
+ * strings, folders once each, the rest in typed arrays: about 2 MB at 10,000 items, for the tree's
+ * order); each item's paths are made as it is written. The search text is read from each page's
+ * own HTML file as its shard is built, and one shard at a time is kept. The index files are
+ * streamed to disk, never one string.
  */
 export async function writeArchive(run: ArchiveRun): Promise<void> {
-  const rows = await doneRows(run.db, run.exportId);
+  const table = await doneTable(run.db, run.exportId);
   const files: WrittenFile[] = [];
   const write = async (file: string, text: string) => {
     const data = Buffer.from(text, 'utf8');
@@ -89,17 +102,23 @@ export async function writeArchive(run: ArchiveRun): Promise<void> {
     files.push({ path: file, bytes: written.bytes, sha256: written.sha256, sourceId: run.exportId });
   };
   const html = run.formats.includes('html');
-  const shards = html ? await writeSearch(run, rows, write, files) : 0;
-  const toArchive = archiveItemOf(run.formats);
+  const shards = html ? await writeSearch(run, table, write, files) : 0;
+  const toArchive = archiveItemOf(table, run.formats);
   const facts = factsOf(run);
-  const roots = workspaceTree(rows);
-  files.push(await writeParts(run, INDEX_HTML_FILE, indexHtmlParts(facts, outlineOf(roots, toArchive), { searchShards: shards })));
+  const outline = function* (): Generator<OutlineEntry> {
+    for (const { index, depth, children } of outlineOfTable(table.ids, table.titles, table.parents)) {
+      yield { item: toArchive(index), depth, children };
+    }
+  };
+  files.push(await writeParts(run, INDEX_HTML_FILE, indexHtmlParts(facts, outline(), { searchShards: shards })));
   if (run.formats.includes('markdown')) {
-    files.push(await writeParts(run, INDEX_MARKDOWN_FILE, indexMarkdownParts(facts, outlineOf(roots, toArchive))));
+    files.push(await writeParts(run, INDEX_MARKDOWN_FILE, indexMarkdownParts(facts, outline())));
   }
   // report.html links the pages it names: only those items are made.
   const named = reportItemIds(run.report);
-  await write(REPORT_HTML_FILE, renderReportHtml(run.report, rows.filter((row) => named.has(row.id)).map(toArchive)));
+  const items: ArchiveItem[] = [];
+  for (let i = 0; i < table.ids.length; i++) if (named.has(table.ids[i])) items.push(toArchive(i));
+  await write(REPORT_HTML_FILE, renderReportHtml(run.report, items));
   await run.record(files);
 }
 
@@ -108,8 +127,16 @@ export async function writeArchive(run: ArchiveRun): Promise<void> {
  * same order in a sync and in a full export of the same workspace, so their search files are
  * the same bytes (and an unchanged sync keeps the baseline's).
  */
-async function doneRows(db: DB, exportId: string): Promise<ArchiveRow[]> {
-  const rows: ArchiveRow[] = [];
+async function doneTable(db: DB, exportId: string): Promise<ArchiveTable> {
+  const ids: string[] = [];
+  const titles: string[] = [];
+  const stems = new StemList();
+  const databases: number[] = [];
+  const folderOf: number[] = [];
+  const folders: string[] = [];
+  const folderIndex = new Map<string, number>();
+  // Held until every id is read (a parent may come after its children), then made indexes.
+  const parentIds: (string | null)[] = [];
   let after = '';
   for (;;) {
     const page = await db
@@ -127,29 +154,49 @@ async function doneRows(db: DB, exportId: string): Promise<ArchiveRow[]> {
       .orderBy(asc(exportItems.itemId))
       .limit(ROW_PAGE);
     const last = page.at(-1);
-    if (!last) return rows;
+    if (!last) break;
     after = last.id;
     for (const r of page) {
       if (r.linked || r.dir === null || !r.stem) continue;
-      rows.push({ id: r.id, kind: r.kind, title: r.title, parentId: r.parentId, dir: r.dir, stem: r.stem });
+      let folder = folderIndex.get(r.dir);
+      if (folder === undefined) {
+        folder = folders.push(r.dir) - 1;
+        folderIndex.set(r.dir, folder);
+      }
+      ids.push(r.id);
+      titles.push(r.title);
+      stems.push(r.title, r.id, r.stem);
+      databases.push(r.kind === 'database' ? 1 : 0);
+      folderOf.push(folder);
+      parentIds.push(r.parentId);
     }
   }
+  const parents = parentIndexes(ids, parentIds);
+  return { ids, titles, stems, databases: Uint8Array.from(databases), folders, folderOf: Int32Array.from(folderOf), parents };
+}
+
+/** Item i's file with this extension, relative to the export root. */
+function fileOf(table: ArchiveTable, i: number, ext: string): string {
+  const dir = table.folders[table.folderOf[i]];
+  return `${dir === '' ? '' : `${dir}/`}${table.stems.get(i, table.titles[i], table.ids[i])}${ext}`;
 }
 
 /** An item's files in the formats that link (made as the item is reached, not kept). */
-function archiveItemOf(formats: readonly ExportFormat[]): (row: ArchiveRow) => ArchiveItem {
-  const at = (row: ArchiveRow, ext: string) => `${row.dir === '' ? '' : `${row.dir}/`}${row.stem}${ext}`;
-  return (row) => ({
-    id: row.id,
-    kind: row.kind,
-    title: row.title,
-    parentId: row.parentId,
-    paths: {
-      ...(formats.includes('html') ? { html: at(row, '.html') } : {}),
-      ...(formats.includes('markdown') ? { markdown: at(row, '.md') } : {}),
-      ...(formats.includes('json') ? { json: at(row, '.json') } : {}),
-    },
-  });
+function archiveItemOf(table: ArchiveTable, formats: readonly ExportFormat[]): (i: number) => ArchiveItem {
+  return (i) => {
+    const parent = table.parents[i];
+    return {
+      id: table.ids[i],
+      kind: table.databases[i] ? 'database' : 'page',
+      title: table.titles[i],
+      parentId: parent >= 0 ? table.ids[parent] : null,
+      paths: {
+        ...(formats.includes('html') ? { html: fileOf(table, i, '.html') } : {}),
+        ...(formats.includes('markdown') ? { markdown: fileOf(table, i, '.md') } : {}),
+        ...(formats.includes('json') ? { json: fileOf(table, i, '.json') } : {}),
+      },
+    };
+  };
 }
 
 function factsOf({ exportId, formats, mode, report }: ArchiveRun): ExportFacts {
@@ -200,20 +247,21 @@ async function writeParts(run: ArchiveRun, file: string, parts: Iterable<string>
  */
 async function writeSearch(
   run: ArchiveRun,
-  rows: readonly ArchiveRow[],
+  table: ArchiveTable,
   write: (file: string, text: string) => Promise<void>,
   files: WrittenFile[],
 ): Promise<number> {
-  if (rows.length === 0) return 0;
+  const total = table.ids.length;
+  if (total === 0) return 0;
   await write(MINISEARCH_FILE, minisearchScript());
   const buffer = Buffer.alloc(SEARCH_READ_BYTES);
   let shards = 0;
-  for (let start = 0; start < rows.length; start += SEARCH_SHARD_SIZE) {
+  for (let start = 0; start < total; start += SEARCH_SHARD_SIZE) {
     const shard = new SearchIndexBuilder();
-    for (const row of rows.slice(start, start + SEARCH_SHARD_SIZE)) {
-      const file = `${row.dir === '' ? '' : `${row.dir}/`}${row.stem}.html`;
-      const text = searchTextOfHtml(await readPrefix(path.join(run.root, ...file.split('/')), buffer));
-      shard.add({ id: row.id, title: row.title.trim() || 'Untitled', path: file, text });
+    for (let i = start; i < Math.min(total, start + SEARCH_SHARD_SIZE); i++) {
+      const file = fileOf(table, i, '.html');
+      const text = searchTextOfHtml(await readArticle(path.join(run.root, ...file.split('/')), buffer));
+      shard.add({ id: table.ids[i], title: table.titles[i].trim() || 'Untitled', path: file, text });
     }
     shards++;
     files.push(await writeParts(run, searchShardFile(shards), shard.scriptParts()));
@@ -221,13 +269,20 @@ async function writeSearch(
   return shards;
 }
 
-/** The first bytes of a file as text ('' when it is missing: the page is then found by its title only). */
-async function readPrefix(file: string, buffer: Buffer): Promise<string> {
+/** Where a page's text starts: searchTextOfHtml reads from here. */
+const ARTICLE = Buffer.from('<article');
+
+/**
+ * The first bytes of a file as text, from its `<article` on when it has one: the style sheet
+ * before it is never decoded (searchTextOfHtml would drop it), so each page makes less garbage.
+ * '' when the file is missing: the page is then found by its title only.
+ */
+async function readArticle(file: string, buffer: Buffer): Promise<string> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(file, 'r');
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.toString('utf8', 0, bytesRead);
+    return buffer.toString('utf8', Math.max(0, buffer.subarray(0, bytesRead).indexOf(ARTICLE)), bytesRead);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw error;

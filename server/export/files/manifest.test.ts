@@ -35,6 +35,8 @@ describe('writeManifest', () => {
       { path: 'é.md', bytes: 5, sha256: sha('e'), sourceId: 'p4' },
       { path: '😀.md', bytes: 6, sha256: sha('s'), sourceId: 'p5' },
       { path: '\uffff.md', bytes: 7, sha256: sha('f'), sourceId: 'p6' },
+      // Characters JSON escapes, in a path and a source id.
+      { path: 'q"u\u2028o\tte\u0001.md', bytes: 8, sha256: sha('q'), sourceId: 'p"7\\' },
     ]);
     const extra = { ...files[0]!, exportId: 'ignored' } as WrittenFile;
     async function* pages() {
@@ -46,7 +48,7 @@ describe('writeManifest', () => {
     const text = await readFile(path.join(root, MANIFEST_FILE), 'utf8');
     const manifest = { version: 1, exportId: 'exp-1', createdAt: '2026-01-01T00:00:00.000Z', files };
     expect(text).toBe(`${JSON.stringify(manifest, null, 2)}\n`);
-    expect(result).toEqual({ bytes: Buffer.byteLength(text), sha256: sha(text), files: 6, fileBytes: 25 });
+    expect(result).toEqual({ bytes: Buffer.byteLength(text), sha256: sha(text), files: 7, fileBytes: 33 });
   });
 
   it('writes an empty list the way JSON.stringify does', async () => {
