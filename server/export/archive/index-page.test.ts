@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectGolden } from '@/server/testing/golden';
 import type { ArchiveItem } from './archive-model';
-import { type ExportFacts, outlineOf, outlineOfTable, parentIndexes, renderIndexHtml, renderIndexMarkdown, workspaceTree } from './index-page';
+import { compareTitles, type ExportFacts, outlineOf, outlineOfTable, parentIndexes, renderIndexHtml, renderIndexMarkdown, workspaceTree } from './index-page';
 
 const facts: ExportFacts = {
   exportId: 'exp-1',
@@ -116,5 +116,19 @@ describe('index.html and index.md', () => {
       expect([...parentIndexes(['c', 'a', 'b'], ['b', 'c', 'zz'])]).toEqual([2, 0, -1]);
       expect([...parentIndexes([], [])]).toEqual([]);
     });
+  });
+});
+
+describe('compareTitles', () => {
+  it('orders as the reader expects: accents and case aside, numbers by value, without ICU', () => {
+    const titles = ['Page 10', 'page 2', 'Éclair', 'eclairs', 'Apple', 'Page 02b', 'zebra', 'Zoë', 'Page 1', 'Ábaco', '10 things', '9 lives'];
+    const sorted = [...titles].sort(compareTitles);
+    expect(sorted).toEqual(['9 lives', '10 things', 'Ábaco', 'Apple', 'Éclair', 'eclairs', 'Page 1', 'page 2', 'Page 02b', 'Page 10', 'zebra', 'Zoë']);
+    // The order Intl.Collator('en', { sensitivity: 'base', numeric: true }) gives for such titles.
+    const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+    expect([...titles].sort((a, b) => collator.compare(a, b) || (a < b ? -1 : 1))).toEqual(
+      [...titles].sort((a, b) => compareTitles(a, b) || (a < b ? -1 : 1)),
+    );
+    expect(compareTitles('Résumé', 'resume')).toBe(0);
   });
 });
