@@ -17,6 +17,7 @@ import type { WrittenFile } from '@/server/export/domain/export';
 import { tallyExport } from '@/server/export/domain/exports.projection';
 import type { ExportSession } from './export-session';
 import { describeChanges, removeStaleFiles } from './sync-finish';
+import { collectGarbage } from './collect-garbage';
 
 /**
  * The finishing phase: resolves the links that waited for pages placed later, writes the
@@ -32,10 +33,14 @@ export async function finishExport(session: ExportSession): Promise<'completed' 
     if (signal.aborted) throw new Error('The export was taken over or stopped');
     await session.record({ type: 'RecordFiles', data: { files, reason } });
   };
+  // Before each bulk step, a full collection (see collectGarbage: the finish is the memory's peak).
+  collectGarbage();
   await resolveLinks(db, exportId, row.outDir, recordFiles('links'), target.fence);
+  collectGarbage();
   const sync = row.mode === 'sync' && row.baselineExportId ? row.baselineExportId : undefined;
   const changes: ExportChanges | undefined = sync ? await describeChanges(db, exportId, sync) : undefined;
   const report = await buildReport(db, exportId, new Date(), changes);
+  collectGarbage();
   // Before the stale files go: the archive's files a sync linked from its baseline are recorded
   // (kept as they are when unchanged), so they are not stale.
   await writeArchive({
@@ -53,6 +58,7 @@ export async function finishExport(session: ExportSession): Promise<'completed' 
     await target.fence();
     await removeStaleFiles(db, exportId, sync, row.outDir);
   }
+  collectGarbage();
   await writeReportAndManifest(db, exportId, row.outDir, (file) => recordFiles('report')([file]), target.fence, report);
   await target.pages.clear();
   const { pages, databases, skipped, failed, files, bytes } = await tallyExport(db, exportId);

@@ -31,6 +31,7 @@ import { StreamedFile } from '@/server/export/files/streamed-file';
 import type { ExportFormat, WrittenFile } from '@/server/export/domain/export';
 import type { ExportTarget } from './export-target';
 import type { ExportReport } from './report';
+import { collectGarbage } from './collect-garbage';
 
 /**
  * The pages and databases of the export as the archive's pages need them, one slot per item in
@@ -257,6 +258,8 @@ async function writeSearch(
   const buffer = Buffer.alloc(SEARCH_READ_BYTES);
   let shards = 0;
   for (let start = 0; start < total; start += SEARCH_SHARD_SIZE) {
+    // The last shard is garbage now: collected before the next is built (see collectGarbage).
+    collectGarbage();
     const shard = new SearchIndexBuilder();
     for (let i = start; i < Math.min(total, start + SEARCH_SHARD_SIZE); i++) {
       const file = fileOf(table, i, '.html');
