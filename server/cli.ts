@@ -200,7 +200,10 @@ async function exportCommand(args: string[], reporter: ProgressReporter, mode: '
 async function runToEnd(ctx: AppContext, runner: Runner, exportId: string, stop: AbortSignal, reporter: ProgressReporter): Promise<void> {
   for (;;) {
     const outcome = await runner.runOnce();
-    if (stop.aborted || (outcome !== undefined && outcome !== 'retrying')) return;
+    // 'aborted' without a stop here: this runner lost its lease (a heartbeat missed while the
+    // machine was too busy, or another runner took over); the status below says whether the
+    // export is still there to take again once the lease runs out.
+    if (stop.aborted || (outcome !== undefined && outcome !== 'retrying' && outcome !== 'aborted')) return;
     const { status, wait } = await getExport(ctx.database.db, exportId);
     // Completed by another runner, or paused or cancelled meanwhile: nothing more to run here.
     if (!allows('StartExport', status)) return;
