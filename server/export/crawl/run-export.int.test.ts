@@ -444,7 +444,9 @@ describe('a token whose Notion budget runs out every window', () => {
       expect(row!.rateLimited).toBeGreaterThan(0);
       expect(row!.rateLimited).toBe(stats.rateLimited);
       expect(row!.pacedRate).not.toBeNull();
-      expect(row!.pacedRate!).toBeLessThanOrEqual(60 / 3); // what the twin allows, learned from its answers
+      // What the twin allows, learned from its answers; the pace recorded last may be a probe above
+      // it, by at most the limiter's largest probe step (8 %, server/notion/rate-limiter.ts).
+      expect(row!.pacedRate!).toBeLessThanOrEqual((60 / 3) * 1.08);
       expect(row!.pacedRate!).toBeGreaterThan(5);
       expect(stats.rateLimited / stats.requests).toBeLessThan(0.05);
       expect(row!.pagesDone).toBeGreaterThan(0);
