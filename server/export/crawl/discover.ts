@@ -7,6 +7,7 @@ import { iterateSearch } from '@/server/notion/paginate';
 import type { ExportSession } from './export-session';
 import { placeAtRoot } from './export-target';
 import type { PageObjectStore } from './item-lookup';
+import type { BaselineEntry } from './sync-plan';
 
 /** One page or data source as search lists it. */
 export interface ListedItem {
@@ -95,6 +96,24 @@ export function discoveredItem(listed: ListedItem, readAt?: number): DiscoveredI
     status: atRoot ? 'pending' : 'candidate',
     lastEditedTime: listed.lastEditedTime,
     ...(readAt === undefined ? {} : { readAt }),
+  };
+}
+
+/**
+ * A sync's item recorded where its baseline had it (pending, in the baseline's folder under the
+ * baseline's name), with the edit time and read time the sync records for it (none when null).
+ */
+export function itemFromBaseline(id: string, entry: BaselineEntry, lastEditedTime: string | null, readAt: number | null): DiscoveredItem {
+  return {
+    id,
+    kind: entry.kind,
+    title: entry.title,
+    parentId: entry.parentId,
+    dir: entry.dir ?? '',
+    stem: entry.stem,
+    status: 'pending',
+    ...(lastEditedTime === null ? {} : { lastEditedTime }),
+    ...(readAt === null ? {} : { readAt }),
   };
 }
 

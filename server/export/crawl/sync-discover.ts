@@ -6,7 +6,7 @@ import type { DiscoveredItem, ExportedItem, FailedItem } from '@/server/export/d
 import { linkFiles } from '@/server/export/files/link-tree';
 import { failpoint } from '@/server/failpoints';
 import { logger } from '@/server/observability/logger';
-import { discoveredItem, type ListedItem, listWorkspace, mergeDatabaseEntry, recordTrashed } from './discover';
+import { discoveredItem, itemFromBaseline, type ListedItem, listWorkspace, mergeDatabaseEntry, recordTrashed } from './discover';
 import type { ExportSession } from './export-session';
 import { placeAtRoot } from './export-target';
 import { normalizeId } from '@/server/export/render/notion-text';
@@ -137,17 +137,7 @@ async function recordCarried(session: ExportSession, baseline: Baseline, plan: S
       const entry = baseline.entries.get(id);
       const detail = baseline.details.get(id);
       if (!entry || !detail) continue;
-      discovered.push({
-        id,
-        kind: entry.kind,
-        title: entry.title,
-        parentId: entry.parentId,
-        dir: entry.dir ?? '',
-        stem: entry.stem,
-        status: 'pending',
-        ...(entry.lastEditedTime === null ? {} : { lastEditedTime: entry.lastEditedTime }),
-        ...(entry.readAt === null ? {} : { readAt: entry.readAt }),
-      });
+      discovered.push(itemFromBaseline(id, entry, entry.lastEditedTime, entry.readAt));
       if (entry.status === 'failed') {
         const failure = detail.failure ?? { code: 'failed', message: 'failed' };
         failed.push({ id, kind: entry.kind, title: entry.title, ...failure });
@@ -183,17 +173,7 @@ async function recordQueued(
     const entry = baseline.entries.get(id);
     const now = listed.get(id);
     if (!entry || !now) continue;
-    items.push({
-      id,
-      kind: entry.kind,
-      title: entry.title,
-      parentId: entry.parentId,
-      dir: entry.dir ?? '',
-      stem: entry.stem,
-      status: 'pending',
-      lastEditedTime: now.lastEditedTime,
-      readAt,
-    });
+    items.push(itemFromBaseline(id, entry, now.lastEditedTime, readAt));
   }
   for (const id of plan.relocated) {
     const now = listed.get(id);
@@ -209,17 +189,7 @@ async function recordQueued(
   for (const id of plan.relinked) {
     const entry = baseline.entries.get(id);
     if (!entry || entry.readAt === null || entry.lastEditedTime === null) continue;
-    items.push({
-      id,
-      kind: entry.kind,
-      title: entry.title,
-      parentId: entry.parentId,
-      dir: entry.dir ?? '',
-      stem: entry.stem,
-      status: 'pending',
-      lastEditedTime: entry.lastEditedTime,
-      readAt: entry.readAt,
-    });
+    items.push(itemFromBaseline(id, entry, entry.lastEditedTime, entry.readAt));
   }
   await keepBaselineDetails(session.ctx.database.db, session.exportId, [...plan.movedAlong, ...plan.relinked], baseline.entries, baseline.details);
   for (let i = 0; i < items.length; i += CARRY_BATCH) {
