@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { DB } from '@/db/client';
 import { exportFiles, exportIssues, exportItems } from '@/db/schema';
 import type { ExportChanges } from '@/server/export/domain/export';
+import { type DoneItem, selectDoneItems } from '@/server/export/domain/export-items.projection';
 import { ATTACHMENTS_DIR } from '@/server/export/files/attachments';
 import { removeFiles } from '@/server/export/files/link-tree';
 import { failpoint } from '@/server/failpoints';
@@ -21,28 +22,8 @@ export async function removeStaleFiles(db: DB, exportId: string, baselineId: str
   return removeFiles(root, stale, () => failpoint('sync-mid-removal'));
 }
 
-interface ItemState {
-  id: string;
-  kind: 'page' | 'database';
-  title: string;
-  parentId: string | null;
-  dir: string | null;
-  stem: string | null;
-}
-
-async function doneItems(db: DB, exportId: string): Promise<Map<string, ItemState>> {
-  const rows = await db
-    .select({
-      id: exportItems.itemId,
-      kind: exportItems.kind,
-      title: exportItems.title,
-      parentId: exportItems.parentId,
-      dir: exportItems.dir,
-      stem: exportItems.stem,
-    })
-    .from(exportItems)
-    .where(and(eq(exportItems.exportId, exportId), eq(exportItems.status, 'done')))
-    .orderBy(exportItems.seq);
+async function doneItems(db: DB, exportId: string): Promise<Map<string, DoneItem>> {
+  const rows = await selectDoneItems(db, exportId, {}).orderBy(exportItems.seq);
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -83,7 +64,7 @@ export async function describeChanges(db: DB, exportId: string, baselineId: stri
     ).map((r) => r.id),
   );
   const changes: ExportChanges = { added: [], updated: [], moved: [], removed: [] };
-  const named = (item: ItemState) => ({ id: item.id, title: item.title, kind: item.kind });
+  const named = (item: DoneItem) => ({ id: item.id, title: item.title, kind: item.kind });
   for (const item of after.values()) {
     const old = before.get(item.id);
     if (!old) changes.added.push(named(item));

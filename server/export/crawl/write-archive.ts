@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { asc, sql } from 'drizzle-orm';
 import type { DB } from '@/db/client';
 import { exportItems } from '@/db/schema';
 import type { ArchiveItem } from '@/server/export/archive/archive-model';
@@ -29,6 +29,7 @@ import {
 import { writeFileAtomic } from '@/server/export/files/atomic-write';
 import { StreamedFile } from '@/server/export/files/streamed-file';
 import type { ExportFormat, WrittenFile } from '@/server/export/domain/export';
+import { selectDoneItems } from '@/server/export/domain/export-items.projection';
 import type { ExportTarget } from './export-target';
 import type { ExportReport } from './report';
 import { collectGarbage } from './collect-garbage';
@@ -140,18 +141,14 @@ async function doneTable(db: DB, exportId: string): Promise<ArchiveTable> {
   const parentIds: (string | null)[] = [];
   let after = '';
   for (;;) {
-    const page = await db
-      .select({
-        id: exportItems.itemId,
-        kind: exportItems.kind,
-        title: exportItems.title,
-        parentId: exportItems.parentId,
-        dir: exportItems.dir,
-        stem: exportItems.stem,
+    const page = await selectDoneItems(
+      db,
+      exportId,
+      {
         linked: sql<number>`exists (select 1 from export_issues i where i.export_id = "export_items"."export_id" and i.item_id = "export_items"."item_id" and i.kind = 'linked_database')`,
-      })
-      .from(exportItems)
-      .where(and(eq(exportItems.exportId, exportId), eq(exportItems.status, 'done'), gt(exportItems.itemId, after)))
+      },
+      after,
+    )
       .orderBy(asc(exportItems.itemId))
       .limit(ROW_PAGE);
     const last = page.at(-1);

@@ -4,9 +4,10 @@ import { and, asc, count, eq, inArray, max, ne } from 'drizzle-orm';
 import { exportFiles, exportItems, exports, type ItemKind } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
+import { DONE_ITEM_COLUMNS } from '@/server/export/domain/export-items.projection';
 import { isExportId } from './export-download';
 import { differsOnlyWhereReadsDo, itemsOf, MAX_CONFIRMED_FILES } from './snapshot-diff';
-import { manifestFiles, SNAPSHOT_ITEM_COLUMNS, type SnapshotFile, type SnapshotItem } from './snapshot-source';
+import { manifestFiles, type SnapshotFile, type SnapshotItem } from './snapshot-source';
 
 /**
  * A page's history: its versions across a connection's finished snapshots, oldest first. A new
@@ -79,7 +80,7 @@ export async function pageHistory(ctx: AppContext, connectionId: string, itemId:
         .from(exportFiles)
         .where(and(inArray(exportFiles.exportId, part), eq(exportFiles.sourceId, itemId))),
       db
-        .select({ exportId: exportItems.exportId, ...SNAPSHOT_ITEM_COLUMNS })
+        .select({ exportId: exportItems.exportId, ...DONE_ITEM_COLUMNS })
         .from(exportItems)
         .where(and(inArray(exportItems.exportId, part), eq(exportItems.itemId, itemId), eq(exportItems.status, 'done'))),
       // Files of its pages, report.json (the export's own) left out, as snapshotFiles counts them.

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { and, eq, gt, inArray, ne } from 'drizzle-orm';
-import { exportFiles, exportItems, exports, type ItemKind } from '@/db/schema';
+import { exportFiles, exportItems, exports } from '@/db/schema';
 import type { AppContext } from '@/server/app-context';
 import { DomainError } from '@/server/errors';
+import { DONE_ITEM_COLUMNS, type DoneItem } from '@/server/export/domain/export-items.projection';
 import { isDownloadable } from '@/server/export/domain/export-status';
 import { REPORT_FILE } from '@/server/export/files/layout';
 import { MANIFEST_FILE, Manifest } from '@/server/export/files/manifest';
@@ -26,15 +27,8 @@ export interface SnapshotFile {
   sourceId: string;
 }
 
-export interface SnapshotItem {
-  id: string;
-  kind: ItemKind;
-  title: string;
-  parentId: string | null;
-  /** Its folder (relative to the snapshot's), and the shared stem of its files. */
-  dir: string | null;
-  stem: string | null;
-}
+/** An item the snapshot finished (exported or skipped). */
+export type SnapshotItem = DoneItem;
 
 export interface Snapshot {
   id: string;
@@ -141,19 +135,9 @@ export function isRelativeInside(rel: string): boolean {
   return rel.split('/').every((s) => s !== '' && s !== '.' && s !== '..') && !path.isAbsolute(rel);
 }
 
-/** What a snapshot's item is read as (a `SnapshotItem`), for every query of finished items. */
-export const SNAPSHOT_ITEM_COLUMNS = {
-  id: exportItems.itemId,
-  kind: exportItems.kind,
-  title: exportItems.title,
-  parentId: exportItems.parentId,
-  dir: exportItems.dir,
-  stem: exportItems.stem,
-};
-
 /** The items a snapshot finished (exported or skipped), by id. */
 export async function snapshotItems(ctx: AppContext, exportId: string, itemIds?: readonly string[]): Promise<Map<string, SnapshotItem>> {
   const where = and(eq(exportItems.exportId, exportId), eq(exportItems.status, 'done'), itemIds ? inArray(exportItems.itemId, [...itemIds]) : undefined);
-  const rows = await ctx.database.db.select(SNAPSHOT_ITEM_COLUMNS).from(exportItems).where(where);
+  const rows = await ctx.database.db.select(DONE_ITEM_COLUMNS).from(exportItems).where(where);
   return new Map(rows.map((r) => [r.id, r]));
 }

@@ -1,6 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm';
-import type { Tx } from '@/db/client';
-import { exportFiles, exportIssues, exportItems } from '@/db/schema';
+import { and, eq, gt, sql } from 'drizzle-orm';
+import type { SelectedFields } from 'drizzle-orm/sqlite-core';
+import type { DB, Tx } from '@/db/client';
+import { exportFiles, exportIssues, exportItems, type ItemKind } from '@/db/schema';
 import type { Projection, RecordedEvent } from '@/server/events/event-store';
 import { exportIdOf, parseExportEvent, type WrittenFile } from './export';
 
@@ -128,4 +129,39 @@ async function upsertFiles(
         set: { bytes: file.bytes, sha256: file.sha256, sourceId: file.sourceId },
       });
   }
+}
+
+/** An item an export finished (exported, or a linked database, which has no files of its own). */
+export interface DoneItem {
+  id: string;
+  kind: ItemKind;
+  title: string;
+  parentId: string | null;
+  /** Its folder (relative to the export's), and the shared stem of its files. */
+  dir: string | null;
+  stem: string | null;
+}
+
+/** The columns a `DoneItem` is read from, for every query of finished items. */
+export const DONE_ITEM_COLUMNS = {
+  id: exportItems.itemId,
+  kind: exportItems.kind,
+  title: exportItems.title,
+  parentId: exportItems.parentId,
+  dir: exportItems.dir,
+  stem: exportItems.stem,
+};
+
+/**
+ * An export's done items, with the `extra` columns a reader needs. The order and any limit are
+ * the reader's; `afterId` keeps only the items after it by id, for a reader that takes them a
+ * page at a time.
+ */
+export function selectDoneItems<Extra extends SelectedFields>(db: DB, exportId: string, extra: Extra, afterId?: string) {
+  return db
+    .select({ ...DONE_ITEM_COLUMNS, ...extra })
+    .from(exportItems)
+    .where(
+      and(eq(exportItems.exportId, exportId), eq(exportItems.status, 'done'), afterId === undefined ? undefined : gt(exportItems.itemId, afterId)),
+    );
 }
