@@ -6,13 +6,14 @@ import { fromHtml } from 'hast-util-from-html';
 import MiniSearch from 'minisearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportItems, exports } from '@/db/schema';
-import { startTwin, type Twin } from '@/e2e/notion-twin/index';
+import type { Twin } from '@/e2e/notion-twin/index';
 import { createConnection } from '@/server/connections/connections';
 import { SEARCH_GLOBAL } from '@/server/export/archive/search-index';
 import { requestExport, requestSync } from '@/server/export/control/request-export';
 import { readManifest, verifyManifest } from '@/server/export/files/manifest';
 import { Runner } from '@/server/runner/runner';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
+import { openTwinConnection, runQueuedExports } from '@/server/testing/twin-connection';
 
 /**
  * The archive through the whole crawl, against the twin over HTTP: an export in every format, its
@@ -24,21 +25,12 @@ const WORKSPACE = { seed: 5, pages: 16, databases: 2, rowsPerDatabase: 4, depth:
 let twin: Twin;
 let ctx: TestContext;
 let connectionId: string;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  twin = await startTwin({ workspace: WORKSPACE });
-  ctx = await createTestContext();
-  connectionId = (await createConnection(ctx, { token: 'secret_twin', baseUrl: twin.url })).id;
+  ({ twin, ctx, connectionId, close } = await openTwinConnection({ workspace: WORKSPACE }));
 });
-afterAll(async () => {
-  await ctx?.cleanup();
-  await twin?.close();
-});
-
-async function runAll(): Promise<void> {
-  const runner = new Runner(ctx, { concurrency: 4 });
-  while ((await runner.runOnce()) !== undefined) {}
-}
+afterAll(() => close?.());
 
 const outDirOf = async (exportId: string) => (await ctx.database.db.select().from(exports).where(eq(exports.id, exportId)))[0]!.outDir;
 const hex = (id: string) => id.replace(/-/g, '');
@@ -65,7 +57,7 @@ describe('the archive of an export and of its syncs', () => {
 
   beforeAll(async () => {
     await requestExport(ctx, { connectionId, requestedBy: 'dashboard' });
-    await runAll();
+    await runQueuedExports(ctx);
     const [row] = await ctx.database.db.select().from(exports);
     root = row!.outDir;
     files = filesOf(root);
@@ -106,10 +98,10 @@ describe('the archive of an export and of its syncs', () => {
 
   it('a sync’s folder is an archive too: an unchanged sync keeps the search files, a new page is found', async () => {
     const first = await requestSync(ctx, { connectionId, trigger: 'manual' });
-    await runAll();
+    await runQueuedExports(ctx);
     const base = await outDirOf(first.exportId);
     const unchanged = await requestSync(ctx, { connectionId, trigger: 'manual' });
-    await runAll();
+    await runQueuedExports(ctx);
     const next = await outDirOf(unchanged.exportId);
     for (const file of ['search/minisearch.js', 'search/index-1.js']) {
       expect(fs.statSync(path.join(next, file)).ino, file).toBe(fs.statSync(path.join(base, file)).ino);
@@ -119,7 +111,7 @@ describe('the archive of an export and of its syncs', () => {
 
     const added = twin.workspace.addPage({ title: 'Zanzibar expedition' });
     const later = await requestSync(ctx, { connectionId, trigger: 'manual' });
-    await runAll();
+    await runQueuedExports(ctx);
     const latest = await outDirOf(later.exportId);
     expect(search(latest, 'zanzibar')).toEqual([expect.stringContaining(hex(added))]);
     expect(fs.readFileSync(path.join(latest, 'index.html'), 'utf8')).toContain('Zanzibar expedition');

@@ -8,11 +8,10 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceMinimum } from '@/bench/workspace-minimum';
 import { exports } from '@/db/schema';
-import { startTwin, type Twin } from '@/e2e/notion-twin/index';
-import { createConnection } from '@/server/connections/connections';
+import type { Twin } from '@/e2e/notion-twin/index';
 import { requestSync } from '@/server/export/control/request-export';
-import { Runner } from '@/server/runner/runner';
-import { createTestContext, type TestContext } from '@/server/testing/test-context';
+import type { TestContext } from '@/server/testing/test-context';
+import { openTwinConnection, runQueuedExports } from '@/server/testing/twin-connection';
 
 /** About 100 items: pages, rows of three data sources (one database has two), a page in the trash, one not shared. */
 const WORKSPACE = { seed: 11, pages: 50, databases: 2, rowsPerDatabase: 15, depth: 3, largePages: 0, trashedPages: 2, unsharedPages: 1 };
@@ -20,23 +19,18 @@ const WORKSPACE = { seed: 11, pages: 50, databases: 2, rowsPerDatabase: 15, dept
 let twin: Twin;
 let ctx: TestContext;
 let connectionId: string;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  twin = await startTwin({ workspace: WORKSPACE });
-  ctx = await createTestContext();
-  connectionId = (await createConnection(ctx, { token: 'secret_twin', baseUrl: twin.url })).id;
+  ({ twin, ctx, connectionId, close } = await openTwinConnection({ workspace: WORKSPACE }));
 });
-afterAll(async () => {
-  await ctx?.cleanup();
-  await twin?.close();
-});
+afterAll(() => close?.());
 
 /** Requests a sync (a full export the first time), runs it to its end; the twin's counts of it alone. */
 async function syncCounted(): Promise<{ exportId: string; outDir: string; status: string; requests: number; byEndpoint: Record<string, number> }> {
   twin.resetStats();
   const { exportId } = await requestSync(ctx, { connectionId, trigger: 'manual' });
-  const runner = new Runner(ctx, { concurrency: 4 });
-  while ((await runner.runOnce()) !== undefined) {}
+  await runQueuedExports(ctx);
   const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
   const stats = twin.stats();
   return { exportId, outDir: row!.outDir, status: row!.status, requests: stats.requests, byEndpoint: { ...stats.byEndpoint } };

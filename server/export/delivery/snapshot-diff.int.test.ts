@@ -3,11 +3,10 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFiles } from '@/db/schema';
-import { startTwin, type Twin } from '@/e2e/notion-twin/index';
-import { createConnection } from '@/server/connections/connections';
+import type { Twin } from '@/e2e/notion-twin/index';
 import { requestExport } from '@/server/export/control/request-export';
-import { Runner } from '@/server/runner/runner';
-import { createTestContext, type TestContext } from '@/server/testing/test-context';
+import type { TestContext } from '@/server/testing/test-context';
+import { openTwinConnection, runQueuedExports } from '@/server/testing/twin-connection';
 import { diffPage, diffSnapshots } from './snapshot-diff';
 import { pageHistory } from './snapshot-history';
 
@@ -23,21 +22,16 @@ const WORKSPACE = { seed: 11, pages: 14, databases: 1, rowsPerDatabase: 3, depth
 let twin: Twin;
 let ctx: TestContext;
 let connectionId: string;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  twin = await startTwin({ workspace: WORKSPACE });
-  ctx = await createTestContext();
-  connectionId = (await createConnection(ctx, { token: 'secret_twin', baseUrl: twin.url })).id;
+  ({ twin, ctx, connectionId, close } = await openTwinConnection({ workspace: WORKSPACE }));
 });
-afterAll(async () => {
-  await ctx?.cleanup();
-  await twin?.close();
-});
+afterAll(() => close?.());
 
 async function exportNow(): Promise<string> {
   const id = await requestExport(ctx, { connectionId, formats: ['markdown', 'json'], requestedBy: 'dashboard' });
-  const runner = new Runner(ctx, { concurrency: 4 });
-  while ((await runner.runOnce()) !== undefined) {}
+  await runQueuedExports(ctx);
   return id;
 }
 
