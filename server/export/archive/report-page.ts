@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { formatInstant } from '@/server/export/render/notion-date';
 import { PAGE_STYLE } from '@/server/export/render/writers/html-document';
-import { ArchiveItem, countOf, formatCount, escapeHtml, hrefOf, pathFor } from './archive-model';
+import { ArchiveItem, escapeHtml, hrefOf, pathFor } from './archive-model';
+import { formatCount, plural } from '@/server/export/domain/export-status';
 import { INDEX_HTML_FILE } from './index-page';
 
 const Changed = z.object({ id: z.string(), title: z.string(), kind: z.string() });
@@ -46,7 +47,7 @@ const REPORT_STYLE = [
 ].join('\n');
 
 function bytes(n: number): string {
-  if (n < 1024) return countOf(n, 'byte');
+  if (n < 1024) return plural(n, 'byte');
   const units = ['KB', 'MB', 'GB', 'TB'];
   let value = n / 1024;
   let unit = 0;
@@ -67,7 +68,7 @@ function duration(ms: number | null): string {
 }
 
 /** An item's title, linked to its file when the export has one. */
-function itemLink(id: string, fallbackTitle: string, items: Map<string, ArchiveItem>): string {
+function itemLink(id: string, fallbackTitle: string, items: ReadonlyMap<string, ArchiveItem>): string {
   const item = items.get(id);
   const title = escapeHtml((item?.title || fallbackTitle).trim() || 'Untitled');
   const path = item ? pathFor(item, 'html') : undefined;
@@ -105,8 +106,7 @@ function externalLinksOf(report: ReportInput): Map<string, Set<string>> {
 }
 
 /** The pages and databases report.html names (so a caller makes only those items, not the whole export's). */
-export function reportItemIds(reportInput: unknown): Set<string> {
-  const report = ReportInput.parse(reportInput);
+export function reportItemIds(report: ReportInput): Set<string> {
   const ids = new Set<string>();
   for (const s of report.skipped) ids.add(s.id);
   for (const i of report.issues) ids.add(i.itemId);
@@ -118,63 +118,74 @@ export function reportItemIds(reportInput: unknown): Set<string> {
 /**
  * `report.html` beside `report.json`: the export's numbers, then what was skipped or failed and
  * why, grouped by page (each linked to its file when the export has one), a sync's changes, and
- * the external links once each with the pages that use them. Plain HTML: no script.
+ * the external links once each with the pages that use them. Plain HTML: no script. Checks its
+ * input (report.json's content, the items it links).
  */
 export function renderReportHtml(reportInput: unknown, itemList: readonly ArchiveItem[]): string {
   const report = ReportInput.parse(reportInput);
   const items = new Map(z.array(ArchiveItem).parse(itemList).map((item) => [item.id, item]));
-  const out: string[] = [
-    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta name="notion-export-id" content="${escapeHtml(report.exportId)}"><title>Export report ${escapeHtml(formatInstant(report.finishedAt))}</title>`,
-    `<style>${PAGE_STYLE}\n${REPORT_STYLE}</style></head><body><article>`,
-    `<p><a href="${INDEX_HTML_FILE}">← Index of the export</a></p>`,
-    '<h1>Export report</h1>',
-    `<p class="facts">Finished ${escapeHtml(formatInstant(report.finishedAt))}. The same facts, for programs: <a href="report.json">report.json</a>.</p>`,
-    '<dl class="summary">',
-    `<dt>Pages</dt><dd>${formatCount(report.pages.exported)} exported, ${formatCount(report.pages.failed)} failed</dd>`,
-    `<dt>Databases</dt><dd>${formatCount(report.databases.exported)} exported, ${formatCount(report.databases.failed)} failed; ${countOf(report.dataSources, 'data source')}</dd>`,
-    `<dt>Attachments</dt><dd>${formatCount(report.attachments.saved)} saved (${bytes(report.attachments.bytes)}), ${formatCount(report.attachments.failed)} failed</dd>`,
-    `<dt>Files</dt><dd>${countOf(report.files.count, 'file')}, ${bytes(report.files.bytes)}</dd>`,
-    `<dt>Running time</dt><dd>${duration(report.durationMs)}</dd>`,
-    `<dt>Notion API</dt><dd>${countOf(report.api.requests, 'request')}, ${formatCount(report.api.rateLimited)} rate-limited, ${countOf(report.api.retries, 'retry', 'retries')}</dd>`,
-    '</dl>',
-  ];
+  return [...reportHtmlParts(report, items)].join('');
+}
+
+/**
+ * report.html in parts, for a writer that streams them to disk (an export with thousands of
+ * external links has a report of a megabyte): the same text as renderReportHtml.
+ */
+export function* reportHtmlParts(report: ReportInput, items: ReadonlyMap<string, ArchiveItem>): Generator<string> {
+  const line = (text: string) => `${text}\n`;
+  yield line(
+    [
+      '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+      `<meta name="notion-export-id" content="${escapeHtml(report.exportId)}"><title>Export report ${escapeHtml(formatInstant(report.finishedAt))}</title>`,
+      `<style>${PAGE_STYLE}\n${REPORT_STYLE}</style></head><body><article>`,
+      `<p><a href="${INDEX_HTML_FILE}">← Index of the export</a></p>`,
+      '<h1>Export report</h1>',
+      `<p class="facts">Finished ${escapeHtml(formatInstant(report.finishedAt))}. The same facts, for programs: <a href="report.json">report.json</a>.</p>`,
+      '<dl class="summary">',
+      `<dt>Pages</dt><dd>${formatCount(report.pages.exported)} exported, ${formatCount(report.pages.failed)} failed</dd>`,
+      `<dt>Databases</dt><dd>${formatCount(report.databases.exported)} exported, ${formatCount(report.databases.failed)} failed; ${plural(report.dataSources, 'data source')}</dd>`,
+      `<dt>Attachments</dt><dd>${formatCount(report.attachments.saved)} saved (${bytes(report.attachments.bytes)}), ${formatCount(report.attachments.failed)} failed</dd>`,
+      `<dt>Files</dt><dd>${plural(report.files.count, 'file')}, ${bytes(report.files.bytes)}</dd>`,
+      `<dt>Running time</dt><dd>${duration(report.durationMs)}</dd>`,
+      `<dt>Notion API</dt><dd>${plural(report.api.requests, 'request')}, ${formatCount(report.api.rateLimited)} rate-limited, ${plural(report.api.retries, 'retry', 'retries')}</dd>`,
+      '</dl>',
+    ].join('\n'),
+  );
   const groups = groupedByItem(report);
-  out.push('<h2>Skipped, failed or incomplete</h2>');
-  if (groups.size === 0) out.push('<p>Everything the integration can read was exported in full.</p>');
+  yield line('<h2>Skipped, failed or incomplete</h2>');
+  if (groups.size === 0) yield line('<p>Everything the integration can read was exported in full.</p>');
   for (const [id, { kind, title, lines }] of groups) {
-    out.push(
-      `<section class="item"><h3>${itemLink(id, title, items)} <span class="kind">${escapeHtml(items.get(id)?.kind ?? kind)}</span></h3><ul class="issues">`,
-      ...lines.map((line) => `<li>${escapeHtml(line)}</li>`),
-      '</ul></section>',
-    );
+    yield line(`<section class="item"><h3>${itemLink(id, title, items)} <span class="kind">${escapeHtml(items.get(id)?.kind ?? kind)}</span></h3><ul class="issues">`);
+    for (const text of lines) yield line(`<li>${escapeHtml(text)}</li>`);
+    yield line('</ul></section>');
   }
   if (report.changes) {
     const { added, updated, moved, removed } = report.changes;
-    out.push('<h2>Changed since the previous export</h2>');
+    yield line('<h2>Changed since the previous export</h2>');
     const kinds: [string, { id: string; title: string }[]][] = [
       ['Added', added],
       ['Updated', updated],
       ['Moved', moved],
       ['Removed', removed],
     ];
-    if (kinds.every(([, list]) => list.length === 0)) out.push('<p>Nothing changed.</p>');
+    if (kinds.every(([, list]) => list.length === 0)) yield line('<p>Nothing changed.</p>');
     for (const [label, list] of kinds) {
       if (list.length === 0) continue;
-      out.push(`<h3>${label} (${formatCount(list.length)})</h3><ul>`, ...list.map((c) => `<li>${itemLink(c.id, c.title, items)}</li>`), '</ul>');
+      yield line(`<h3>${label} (${formatCount(list.length)})</h3><ul>`);
+      for (const c of list) yield line(`<li>${itemLink(c.id, c.title, items)}</li>`);
+      yield line('</ul>');
     }
   }
   const links = externalLinksOf(report);
   if (links.size > 0) {
-    out.push(`<h2>Links to the web (${formatCount(links.size)})</h2><p>Each link once, with the pages that hold it.</p><ul class="links">`);
+    yield line(`<h2>Links to the web (${formatCount(links.size)})</h2><p>Each link once, with the pages that hold it.</p><ul class="links">`);
     for (const [url, pageIds] of links) {
       const pages = [...pageIds].map((id) => itemLink(id, id, items)).join(', ');
       // Only web and mail links become links: a `javascript:` URL in a page stays text.
       const link = /^(https?:|mailto:)/i.test(url) ? `<a href="${escapeHtml(url)}" rel="noreferrer">${escapeHtml(url)}</a>` : escapeHtml(url);
-      out.push(`<li>${link} — ${pages}</li>`);
+      yield line(`<li>${link} — ${pages}</li>`);
     }
-    out.push('</ul>');
+    yield line('</ul>');
   }
-  out.push('</article></body></html>\n');
-  return out.join('\n');
+  yield '</article></body></html>\n';
 }

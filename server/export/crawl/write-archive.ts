@@ -16,7 +16,7 @@ import {
   parentIndexes,
   REPORT_HTML_FILE,
 } from '@/server/export/archive/index-page';
-import { renderReportHtml, reportItemIds } from '@/server/export/archive/report-page';
+import { ReportInput, reportHtmlParts, reportItemIds } from '@/server/export/archive/report-page';
 import { StemList } from '@/server/export/archive/stem-list';
 import {
   MINISEARCH_FILE,
@@ -117,10 +117,11 @@ export async function writeArchive(run: ArchiveRun): Promise<void> {
     files.push(await writeParts(run, INDEX_MARKDOWN_FILE, indexMarkdownParts(facts, outline())));
   }
   // report.html links the pages it names: only those items are made.
-  const named = reportItemIds(run.report);
-  const items: ArchiveItem[] = [];
-  for (let i = 0; i < table.ids.length; i++) if (named.has(table.ids[i])) items.push(toArchive(i));
-  await write(REPORT_HTML_FILE, renderReportHtml(run.report, items));
+  const report = ReportInput.parse(run.report);
+  const named = reportItemIds(report);
+  const items = new Map<string, ArchiveItem>();
+  for (let i = 0; i < table.ids.length; i++) if (named.has(table.ids[i])) items.set(table.ids[i], toArchive(i));
+  files.push(await writeParts(run, REPORT_HTML_FILE, reportHtmlParts(report, items)));
   await run.record(files);
 }
 
