@@ -149,8 +149,8 @@ describe('architecture', () => {
     expect(violations(/^server\/retry\//, /^(?!server\/retry\/)/)).toEqual([]);
     // The document tree and its parts serve every writer; no writer is a part of them.
     expect(violations(/^server\/export\/render\/[^/]+$/, /^server\/export\/render\/writers\//)).toEqual([]);
-    // The archive's own pages are pure builders over render/: no files, no database, no crawl.
-    expect(violations(/^server\/export\/archive\//, /^server\/(?!export\/(archive|render)\/)|^db\//)).toEqual([]);
+    // The archive's own pages are pure builders over render/ (and the status module's counts): no files, no database, no crawl.
+    expect(violations(/^server\/export\/archive\//, /^server\/(?!export\/(archive|render)\/|export\/domain\/export-status$)|^db\//)).toEqual([]);
   });
 
   it('keeps the webhook endpoint away from Notion and the runner: it asks for syncs through export/control only', () => {

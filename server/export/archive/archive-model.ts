@@ -42,12 +42,3 @@ export const hrefOf = (path: string): string => path.split('/').map(encodeURICom
 /** Text inside a Markdown link label or a list item: Markdown's own characters escaped. */
 export const escapeMarkdown = (value: string): string =>
   value.replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
-
-/**
- * A count as people read it, `12,345`: digits grouped here rather than by Intl.NumberFormat, whose
- * locale data costs the worker ~4 MB resident from its start (a count is a whole number).
- */
-export const formatCount = (n: number): string => String(n).replace(/\B(?=(\d{3})+$)/g, ',');
-
-/** A number with its noun, `1 page`, `2 pages`. */
-export const countOf = (n: number, one: string, many = `${one}s`): string => `${formatCount(n)} ${n === 1 ? one : many}`;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { formatInstant } from '@/server/export/render/notion-date';
 import { PAGE_STYLE } from '@/server/export/render/writers/html-document';
-import { ArchiveItem, countOf, formatCount, escapeHtml, escapeMarkdown, hrefOf, type LinkFormat, pathFor } from './archive-model';
+import { ArchiveItem, escapeHtml, escapeMarkdown, hrefOf, type LinkFormat, pathFor } from './archive-model';
+import { formatCount, plural } from '@/server/export/domain/export-status';
 import { MINISEARCH_FILE, SEARCH_DIR, SEARCH_SCRIPT, searchShardFile } from './search-index';
 
 /** What the index says about the export as a whole. */
@@ -250,10 +251,10 @@ function factsLine(facts: ExportFacts): string {
 function countsOf(facts: ExportFacts): string[] {
   const { pages, databases, dataSources, attachments, skipped } = facts.counts;
   return [
-    countOf(pages, 'page'),
-    countOf(databases, 'database'),
-    countOf(dataSources, 'data source'),
-    countOf(attachments, 'attachment'),
+    plural(pages, 'page'),
+    plural(databases, 'database'),
+    plural(dataSources, 'data source'),
+    plural(attachments, 'attachment'),
     `${formatCount(skipped)} skipped or failed`,
   ];
 }
@@ -273,7 +274,7 @@ function htmlEntry({ item, children }: OutlineEntry): string {
   const path = pathFor(item, 'html');
   const title = escapeHtml(titleOf(item));
   const label = path ? `<a href="${escapeHtml(hrefOf(path))}">${title}</a>` : title;
-  const kind = item.kind === 'database' ? `<span class="kind">database · ${countOf(children, 'row')}</span>` : '';
+  const kind = item.kind === 'database' ? `<span class="kind">database · ${plural(children, 'row')}</span>` : '';
   return label + kind;
 }
 
@@ -367,7 +368,7 @@ export function* indexMarkdownParts(facts: ExportFacts, outline: Iterable<Outlin
   let any = false;
   for (const { item, depth, children } of outline) {
     any = true;
-    const kind = item.kind === 'database' ? ` (database, ${countOf(children, 'row')})` : '';
+    const kind = item.kind === 'database' ? ` (database, ${plural(children, 'row')})` : '';
     yield `${'  '.repeat(depth)}- ${markdownEntry(item, 'markdown')}${kind}\n`;
   }
   if (!any) yield 'This export holds no pages.\n';

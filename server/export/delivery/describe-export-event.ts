@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@/server/events/event-store';
 import { completedCounts, type ExportEvent, type ExportEventType, parseExportEvent } from '@/server/export/domain/export';
-import { describeCounts, describeFailure, describeRetried, plural } from '@/server/export/domain/export-status';
+import { describeCounts, describeFailure, describeRetried, formatCount, plural } from '@/server/export/domain/export-status';
 
 export type ActivityTone = 'neutral' | 'success' | 'warning' | 'danger';
 
@@ -49,7 +49,7 @@ const PAUSED: Record<ExportEventOf<'ExportPaused'>['data']['cause'], (reason: st
 type ExportEventOf<K extends ExportEventType> = Extract<ExportEvent, { type: K }>;
 type Words = { text: string; tone: ActivityTone };
 
-const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000)).toLocaleString('en-US')} s`;
+const seconds = (ms: number) => `${formatCount(Math.max(0, Math.round(ms / 1000)))} s`;
 
 /**
  * Every export event in words (`at`: when it was recorded). The switch is exhaustive, so a new
@@ -92,7 +92,7 @@ export function exportEventWords(event: ExportEvent, at: Date): Words {
       const done = counts
         ? describeCounts(counts)
         : `${plural(event.data.pages, 'page')}, ${plural(event.data.files, 'file')}${
-            event.data.failed > 0 ? `, ${event.data.failed.toLocaleString('en-US')} failed` : ''
+            event.data.failed > 0 ? `, ${formatCount(event.data.failed)} failed` : ''
           }`;
       return {
         text: `Completed: ${done}${event.data.retried ? `; ${describeRetried(event.data.retried)}` : ''}`,

@@ -6,6 +6,8 @@ import {
   canResume,
   canRetryFailed,
   countsOf,
+  formatCount,
+  plural,
   describeBytes,
   describeCounts,
   describeDuration,
@@ -102,5 +104,15 @@ describe('words people see', () => {
     expect(runningTimeMs({ activeMs: 5_000, runningSince: new Date(10_000) }, 12_500)).toBe(7_500);
     expect(runningTimeMs({ activeMs: 0, runningSince: new Date(10_000).toISOString() }, new Date(11_000))).toBe(1_000);
     expect([describeDuration(42_000), describeDuration(185_000), describeDuration(7_800_000)]).toEqual(['42 s', '3 min 5 s', '2 h 10 min']);
+  });
+});
+
+describe('formatCount and plural', () => {
+  it('group thousands as en-US does, without Intl', () => {
+    for (const n of [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, 1_234_567_890, -1234]) {
+      expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+    }
+    expect(plural(1, 'page')).toBe('1 page');
+    expect(plural(1234, 'entry', 'entries')).toBe('1,234 entries');
   });
 });

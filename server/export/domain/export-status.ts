@@ -182,8 +182,14 @@ export const countsOf = (row: {
   bytes: row.bytesWritten,
 });
 
+/**
+ * A whole number with its thousands grouped, `1,234`: by hand, as toLocaleString would load ICU's
+ * number data into the process for good (~7 MB; the CLI prints its counts at the end of an export).
+ */
+export const formatCount = (n: number): string => String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+
 /** "1 page", "1,234 pages". */
-export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+export const plural = (n: number, one: string, many = `${one}s`): string => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 /** "127 pages, 3 databases, 471 files (12.4 MB); 1 linked database skipped; 2 could not be exported". */
 export function describeCounts(counts: ExportCounts): string {
@@ -191,7 +197,7 @@ export function describeCounts(counts: ExportCounts): string {
     `${plural(counts.pages, 'page')}, ${plural(counts.databases, 'database')}, ${plural(counts.files, 'file')} (${describeBytes(counts.bytes)})`,
   ];
   if (counts.skipped > 0) parts.push(`${plural(counts.skipped, 'linked database')} skipped`);
-  if (counts.failed > 0) parts.push(`${counts.failed.toLocaleString('en-US')} could not be exported`);
+  if (counts.failed > 0) parts.push(`${formatCount(counts.failed)} could not be exported`);
   return parts.join('; ');
 }
 
@@ -211,8 +217,8 @@ export interface RetryingPages {
 
 /** "Retry of 3 pages: 2 exported, 1 still failing". */
 export function describeRetried(retried: RetriedPages): string {
-  const still = retried.failed > 0 ? `, ${retried.failed.toLocaleString('en-US')} still failing` : '';
-  return `Retry of ${plural(retried.requested, 'page')}: ${retried.exported.toLocaleString('en-US')} exported${still}`;
+  const still = retried.failed > 0 ? `, ${formatCount(retried.failed)} still failing` : '';
+  return `Retry of ${plural(retried.requested, 'page')}: ${formatCount(retried.exported)} exported${still}`;
 }
 
 export function describeBytes(bytes: number): string {
