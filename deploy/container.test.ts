@@ -147,7 +147,14 @@ describe('the worker and the CLI from the image’s files', () => {
   const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
   const runtime = stagesOf(DockerfileParser.parse(dockerfile)).at(-1);
   const copied = (runtime?.instructions ?? []).filter((i) => i.getKeyword() === 'COPY').map(copyOf);
-  const bundles = copied.flatMap((c) => c.sources).filter((s) => s.startsWith('/app/dist/')).map((s) => path.basename(s));
+  /** What the Dockerfile copies into dist/: the bundles by name, the code caches by a glob. */
+  const fromDist = copied.flatMap((c) => c.sources).filter((s) => s.startsWith('/app/dist/')).map((s) => path.posix.basename(s));
+  const bundles = fromDist.filter((name) => !name.includes('*'));
+  /** A COPY source's name as Docker matches it (`*`: any characters). */
+  const matches = (file: string) =>
+    fromDist.some((name) => new RegExp(`^${name.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`).test(file));
+  /** The files of the build's dist/ those sources copy into the image. */
+  let inImage: string[] = [];
   // Built inside node_modules so the bundles' packages resolve there (as in the image's build stage).
   const buildDir = path.join(root, 'node_modules', '.cache', `notion-sync-image-test-${process.pid}`);
   const app = path.join(temp(), 'app');
@@ -175,7 +182,8 @@ describe('the worker and the CLI from the image’s files', () => {
     expect(traced.status).toBe(0);
     // As the Dockerfile's COPY lines lay them out.
     fs.mkdirSync(path.join(app, 'dist'), { recursive: true });
-    for (const bundle of bundles) fs.copyFileSync(path.join(buildDir, 'dist', bundle), path.join(app, 'dist', bundle));
+    inImage = fs.readdirSync(path.join(buildDir, 'dist')).filter(matches).sort();
+    for (const file of inImage) fs.copyFileSync(path.join(buildDir, 'dist', file), path.join(app, 'dist', file));
     fs.cpSync(path.join(app, '..', 'runtime-modules', 'node_modules'), path.join(app, 'node_modules'), { recursive: true });
     fs.cpSync(path.join(root, 'db', 'migrations'), path.join(app, 'db', 'migrations'), { recursive: true });
     fs.mkdirSync(path.join(app, 'deploy', 'container'), { recursive: true });
@@ -189,16 +197,31 @@ describe('the worker and the CLI from the image’s files', () => {
     fs.rmSync(buildDir, { recursive: true, force: true });
   });
 
-  it('copies every file the bundle script makes, and nothing it does not', () => {
-    const made = fs.readdirSync(path.join(buildDir, 'dist')).filter((f) => f.endsWith('.cjs'));
-    expect([...bundles].sort()).toEqual(made.sort());
+  it('copies every bundle and code cache the bundle script makes, and nothing it does not', () => {
+    const made = fs.readdirSync(path.join(buildDir, 'dist')).filter((f) => f.endsWith('.cjs') || f.endsWith('.code-cache'));
+    expect(inImage).toEqual(made.sort());
+    expect([...bundles].sort()).toEqual(made.filter((f) => f.endsWith('.cjs')).sort());
+    // One cache for each starter's program (worker.cjs runs worker-program.cjs).
+    const programs = bundles.filter((b) => b.endsWith('-program.cjs'));
+    expect(programs).toEqual(expect.arrayContaining(['worker-program.cjs', 'cli-program.cjs']));
+    for (const program of programs) {
+      expect(inImage.filter((f) => f.startsWith(`${path.basename(program, '.cjs')}.`) && f.endsWith('.code-cache')), program).toHaveLength(1);
+    }
   });
+
+  /**
+   * The image's dist/ after a start through the entry script. Writable here (unlike in the image)
+   * and the same as copied, it shows that the starter found the cache for the entry script's flags
+   * and V8 took it: with none for those flags it would have written one, and it removes one V8 refuses.
+   */
+  const expectDistAsCopied = () => expect(fs.readdirSync(path.join(app, 'dist')).sort()).toEqual(inImage);
 
   it('runs a CLI command on a fresh database (migrations applied) with no node_modules but the traced ones', () => {
     const result = spawnSync('sh', [path.join(app, 'deploy/container/entrypoint.sh'), 'cli', 'exports'], { cwd: os.tmpdir(), env, encoding: 'utf8' });
     expect(result.stderr).not.toMatch(/Cannot find module|Error:/);
     expect(result.status).toBe(0);
     expect(fs.existsSync(path.join(data, 'notion-sync.db'))).toBe(true);
+    expectDistAsCopied();
   });
 
   it('backs up the database into a consistent copy, refusing to overwrite one', () => {
@@ -249,5 +272,6 @@ describe('the worker and the CLI from the image’s files', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     worker = undefined;
+    expectDistAsCopied();
   });
 });

@@ -112,15 +112,22 @@ describe('Dockerfile', () => {
     expect(Number(/TIMEOUT_MS = (\d+)/.exec(script)?.[1])).toBeLessThan(timeout);
   });
 
-  it('copies from the build only what the build makes, and every bundle the build makes', () => {
+  it('copies from the build only what the build makes, and every bundle and code cache the build makes', () => {
     const build = stages.find((s) => s.name === 'build');
     const runs = (build?.instructions ?? []).filter((i) => i.getKeyword() === 'RUN').map(argumentsOf).join(' && ');
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
     const copied = runtime.instructions.filter((i) => i.getKeyword() === 'COPY').map(copyOf);
-    // The bundles (deploy/container.test.ts checks these are exactly the files the bundle script makes).
-    const bundles = copied.filter((c) => c.flags.from === 'build').flatMap((c) => c.sources.filter((source) => source.startsWith('/app/dist/')).map((source) => source.slice('/app/'.length)));
+    // The bundles and the programs' code caches (deploy/container.test.ts checks these are exactly
+    // the files the bundle script makes, and that the starters find the caches for the image's flags).
+    const fromDist = copied.filter((c) => c.flags.from === 'build').flatMap((c) => c.sources.filter((source) => source.startsWith('/app/dist/')).map((source) => source.slice('/app/'.length)));
+    const caches = fromDist.filter((source) => source.endsWith('.code-cache'));
+    const bundles = fromDist.filter((source) => !caches.includes(source));
     expect(bundles).toEqual(expect.arrayContaining(['dist/worker.cjs', 'dist/cli.cjs']));
     for (const bundle of bundles) expect(bundle).toMatch(/^dist\/[a-z-]+\.cjs$/);
+    // Every cache, whatever its program's hash and V8's tag: one glob, into the bundles' folder.
+    expect(caches).toEqual(['dist/*.code-cache']);
+    expect(copied.find((c) => c.sources.includes('/app/dist/*.code-cache'))?.destination).toBe('./dist/');
+    expect(new Set(copied.filter((c) => c.sources.some((source) => source.startsWith('/app/dist/'))).map((c) => c.destination))).toEqual(new Set(['./dist/']));
     // What each source of the build stage is made by.
     const made: Record<string, () => void> = {
       '/app/.next/standalone': () => {
@@ -132,7 +139,7 @@ describe('Dockerfile', () => {
       '/runtime-modules/node_modules': () => expect(runs).toContain(`node deploy/container/trace-modules.mjs /runtime-modules ${bundles.join(' ')}`),
       '/app/db/migrations': () => expect(fs.existsSync(path.join(root, 'db/migrations/meta/_journal.json'))).toBe(true),
       ...Object.fromEntries(
-        bundles.map((bundle) => [`/app/${bundle}`, () => expect(runs).toMatch(/node scripts\/build-bundles\.mjs( &&|$)/)]),
+        fromDist.map((file) => [`/app/${file}`, () => expect(runs).toMatch(/node scripts\/build-bundles\.mjs( &&|$)/)]),
       ),
     };
     const copiedFromBuild = copied.filter((c) => c.flags.from === 'build');
@@ -141,7 +148,7 @@ describe('Dockerfile', () => {
       expect(Object.keys(made), source).toContain(source);
       made[source]();
     }
-    expect(sources).toEqual(expect.arrayContaining(bundles.map((b) => `/app/${b}`)));
+    expect(sources).toEqual(expect.arrayContaining(fromDist.map((file) => `/app/${file}`)));
     // The migrations land where the code looks for them (process.cwd()/db/migrations, the app's folder).
     expect(copiedFromBuild.find((c) => c.sources[0] === '/app/db/migrations')?.destination).toBe('./db/migrations');
     expect(read('db/migrate.ts')).toContain("path.join(process.cwd(), 'db', 'migrations')");

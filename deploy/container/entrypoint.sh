@@ -12,7 +12,8 @@ set -eu
 cd "$(dirname "$0")/../.."
 
 # The worker's and the CLI's memory settings, as `npm run worker` and `npm run notion-sync` use them
-# (package.json; deploy/container.test.ts keeps the two the same).
+# (package.json; deploy/container.test.ts keeps the two the same): the code caches in dist/ are made
+# for these flags, and V8 takes a cache only with the flags it was made for.
 NODE_FLAGS="--max-semi-space-size=1 --max-old-space-size=256 --v8-pool-size=1"
 
 command="${1:-dashboard}"
