@@ -17,7 +17,7 @@ import type { WrittenFile } from '@/server/export/domain/export';
 import { tallyExport } from '@/server/export/domain/exports.projection';
 import type { ExportSession } from './export-session';
 import { describeChanges, removeStaleFiles } from './sync-finish';
-import { collectGarbage } from './collect-garbage';
+import { collectGarbage, heapKeeper } from './collect-garbage';
 
 /**
  * The finishing phase: resolves the links that waited for pages placed later, writes the
@@ -163,6 +163,7 @@ export async function writeReportAndManifest(
       const last = page.at(-1);
       if (!last) return;
       after = last.path;
+      heapKeeper.collectIfGrown();
       yield page;
     }
   }

@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '@/server/retry/clock';
 import { discoverItems } from './discover';
 import { fatalFrom } from './export-errors';
 import { beginRun, type ExportRun, type ExportSession, openSession } from './export-session';
+import { heapKeeper } from './collect-garbage';
 import { finishExport } from './finish-export';
 import { discoverSync } from './sync-discover';
 import { exportAllItems } from './work-loop';
@@ -49,7 +50,8 @@ export async function runExport(ctx: AppContext, options: RunExportOptions): Pro
     const run = beginRun(ctx, row, { ...options, clock: options.clock ?? systemClock });
     await run.record({ type: 'StartExport', data: { attempt: options.attempt, runner: options.runner } });
     log.info({ attempt: options.attempt }, 'export run started');
-    const outcome = await perform(run, options.concurrency, options.drain);
+    const releaseHeap = heapKeeper.hold();
+    const outcome = await perform(run, options.concurrency, options.drain).finally(releaseHeap);
     span.setAttribute('notion_sync.outcome', outcome);
     log.info({ outcome }, `export run ended: ${outcome}`);
     return outcome;
