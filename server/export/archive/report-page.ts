@@ -11,7 +11,7 @@ const Changed = z.object({ id: z.string(), title: z.string(), kind: z.string() }
  * The parts of `report.json` the page reads (its producer is the crawl's report.ts); fields it
  * does not read are let through, so a newer report still renders.
  */
-export const ReportInput = z.looseObject({
+const REPORT_FIELDS = {
   exportId: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string(),
@@ -29,8 +29,14 @@ export const ReportInput = z.looseObject({
     .optional(),
   /** Links to the web the pages hold, each with the pages that hold it (listed once per URL here). */
   externalLinks: z.array(z.object({ url: z.string(), pageIds: z.array(z.string()) })).optional(),
-});
+};
+export const ReportInput = z.looseObject(REPORT_FIELDS);
 export type ReportInput = z.infer<typeof ReportInput>;
+const ReportContent = z.object(REPORT_FIELDS);
+/** The fields report.html reads: report.json's content checked (ReportInput), or the crawl's report as it is. */
+export type ReportContent = z.infer<typeof ReportContent>;
+/** An item report.html names, when the export has it. */
+export type ItemOf = (id: string) => ArchiveItem | undefined;
 
 /** What an issue kind means, in words (unknown kinds are shown as they are). */
 const ISSUE_WORDS: Record<string, string> = {
@@ -68,15 +74,14 @@ function duration(ms: number | null): string {
 }
 
 /** An item's title, linked to its file when the export has one. */
-function itemLink(id: string, fallbackTitle: string, items: ReadonlyMap<string, ArchiveItem>): string {
-  const item = items.get(id);
+function itemLink(id: string, fallbackTitle: string, item: ArchiveItem | undefined): string {
   const title = escapeHtml((item?.title || fallbackTitle).trim() || 'Untitled');
   const path = item ? pathFor(item, 'html') : undefined;
   return path ? `<a href="${escapeHtml(hrefOf(path))}">${title}</a>` : title;
 }
 
 /** Issues and skips grouped by the page or database they concern, in first-seen order. */
-function groupedByItem(report: ReportInput): Map<string, { kind: string; title: string; lines: string[] }> {
+function groupedByItem(report: ReportContent): Map<string, { kind: string; title: string; lines: string[] }> {
   const groups = new Map<string, { kind: string; title: string; lines: string[] }>();
   const group = (id: string, kind: string, title: string) => {
     let entry = groups.get(id);
@@ -95,7 +100,7 @@ function groupedByItem(report: ReportInput): Map<string, { kind: string; title: 
 }
 
 /** External links, each once, with every page that holds it (in the order the pages first name it). */
-function externalLinksOf(report: ReportInput): Map<string, Set<string>> {
+function externalLinksOf(report: ReportContent): Map<string, Set<string>> {
   const links = new Map<string, Set<string>>();
   for (const { url, pageIds } of report.externalLinks ?? []) {
     const pages = links.get(url) ?? new Set<string>();
@@ -106,7 +111,7 @@ function externalLinksOf(report: ReportInput): Map<string, Set<string>> {
 }
 
 /** The pages and databases report.html names (so a caller makes only those items, not the whole export's). */
-export function reportItemIds(report: ReportInput): Set<string> {
+export function reportItemIds(report: ReportContent): Set<string> {
   const ids = new Set<string>();
   for (const s of report.skipped) ids.add(s.id);
   for (const i of report.issues) ids.add(i.itemId);
@@ -124,14 +129,14 @@ export function reportItemIds(report: ReportInput): Set<string> {
 export function renderReportHtml(reportInput: unknown, itemList: readonly ArchiveItem[]): string {
   const report = ReportInput.parse(reportInput);
   const items = new Map(z.array(ArchiveItem).parse(itemList).map((item) => [item.id, item]));
-  return [...reportHtmlParts(report, items)].join('');
+  return [...reportHtmlParts(report, (id) => items.get(id))].join('');
 }
 
 /**
  * report.html in parts, for a writer that streams them to disk (an export with thousands of
  * external links has a report of a megabyte): the same text as renderReportHtml.
  */
-export function* reportHtmlParts(report: ReportInput, items: ReadonlyMap<string, ArchiveItem>): Generator<string> {
+export function* reportHtmlParts(report: ReportContent, itemOf: ItemOf): Generator<string> {
   const line = (text: string) => `${text}\n`;
   yield line(
     [
@@ -155,7 +160,8 @@ export function* reportHtmlParts(report: ReportInput, items: ReadonlyMap<string,
   yield line('<h2>Skipped, failed or incomplete</h2>');
   if (groups.size === 0) yield line('<p>Everything the integration can read was exported in full.</p>');
   for (const [id, { kind, title, lines }] of groups) {
-    yield line(`<section class="item"><h3>${itemLink(id, title, items)} <span class="kind">${escapeHtml(items.get(id)?.kind ?? kind)}</span></h3><ul class="issues">`);
+    const item = itemOf(id);
+    yield line(`<section class="item"><h3>${itemLink(id, title, item)} <span class="kind">${escapeHtml(item?.kind ?? kind)}</span></h3><ul class="issues">`);
     for (const text of lines) yield line(`<li>${escapeHtml(text)}</li>`);
     yield line('</ul></section>');
   }
@@ -172,7 +178,7 @@ export function* reportHtmlParts(report: ReportInput, items: ReadonlyMap<string,
     for (const [label, list] of kinds) {
       if (list.length === 0) continue;
       yield line(`<h3>${label} (${formatCount(list.length)})</h3><ul>`);
-      for (const c of list) yield line(`<li>${itemLink(c.id, c.title, items)}</li>`);
+      for (const c of list) yield line(`<li>${itemLink(c.id, c.title, itemOf(c.id))}</li>`);
       yield line('</ul>');
     }
   }
@@ -180,7 +186,7 @@ export function* reportHtmlParts(report: ReportInput, items: ReadonlyMap<string,
   if (links.size > 0) {
     yield line(`<h2>Links to the web (${formatCount(links.size)})</h2><p>Each link once, with the pages that hold it.</p><ul class="links">`);
     for (const [url, pageIds] of links) {
-      const pages = [...pageIds].map((id) => itemLink(id, id, items)).join(', ');
+      const pages = [...pageIds].map((id) => itemLink(id, id, itemOf(id))).join(', ');
       // Only web and mail links become links: a `javascript:` URL in a page stays text.
       const link = /^(https?:|mailto:)/i.test(url) ? `<a href="${escapeHtml(url)}" rel="noreferrer">${escapeHtml(url)}</a>` : escapeHtml(url);
       yield line(`<li>${link} — ${pages}</li>`);

@@ -16,7 +16,7 @@ import {
   parentIndexes,
   REPORT_HTML_FILE,
 } from '@/server/export/archive/index-page';
-import { ReportInput, reportHtmlParts, reportItemIds } from '@/server/export/archive/report-page';
+import { reportHtmlParts, reportItemIds } from '@/server/export/archive/report-page';
 import { StemList } from '@/server/export/archive/stem-list';
 import {
   MINISEARCH_FILE,
@@ -32,7 +32,7 @@ import type { ExportFormat, WrittenFile } from '@/server/export/domain/export';
 import { selectDoneItems } from '@/server/export/domain/export-items.projection';
 import type { ExportTarget } from './export-target';
 import type { ExportReport } from './report';
-import { collectGarbage } from './collect-garbage';
+import { collectGarbage, heapKeeper } from './collect-garbage';
 
 /**
  * The pages and databases of the export as the archive's pages need them, one slot per item in
@@ -117,11 +117,16 @@ export async function writeArchive(run: ArchiveRun): Promise<void> {
     files.push(await writeParts(run, INDEX_MARKDOWN_FILE, indexMarkdownParts(facts, outline())));
   }
   // report.html links the pages it names: only those items are made.
-  const report = ReportInput.parse(run.report);
-  const named = reportItemIds(report);
-  const items = new Map<string, ArchiveItem>();
-  for (let i = 0; i < table.ids.length; i++) if (named.has(table.ids[i])) items.set(table.ids[i], toArchive(i));
-  files.push(await writeParts(run, REPORT_HTML_FILE, reportHtmlParts(report, items)));
+  // Each item made when its link is written: an export with thousands of external links names most pages.
+  const named = reportItemIds(run.report);
+  const indexOf = new Map<string, number>();
+  for (let i = 0; i < table.ids.length; i++) if (named.has(table.ids[i])) indexOf.set(table.ids[i], i);
+  named.clear();
+  const itemOf = (id: string) => {
+    const index = indexOf.get(id);
+    return index === undefined ? undefined : toArchive(index);
+  };
+  files.push(await writeParts(run, REPORT_HTML_FILE, reportHtmlParts(run.report, itemOf)));
   await run.record(files);
 }
 
@@ -155,6 +160,8 @@ async function doneTable(db: DB, exportId: string): Promise<ArchiveTable> {
     const last = page.at(-1);
     if (!last) break;
     after = last.id;
+    // Only the database is awaited here: no timer runs until the loop ends (see HeapKeeper).
+    heapKeeper.collectIfGrown();
     for (const r of page) {
       if (r.linked || r.dir === null || !r.stem) continue;
       let folder = folderIndex.get(r.dir);
