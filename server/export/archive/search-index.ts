@@ -16,9 +16,10 @@ export const MAX_SEARCH_TEXT = 1024;
  * Pages per shard. The index of 10,000 pages built in one piece held 55 MB of heap; a shard is
  * built, written and dropped before the next, so building costs one shard's worth whatever the
  * export's size (a shard of 1,000 content-rich pages raised the CLI's resident memory by 11 MB
- * at the finish, its peak), and the browser loads the shards side by side.
+ * at the finish, its peak; of 500, it was still the peak by 2 MB), and the browser loads the
+ * shards side by side.
  */
-export const SEARCH_SHARD_SIZE = 500;
+export const SEARCH_SHARD_SIZE = 250;
 
 /** How the index is built and loaded: the browser must load it with the same fields. */
 const OPTIONS = { fields: ['title', 'text'], storeFields: ['title', 'path'] } as const;
