@@ -12,7 +12,7 @@ import { callerAs } from '@/server/testing/call-as';
 import { completeTestExport, requestTestExport } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { workspaceKey } from '@/server/notion/workspace-limiter';
-import { CHECK_MESSAGES, connectionSecrets, connectionWorkspaceKey, workspaceKeyOf } from './connections';
+import { CHECK_MESSAGES, connectionSecrets, connectionWorkspaceKey, ensureConnection, workspaceKeyOf } from './connections';
 
 let twin: Twin;
 /** A port nothing listens on. */
@@ -95,6 +95,31 @@ describe('connections.create', () => {
       targetId: created.id,
       detail: { name: 'Team', workspaceName: 'Twin Workspace', tokenHint: '…twin' },
     });
+  });
+});
+
+describe("the CLI's connection (ensureConnection)", () => {
+  it('is checked as patiently as an export: server errors that a person would hear of after two attempts are retried', async () => {
+    await useContext({ notionRetry: { ...fastRetry, maxAttempts: 4 } });
+    twin.injectFault({ kind: 'error', status: 503 }, { times: 3, endpoint: 'users.me' });
+    const cli = await ensureConnection(ctx, { token: 'secret_twin', baseUrl: twin.url, name: 'CLI' });
+    expect(cli).toMatchObject({ name: 'CLI', workspaceName: 'Twin Workspace' });
+    expect(usersMeCalls()).toBe(4);
+    // Known now: the next run asks nobody.
+    expect((await ensureConnection(ctx, { token: ' secret_twin ', baseUrl: twin.url })).id).toBe(cli.id);
+    expect(usersMeCalls()).toBe(4);
+
+    twin.injectFault({ kind: 'error', status: 503 }, { times: 3, endpoint: 'users.me' });
+    expect(await codeOf(admin().connections.create({ token: 'secret_other', baseUrl: twin.url }))).not.toBe('OK');
+    expect(usersMeCalls()).toBe(6);
+  });
+
+  it('still gives up, with the reason, when Notion stays down', async () => {
+    twin.injectFault({ kind: 'error', status: 503 }, { times: 100, endpoint: 'users.me' });
+    const failed = await ensureConnection(ctx, { token: 'secret_twin', baseUrl: twin.url }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as Error).message).toMatch(/temporarily unavailable/);
+    expect(await ctx.database.db.select().from(connections)).toEqual([]);
   });
 });
 

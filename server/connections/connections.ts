@@ -94,17 +94,28 @@ function cleanToken(token: string): string {
 const hintOf = (token: string) => `…${token.slice(-4)}`;
 
 /**
+ * How hard a check tries: a person waiting on the dashboard hears after two attempts; a batch run
+ * (the CLI's first check) retries a passing server error as patiently as its export will.
+ */
+type CheckPatience = 'person waiting' | 'batch';
+
+/**
  * Asks Notion who the token is (`users.me`). Its requests share the token's rate limiter with any
  * export running on it, at the budget of the settings.
  */
-async function askNotion(ctx: AppContext, token: string, baseUrl: string | null, signal?: AbortSignal): Promise<ConnectionInfo> {
+async function askNotion(
+  ctx: AppContext,
+  token: string,
+  baseUrl: string | null,
+  { signal, patience = 'person waiting' }: { signal?: AbortSignal; patience?: CheckPatience } = {},
+): Promise<ConnectionInfo> {
   const { requestsPerSecond } = await readSettings(ctx.database.db, ctx.config);
   const gateway = createNotionGateway({
     token,
     baseUrl: baseUrl ?? ctx.config.notionBaseUrl,
     requestsPerSecond,
     ...ctx.config.notionRetry,
-    maxAttempts: 2,
+    ...(patience === 'person waiting' ? { maxAttempts: 2 } : {}),
     signal,
   });
   return checkConnection(gateway);
@@ -145,7 +156,12 @@ export interface NewConnection {
  * API base URL that is not allowed (see api-base-url.ts) is refused before any request, and so is
  * a token already connected (the same workspace twice).
  */
-export async function createConnection(ctx: AppContext, input: NewConnection, by?: RequestedBy): Promise<ConnectionView> {
+export async function createConnection(
+  ctx: AppContext,
+  input: NewConnection,
+  by?: RequestedBy,
+  patience: CheckPatience = 'person waiting',
+): Promise<ConnectionView> {
   const token = cleanToken(input.token);
   const baseUrl = input.baseUrl?.trim() || undefined;
   assertApiBaseUrlAllowed(ctx.config, baseUrl);
@@ -153,7 +169,7 @@ export async function createConnection(ctx: AppContext, input: NewConnection, by
   if (existing) {
     throw new DomainError('CONFLICT', `This token is already connected as “${existing.name}”: test it or replace its token there.`);
   }
-  const me = await askNotion(ctx, token, baseUrl ?? null).catch((error: unknown) => {
+  const me = await askNotion(ctx, token, baseUrl ?? null, { patience }).catch((error: unknown) => {
     throw DomainError.fromUpstream(error);
   });
   const now = new Date();
@@ -178,11 +194,14 @@ export async function createConnection(ctx: AppContext, input: NewConnection, by
   return view(row);
 }
 
-/** The connection for this token and API (the CLI's), created and checked on first use. */
+/**
+ * The connection for this token and API (the CLI's), created and checked on first use. Nobody
+ * watches the check, so a server error retries as an export's requests do.
+ */
 export async function ensureConnection(ctx: AppContext, input: NewConnection): Promise<ConnectionView> {
   const existing = await connectionWithToken(ctx, input.token.trim(), input.baseUrl?.trim() || undefined);
   if (existing) return view(existing);
-  return createConnection(ctx, input);
+  return createConnection(ctx, input, undefined, 'batch');
 }
 
 /** The connections in use (removed ones are not listed), newest first. */
@@ -232,7 +251,7 @@ export async function connectionWorkspaceKey(ctx: AppContext, id: string): Promi
   if (row.workspaceId === null && row.workspaceName !== null && !row.removedAt) {
     try {
       assertApiBaseUrlAllowed(ctx.config, row.baseUrl);
-      const me = await askNotion(ctx, ctx.cipher.decrypt(row.tokenCiphertext), row.baseUrl, AbortSignal.timeout(WORKSPACE_ID_WAIT_MS));
+      const me = await askNotion(ctx, ctx.cipher.decrypt(row.tokenCiphertext), row.baseUrl, { signal: AbortSignal.timeout(WORKSPACE_ID_WAIT_MS) });
       if (me.workspaceId) {
         await ctx.database.db.update(connections).set({ workspaceId: me.workspaceId }).where(eq(connections.id, id));
         row.workspaceId = me.workspaceId;
