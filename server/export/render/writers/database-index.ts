@@ -1,11 +1,12 @@
 import type { DatabaseObjectResponse, DataSourceObjectResponse } from '@notionhq/client/build/src/api-endpoints';
-import type { ElementContent } from 'hast';
+import { randomUUID } from 'node:crypto';
+import type { Element, ElementContent } from 'hast';
 import type { BlockContent, ListItem, Root, RootContent } from 'mdast';
 import YAML from 'yaml';
 import type { DocumentContext } from '@/server/export/render/document-tree';
 import { formatNumber } from '@/server/export/render/number-format';
 import { dataSourceMarkdownTable, dataSourceTable, TABLE_SORT_SCRIPT, TABLE_STYLE, type TableRowSource, tableRowLimit } from './database-table';
-import { renderHtmlDocument } from './html-document';
+import { element, htmlOf, renderHtmlDocument } from './html-document';
 import { mdastToSafeHast, sanitizeHast } from './html';
 import { mdastToMarkdown } from './markdown';
 import { plainText, richTextToPhrasing } from '@/server/export/render/rich-text';
@@ -91,20 +92,50 @@ export function renderDatabaseMarkdown(database: DatabaseObjectResponse, sources
  * The database's page in HTML: its title and description, then each data source with its CSV link
  * and, when its rows are given, a table of every property, sortable by clicking a column's header
  * (a small inline script; without it the table stays in Notion's order). Otherwise a list of rows.
+ * A table's rows are sanitised and written one at a time into the page, where a marker (a comment
+ * no content can hold: sanitised content has none, and its name is new at each call) stands for
+ * them, so a table's tree is never held whole.
  */
 export function renderDatabaseHtml(database: DatabaseObjectResponse, sources: readonly DataSourceIndex[], ctx: DocumentContext = {}): string {
   const tree = databaseToMdast(database, [], ctx);
   const children: ElementContent[] = mdastToSafeHast(tree).children as ElementContent[];
+  const tables: { marker: string; rows: () => Generator<Element> }[] = [];
   for (const source of sources) {
     const section = sourceSection(source, sources.length > 1, ctx, 'none');
     children.push(...(mdastToSafeHast({ type: 'root', children: section }).children as ElementContent[]));
-    if (source.rows) children.push(...(sanitizeHast({ type: 'root', children: [dataSourceTable(source.dataSource, source.rows, ctx)] }).children as ElementContent[]));
+    if (!source.rows) continue;
+    const parts = dataSourceTable(source.dataSource, source.rows, ctx);
+    const safe = sanitizeHast({ type: 'root', children: [parts.table] }).children as ElementContent[];
+    const marker = `notion-sync-rows-${randomUUID()}`;
+    bodyOf(safe)?.children.push({ type: 'comment', value: marker });
+    tables.push({ marker: `<!--${marker}-->`, rows: parts.rows });
+    children.push(...safe);
   }
-  const tables = sources.some((source) => source.rows);
-  return renderHtmlDocument({
+  let html = renderHtmlDocument({
     title: databaseTitleOf(database),
     content: { type: 'root', children },
     meta: { 'notion-id': database.id },
-    ...(tables ? { style: TABLE_STYLE, script: TABLE_SORT_SCRIPT, articleClass: ['wide'] } : {}),
+    ...(tables.length > 0 ? { style: TABLE_STYLE, script: TABLE_SORT_SCRIPT, articleClass: ['wide'] } : {}),
   });
+  for (const { marker, rows } of tables) {
+    const at = html.indexOf(marker);
+    const written: string[] = [];
+    for (const row of rows()) written.push(safeRowHtml(row));
+    html = `${html.slice(0, at)}${written.join('')}${html.slice(at + marker.length)}`;
+  }
+  return html;
+}
+
+/** The body of a sanitised table. */
+function bodyOf(nodes: readonly ElementContent[]): Element | undefined {
+  const [table] = nodes;
+  if (table?.type !== 'element') return undefined;
+  return table.children.find((child): child is Element => child.type === 'element' && child.tagName === 'tbody');
+}
+
+/** A table row, sanitised as it would be inside its table (the schema allows rows only there), as HTML. */
+function safeRowHtml(row: Element): string {
+  const safe = sanitizeHast({ type: 'root', children: [element('table', {}, [element('tbody', {}, [row])])] }).children as ElementContent[];
+  const [tr] = bodyOf(safe)?.children ?? [];
+  return tr ? htmlOf(tr) : '';
 }

@@ -1,5 +1,6 @@
 import type { DatabaseObjectResponse, PageObjectResponse } from '@notionhq/client/build/src/api-endpoints';
 import { runInNewContext } from 'node:vm';
+import type { Nodes } from 'hast';
 import { fromHtml } from 'hast-util-from-html';
 import { describe, expect, it } from 'vitest';
 import type { DocumentContext } from '@/server/export/render/document-nodes';
@@ -82,6 +83,44 @@ describe('database pages as tables', () => {
     const md = renderDatabaseMarkdown(database, [{ dataSource, rowLinks: links, rows: many.slice(0, limit) }], ctx);
     expect(md).toContain(`The first ${limit.toLocaleString('en-US')} rows are shown. 1,234 more rows: each has its page in the database’s folder.`);
     expect(md.split('\n').filter((line) => line.startsWith('| ['))).toHaveLength(limit);
+  });
+
+  it('writes each table its own rows, in order, whatever text the content holds', () => {
+    const titled = (title: string, href: string) => {
+      const row = rows()[1];
+      return { page: { ...row.page, properties: { ...row.page.properties, Name: { id: 'title', type: 'title', title: [text(title)] } } } as PageObjectResponse, href };
+    };
+    // Text that looks like the marker the rows are written at, and like a comment.
+    const sneaky = '<!--notion-sync-rows-x--> <tbody>';
+    const first = [titled('One', 'a/1.html'), titled(sneaky, 'a/2.html')];
+    const second = [titled('Three', 'b/3.html')];
+    const html = renderDatabaseHtml(
+      database,
+      [
+        { dataSource: { ...dataSource, title: [text(sneaky)] }, rowLinks: [], rows: first },
+        { dataSource, rowLinks: [], rows: second },
+      ],
+      ctx,
+    );
+    expect(html).not.toMatch(/<!--notion-sync-rows-[0-9a-f-]{36}-->/);
+    expect(html).toContain('&#x3C;!--notion-sync-rows-x--> &#x3C;tbody>');
+    const tree = fromHtml(html, { onerror: (e) => expect.unreachable(e.message) });
+    const bodies: string[][] = [];
+    const visit = (node: Nodes, rowsOf?: string[]) => {
+      let into = rowsOf;
+      if (node.type === 'element') {
+        if (node.tagName === 'tbody') {
+          into = [];
+          bodies.push(into);
+        }
+        // The rows' own links (the title cells'), not the links in their other cells.
+        const href = node.tagName === 'a' ? String(node.properties.href) : '';
+        if (into && /^[ab]\//.test(href)) into.push(href);
+      }
+      if ('children' in node) for (const child of node.children) visit(child, into);
+    };
+    visit(tree);
+    expect(bodies).toEqual([['a/1.html', 'a/2.html'], ['b/3.html']]);
   });
 
   it('keeps the list of rows and no script when the rows are not given', () => {

@@ -94,12 +94,22 @@ function cellContent(value: PropertyValue, ctx: DocumentContext, schema: DataSou
   }
 }
 
+/** A data source's table in parts: the table with its header and an empty body, and its rows one at a time. */
+export interface TableParts {
+  table: Element;
+  /** The body's rows, each made as it is reached. */
+  rows(): Generator<Element>;
+}
+
 /**
  * A data source's rows as an HTML table: every property a column (the title first, linked to the
  * row's page), each cell formatted as in Notion, with `data-sort` keys the page's small sort
  * script reads. The table is whole without the script; the caller sanitises it with the page.
+ * The rows come one by one (a row's tree is garbage once written): a whole table's tree, with its
+ * sanitised copy, held ~4 MB for 50 content-rich rows, and a few databases rendered between two
+ * collections were the CLI's peak at 10,000 pages.
  */
-export function dataSourceTable(dataSource: DataSourceObjectResponse, rows: readonly TableRowSource[], ctx: DocumentContext = {}): Element {
+export function dataSourceTable(dataSource: DataSourceObjectResponse, rows: readonly TableRowSource[], ctx: DocumentContext = {}): TableParts {
   const shown = rows.slice(0, tableRowLimit(dataSource));
   const columns = csvColumns(
     dataSource,
@@ -113,28 +123,28 @@ export function dataSourceTable(dataSource: DataSourceObjectResponse, rows: read
       columns.map((name) => element('th', { scope: 'col' }, [text(name)])),
     ),
   ]);
-  const body = element(
-    'tbody',
-    {},
-    shown.map(({ page, href }) =>
-      element(
-        'tr',
-        {},
-        columns.map((name) => {
-          const value = page.properties[name];
-          if (!value) return element('td', { dataSort: '' });
-          const schema = dataSource.properties[name];
-          const shownText = formatPropertyValue(value, ctx, schema).text;
-          if (value.type === 'title') {
-            const title = plainText(value.title).trim() || 'Untitled';
-            return element('th', { scope: 'row', dataSort: title }, [element('a', { href: normalizeHref(href) }, [text(title)])]);
-          }
-          return element('td', { dataSort: sortKey(value, shownText) }, cellContent(value, ctx, schema));
-        }),
-      ),
-    ),
-  );
-  return element('table', { className: ['database-table'] }, [head, body]);
+  const row = ({ page, href }: TableRowSource): Element =>
+    element(
+      'tr',
+      {},
+      columns.map((name) => {
+        const value = page.properties[name];
+        if (!value) return element('td', { dataSort: '' });
+        const schema = dataSource.properties[name];
+        const shownText = formatPropertyValue(value, ctx, schema).text;
+        if (value.type === 'title') {
+          const title = plainText(value.title).trim() || 'Untitled';
+          return element('th', { scope: 'row', dataSort: title }, [element('a', { href: normalizeHref(href) }, [text(title)])]);
+        }
+        return element('td', { dataSort: sortKey(value, shownText) }, cellContent(value, ctx, schema));
+      }),
+    );
+  return {
+    table: element('table', { className: ['database-table'] }, [head, element('tbody', {}, [])]),
+    *rows() {
+      for (const source of shown) yield row(source);
+    },
+  };
 }
 
 const cut = (value: string) => (value.length > MAX_MARKDOWN_CELL ? `${value.slice(0, MAX_MARKDOWN_CELL - 1)}…` : value);

@@ -82,6 +82,9 @@ export interface HtmlDocumentOptions {
   articleClass?: string[];
 }
 
+/** One node as HTML, as it is written inside a document. */
+export const htmlOf = (node: ElementContent): string => toHtml(node);
+
 /**
  * A standalone HTML document around sanitised content: doctype, UTF-8, title, the embedded style
  * sheet. No web fonts, no external style sheets, and no script but an optional one of our own.
