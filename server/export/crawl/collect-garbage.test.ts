@@ -61,6 +61,30 @@ describe('HeapKeeper', () => {
     expect(heap.collections).toBe(3);
   });
 
+  it('collects sooner while tightened (the smallest slack asked for applies), as before once released', () => {
+    const { heap, keeper } = fakeHeap(1000);
+    const finishing = keeper.tighten(30);
+    const tighter = keeper.tighten(10);
+    heap.used = 1010;
+    keeper.collectIfGrown();
+    expect(heap.collections).toBe(1);
+    tighter();
+    tighter();
+    heap.used = 1029;
+    keeper.collectIfGrown();
+    expect(heap.collections).toBe(1);
+    heap.used = 1030;
+    keeper.collectIfGrown();
+    expect(heap.collections).toBe(2);
+    finishing();
+    heap.used = 1099;
+    keeper.collectIfGrown();
+    expect(heap.collections).toBe(2);
+    heap.used = 1100;
+    keeper.collectIfGrown();
+    expect(heap.collections).toBe(3);
+  });
+
   it('looks on its own while held, until every export holding it has released it; a release twice counts once', () => {
     vi.useFakeTimers();
     const { heap, keeper } = fakeHeap(1000);

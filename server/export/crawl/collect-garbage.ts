@@ -8,6 +8,12 @@ import vm from 'node:vm';
  * memory above their steady state (`npm run bench`).
  */
 export const HEAP_SLACK_BYTES = 3 * 1024 * 1024;
+/**
+ * The slack while an export finishes: its steps read the whole export back (the archive's item
+ * table, the search index's shards), and the finish is where the CLI's and the worker's memory
+ * peaks; it lasts seconds, so the extra collections cost little.
+ */
+export const FINISH_HEAP_SLACK_BYTES = 1024 * 1024;
 /** How often a held keeper looks (reading V8's heap statistics costs microseconds). */
 export const HEAP_CHECK_MS = 50;
 
@@ -50,6 +56,8 @@ const v8Probe: HeapProbe = {
 export class HeapKeeper {
   readonly #probe: HeapProbe;
   readonly #slack: number;
+  /** Slacks asked for by `tighten`, until released: the smallest applies. */
+  readonly #tighter: number[] = [];
   readonly #everyMs: number;
   #floor: number;
   #holders = 0;
@@ -70,7 +78,18 @@ export class HeapKeeper {
 
   /** A full collection if the heap has grown the slack since the last one. */
   collectIfGrown(): void {
-    if (this.#probe.usedHeap() >= this.#floor + this.#slack) this.collect();
+    if (this.#probe.usedHeap() >= this.#floor + Math.min(this.#slack, ...this.#tighter)) this.collect();
+  }
+
+  /** A smaller slack until the returned function is called (a second call does nothing). */
+  tighten(slackBytes: number): () => void {
+    this.#tighter.push(slackBytes);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#tighter.splice(this.#tighter.indexOf(slackBytes), 1);
+    };
   }
 
   /** Looks every `everyMs` until every holder (an export running here) has released it; a release twice counts once. */

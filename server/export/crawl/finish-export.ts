@@ -17,7 +17,7 @@ import type { WrittenFile } from '@/server/export/domain/export';
 import { tallyExport } from '@/server/export/domain/exports.projection';
 import type { ExportSession } from './export-session';
 import { describeChanges, removeStaleFiles } from './sync-finish';
-import { collectGarbage, heapKeeper } from './collect-garbage';
+import { collectGarbage, FINISH_HEAP_SLACK_BYTES, heapKeeper } from './collect-garbage';
 
 /**
  * The finishing phase: resolves the links that waited for pages placed later, writes the
@@ -26,14 +26,29 @@ import { collectGarbage, heapKeeper } from './collect-garbage';
  * report show (tallyExport). 'aborted' when the run was stopped before it could complete.
  */
 export async function finishExport(session: ExportSession): Promise<'completed' | 'completed_with_errors' | 'aborted'> {
-  const { ctx, exportId, row, signal, target } = session;
-  const db = ctx.database.db;
+  const { signal } = session;
   await session.record({ type: 'ChangePhase', data: { phase: 'finishing' } });
   const recordFiles = (reason: 'links' | 'report') => async (files: WrittenFile[]) => {
     if (signal.aborted) throw new Error('The export was taken over or stopped');
     await session.record({ type: 'RecordFiles', data: { files, reason } });
   };
-  // Before each bulk step, a full collection (see collectGarbage: the finish is the memory's peak).
+  // Before each bulk step, a full collection (see collectGarbage: the finish is the memory's peak),
+  // and between them the keeper's smaller slack.
+  const loosen = heapKeeper.tighten(FINISH_HEAP_SLACK_BYTES);
+  try {
+    return await finishSteps(session, recordFiles);
+  } finally {
+    loosen();
+  }
+}
+
+/** The finish's steps, in order (see finishExport). */
+async function finishSteps(
+  session: ExportSession,
+  recordFiles: (reason: 'links' | 'report') => (files: WrittenFile[]) => Promise<void>,
+): Promise<'completed' | 'completed_with_errors' | 'aborted'> {
+  const { ctx, exportId, row, signal, target } = session;
+  const db = ctx.database.db;
   collectGarbage();
   await resolveLinks(db, exportId, row.outDir, recordFiles('links'), target.fence);
   collectGarbage();
