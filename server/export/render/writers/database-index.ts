@@ -106,8 +106,11 @@ export function renderDatabaseHtml(database: DatabaseObjectResponse, sources: re
     if (!source.rows) continue;
     const parts = dataSourceTable(source.dataSource, source.rows, ctx);
     const safe = sanitizeHast({ type: 'root', children: [parts.table] }).children as ElementContent[];
+    const body = bodyOf(safe);
+    // Without its marker the rows would have no place: never written past a lost body.
+    if (!body) throw new Error('Sanitising a database table removed its body');
     const marker = `notion-sync-rows-${randomUUID()}`;
-    bodyOf(safe)?.children.push({ type: 'comment', value: marker });
+    body.children.push({ type: 'comment', value: marker });
     tables.push({ marker: `<!--${marker}-->`, rows: parts.rows });
     children.push(...safe);
   }
