@@ -8,7 +8,8 @@ import { sleep } from '@/server/retry/sleep';
 import { type Classified, classifyError, classifyResponse, isTransient } from '@/server/retry/classify';
 import { TEMP_FILE_PATTERN } from './atomic-write';
 import { safeAttachmentName } from './layout';
-import { type AddressLookup, nonPublicReason } from './public-address';
+import { type AddressJudge, type AddressLookup, isPublicAddress, NonPublicAddressError, nonPublicReason } from './public-address';
+import { requestPublic } from './public-request';
 
 /** Folder (relative to the export root) that holds downloaded files. */
 export const ATTACHMENTS_DIR = 'attachments';
@@ -66,10 +67,22 @@ export interface AttachmentStoreOptions {
    * demo, whose Notion twin serves its files on the loopback.
    */
   publicAddressesOnly?: boolean;
-  /** Resolves a host's addresses for that check (default: the system's resolver). */
+  /** Resolves a host's addresses for that check and for the connection (default: the system's resolver). */
   lookup?: AddressLookup;
+  /**
+   * Which addresses count as public for that check (default: `isPublicAddress`). Only tests change
+   * it, to let a server on the loopback stand in for a public host.
+   */
+  isPublicAddress?: AddressJudge;
   /** Downloads running at once (default 4). Its own pool: file hosts are outside the Notion API budget. */
   concurrency?: number;
+  /**
+   * Asks for Notion-hosted files, and for external links when `publicAddressesOnly` is off (default:
+   * the global fetch). Without it, external links with `publicAddressesOnly` go through
+   * `requestPublic`, which checks the address on the connection it makes; given (tests that answer
+   * through it), it answers those too, each hop checked before it is asked but not on its
+   * connection, since a fetch resolves names itself. The server gives none.
+   */
   fetch?: typeof fetch;
   /** An attempt fails after this long without progress (no headers, or no body bytes); default 60 s. */
   timeoutMs?: number;
@@ -317,7 +330,10 @@ export class AttachmentStore {
   private readonly maxExternalBytes: number;
   private readonly publicAddressesOnly: boolean;
   private readonly lookup?: AddressLookup;
+  private readonly isPublic: AddressJudge;
   private readonly fetch: typeof fetch;
+  /** External links with publicAddressesOnly are asked through `requestPublic` (no `fetch` given). */
+  private readonly checkConnections: boolean;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
@@ -341,7 +357,9 @@ export class AttachmentStore {
     this.maxExternalBytes = options.maxExternalBytes ?? DEFAULT_MAX_EXTERNAL_BYTES;
     this.publicAddressesOnly = options.publicAddressesOnly ?? true;
     this.lookup = options.lookup;
+    this.isPublic = options.isPublicAddress ?? isPublicAddress;
     this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.checkConnections = options.fetch === undefined;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.baseDelayMs = options.baseDelayMs ?? 500;
@@ -544,14 +562,24 @@ export class AttachmentStore {
   /**
    * An external link fetched from public addresses only: each hop of its redirects is checked
    * before it is asked (MAX_EXTERNAL_REDIRECTS at most), so a public URL cannot send the request
-   * on to an internal one. Throws AttachmentSkippedError for a link that leads elsewhere.
+   * on to an internal one, and again on the connection the request makes (`requestPublic`), so a
+   * name that resolves elsewhere the second time (DNS rebinding) cannot either. Throws
+   * AttachmentSkippedError for a link that leads elsewhere: it is not a network error to retry.
    */
   private async fetchPublic(ref: AttachmentRef, url: string, signal: AbortSignal): Promise<Response> {
     let current = new URL(url);
     for (let hop = 0; ; hop++) {
-      const refused = await nonPublicReason(current, this.lookup);
+      const refused = await nonPublicReason(current, this.lookup, this.isPublic);
       if (refused) throw new AttachmentSkippedError(ref, url, refused);
-      const response = await this.fetch(current, { signal, redirect: 'manual' });
+      let response: Response;
+      try {
+        response = this.checkConnections
+          ? await requestPublic(current, { signal, lookup: this.lookup, isPublicAddress: this.isPublic })
+          : await this.fetch(current, { signal, redirect: 'manual' });
+      } catch (error) {
+        if (error instanceof NonPublicAddressError) throw new AttachmentSkippedError(ref, url, error.reason);
+        throw error;
+      }
       const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
       if (location === null) return response;
       response.body?.cancel().catch(() => undefined);
