@@ -5,6 +5,7 @@ import type { DB } from '@/db/client';
 import { connections, exportIssues, exportItems, exportJobs, exports } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { ExportStatus, type QueueWait, retryWaitOf } from '@/server/export/domain/export-status';
+import { TRASH_ISSUE_KINDS } from '@/server/export/domain/export';
 
 /** What the dashboard and the CLI read about exports: the one place these queries live. */
 
@@ -179,9 +180,9 @@ export async function getExport(db: DB, id: string, options: QueryOptions = {}) 
   const issues = await db
     .select({ itemId: exportIssues.itemId, kind: exportIssues.kind, sourceId: exportIssues.sourceId, message: exportIssues.message })
     .from(exportIssues)
-    // Pages in the trash are not part of the workspace: report.json names them among the skipped, no issue of the export;
+    // Pages and databases in the trash are not part of the workspace: report.json names them among the skipped, no issue of the export;
     // external links are no issue either (report.json lists them once each).
-    .where(and(eq(exportIssues.exportId, id), notInArray(exportIssues.kind, ['in_trash', 'external_link'])))
+    .where(and(eq(exportIssues.exportId, id), notInArray(exportIssues.kind, [...TRASH_ISSUE_KINDS, 'external_link'])))
     .orderBy(asc(exportIssues.id))
     .limit(500);
   return { ...row, wait: waitOf(row, running, options, now), failures, issues };

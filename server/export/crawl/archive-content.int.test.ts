@@ -10,6 +10,8 @@ import { exports } from '@/db/schema';
 import { servedExternalUrl } from '@/e2e/notion-twin/external';
 import { startTwin, type Twin } from '@/e2e/notion-twin/index';
 import { createConnection } from '@/server/connections/connections';
+import { escapeHtml } from '@/server/export/archive/archive-model';
+import { REPORT_HTML_FILE } from '@/server/export/archive/index-page';
 import { requestExport } from '@/server/export/control/request-export';
 import type { ExportFormat } from '@/server/export/domain/export';
 import { setFlag } from '@/server/feature-flags';
@@ -285,7 +287,7 @@ function pageOf(twin: Twin, ownerId: string): string {
 }
 
 describe('items in the trash', () => {
-  it('are never exported, and report.json counts them as skipped: pages, rows and databases', async () => {
+  it('are never exported, and report.json counts them as skipped: pages, rows and databases, each of its kind', async () => {
     const twin = await startTwin({ workspace: { ...WORKSPACE, trashedPages: 2, databases: 3 } });
     const ctx = await createTestContext();
     try {
@@ -311,6 +313,10 @@ describe('items in the trash', () => {
       }
       expect(ids).toContain(third!.id);
       expect(ids).toContain(row);
+      // The database is named as one; pages and rows as pages.
+      for (const s of inTrash) expect(s.kind, s.title).toBe(s.id === third!.id ? 'database' : 'page');
+      const title = inTrash.find((s) => s.id === third!.id)!.title;
+      expect(fs.readFileSync(path.join(done.root, REPORT_HTML_FILE), 'utf8')).toContain(`${escapeHtml(title)} <span class="kind">database</span>`);
     } finally {
       await ctx.cleanup();
       await twin.close();

@@ -188,11 +188,16 @@ export async function discoverItems(session: ExportSession): Promise<void> {
 
 /**
  * Items listed in the trash: not exported, named in report.json among the skipped. Recorded as
- * issues of the export itself (by its own id), since they are no items of it.
+ * issues of the export itself (by its own id), since they are no items of it: `in_trash` for a
+ * page or row, `database_in_trash` for a database.
  */
-export async function recordTrashed(session: ExportSession, trashed: readonly Pick<ListedItem, 'id' | 'title'>[]): Promise<void> {
+export async function recordTrashed(session: ExportSession, trashed: readonly Pick<ListedItem, 'id' | 'kind' | 'title'>[]): Promise<void> {
   if (trashed.length === 0) return;
-  const issues = trashed.map((item) => ({ kind: 'in_trash' as const, sourceId: item.id, message: item.title || 'Untitled' }));
+  const issues = trashed.map((item) => ({
+    kind: item.kind === 'database' ? ('database_in_trash' as const) : ('in_trash' as const),
+    sourceId: item.id,
+    message: item.title || 'Untitled',
+  }));
   await session.record({
     type: 'RecordProgress',
     data: { discovered: [], exported: [{ id: session.exportId, files: [], issues }], failed: [], stats: session.stats() },

@@ -3,7 +3,7 @@ import type { DB } from '@/db/client';
 import { exportFiles, exportIssues, exportItems, exports } from '@/db/schema';
 import { runningTimeMs } from '@/server/export/domain/export-status';
 import { tallyExport } from '@/server/export/domain/exports.projection';
-import type { ExportChanges } from '@/server/export/domain/export';
+import { type ExportChanges, TRASH_ISSUE_KINDS } from '@/server/export/domain/export';
 
 export interface ExportReport {
   version: 1;
@@ -35,7 +35,8 @@ export interface ExportReport {
 }
 
 /** Kinds recorded with the issues that report.json shows elsewhere: among the skipped. */
-const NOT_ISSUES = new Set(['linked_database', 'in_trash']);
+const NOT_ISSUES = new Set<string>(['linked_database', ...TRASH_ISSUE_KINDS]);
+const IN_TRASH = new Set<string>(TRASH_ISSUE_KINDS);
 const EXTERNAL_LINK = 'external_link';
 
 /**
@@ -77,7 +78,7 @@ export async function buildReport(db: DB, exportId: string, finishedAt: Date, ch
     .where(and(eq(exportIssues.exportId, exportId), ne(exportIssues.kind, EXTERNAL_LINK)))
     .orderBy(exportIssues.id);
   const skippedIssues = issues.filter((i) => i.kind === 'linked_database');
-  const trashed = issues.filter((i) => i.kind === 'in_trash');
+  const trashed = issues.filter((i) => IN_TRASH.has(i.kind));
   const externalLinks = await externalLinksOf(db, exportId);
   const titles = new Map(
     (
@@ -107,7 +108,8 @@ export async function buildReport(db: DB, exportId: string, finishedAt: Date, ch
     skipped: [
       ...failed.map((f) => ({ id: f.itemId, kind: f.kind, title: f.title, reason: f.error ?? 'failed' })),
       ...skippedIssues.map((i) => ({ id: i.itemId, kind: 'database', title: titles.get(i.itemId) ?? '', reason: i.message })),
-      ...trashed.map((i) => ({ id: i.sourceId, kind: 'page', title: i.message, reason: 'in trash' })),
+      // A database recorded before `database_in_trash` existed is an `in_trash` issue: shown as a page, as it was then.
+      ...trashed.map((i) => ({ id: i.sourceId, kind: i.kind === 'database_in_trash' ? 'database' : 'page', title: i.message, reason: 'in trash' })),
     ],
     issues: issues.filter((i) => !NOT_ISSUES.has(i.kind)),
     externalLinks,

@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { DB } from '@/db/client';
 import { exportFiles, exportIssues, exportItems } from '@/db/schema';
-import type { ExportChanges } from '@/server/export/domain/export';
+import { type ExportChanges, TRASH_ISSUE_KINDS } from '@/server/export/domain/export';
 import { type DoneItem, selectDoneItems } from '@/server/export/domain/export-items.projection';
 import { ATTACHMENTS_DIR } from '@/server/export/files/attachments';
 import { removeFiles } from '@/server/export/files/link-tree';
@@ -60,7 +60,7 @@ export async function describeChanges(db: DB, exportId: string, baselineId: stri
       await db
         .select({ id: exportIssues.sourceId })
         .from(exportIssues)
-        .where(and(eq(exportIssues.exportId, exportId), inArray(exportIssues.kind, ['in_trash'])))
+        .where(and(eq(exportIssues.exportId, exportId), inArray(exportIssues.kind, [...TRASH_ISSUE_KINDS])))
     ).map((r) => r.id),
   );
   const changes: ExportChanges = { added: [], updated: [], moved: [], removed: [] };

@@ -13,6 +13,7 @@ import { REPORT_FILE } from '@/server/export/files/layout';
 import { Runner } from '@/server/runner/runner';
 import { withoutVolatileParts } from '@/server/export/files/volatile-parts';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
+import type { ExportReport } from './report';
 
 /**
  * Syncs against the Notion twin over HTTP, after each kind of change, each checked file by file
@@ -119,6 +120,12 @@ async function compareWithFresh(result: SyncResult): Promise<void> {
 
 const ids = (list: { id: string }[] | undefined) => (list ?? []).map((i) => i.id).sort();
 const hex = (id: string) => id.replace(/-/g, '');
+
+/** report.json's skipped entries for items in the trash. */
+function skippedInTrash(outDir: string): ExportReport['skipped'] {
+  const report = JSON.parse(fs.readFileSync(path.join(outDir, REPORT_FILE), 'utf8')) as ExportReport;
+  return report.skipped.filter((s) => s.reason === 'in trash');
+}
 
 describe('syncing a workspace after each kind of change', () => {
   let baseline: SyncResult;
@@ -239,10 +246,9 @@ describe('syncing a workspace after each kind of change', () => {
     const result = await syncAndCompare();
     const removed = result.changes?.removed.filter((r) => r.reason === 'in trash');
     expect(ids(removed)).toEqual(expect.arrayContaining([page.id, row]));
-    const report = JSON.parse(fs.readFileSync(path.join(result.outDir, REPORT_FILE), 'utf8'));
-    expect(report.skipped.filter((s: { reason: string }) => s.reason === 'in trash').map((s: { id: string }) => s.id)).toEqual(
-      expect.arrayContaining([page.id, row]),
-    );
+    const inTrash = skippedInTrash(result.outDir);
+    expect(inTrash.map((s) => s.id)).toEqual(expect.arrayContaining([page.id, row]));
+    for (const s of inTrash) expect(s.kind, s.title).toBe('page');
     for (const f of fs.readdirSync(result.outDir, { recursive: true })) expect(String(f)).not.toContain(hex(page.id));
   });
 
@@ -276,6 +282,18 @@ describe('syncing a workspace after each kind of change', () => {
     twin.workspace.deletePermanently(page.id);
     const result = await syncAndCompare();
     expect(ids(result.changes?.removed)).toContain(page.id);
+  });
+
+  it('a database trashed: removed "in trash" with its rows, named in report.json as a database (the pages trashed before as pages)', async () => {
+    const database = twin.workspace.allDatabases().find((d) => d.dataSources.length > 1 && !d.inTrash)!;
+    twin.workspace.trash(database.id);
+    const result = await syncAndCompare();
+    const removed = result.changes?.removed.filter((r) => r.reason === 'in trash');
+    expect(ids(removed)).toEqual(expect.arrayContaining([database.id, ...database.rowIds]));
+    const inTrash = skippedInTrash(result.outDir);
+    expect(inTrash.map((s) => s.id)).toContain(database.id);
+    expect(inTrash.filter((s) => s.kind === 'page').length).toBeGreaterThan(0);
+    for (const s of inTrash) expect(s.kind, s.title).toBe(s.id === database.id ? 'database' : 'page');
   });
 });
 

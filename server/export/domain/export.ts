@@ -54,15 +54,20 @@ export type DiscoveredItem = z.infer<typeof DiscoveredItem>;
 
 export const ExportIssue = z.object({
   /**
-   * `in_trash`: a page or database listed in Notion's trash, not exported (recorded by the export's own id).
+   * `in_trash`: a page (or row) listed in Notion's trash, not exported (recorded by the export's own id);
+   * `database_in_trash`: the same for a database. Events recorded before the second kind existed
+   * name trashed databases `in_trash` too: those are shown as pages, as they were then.
    * `attachment_skipped`: an external link not downloaded because it is no file (a web page, too large).
    * `external_link`: a file the page links to on another site and the export does not hold (`sourceId` is the URL).
    */
-  kind: z.enum(['attachment_failed', 'attachment_skipped', 'external_link', 'unsupported_block', 'linked_database', 'property_incomplete', 'in_trash']),
+  kind: z.enum(['attachment_failed', 'attachment_skipped', 'external_link', 'unsupported_block', 'linked_database', 'property_incomplete', 'in_trash', 'database_in_trash']),
   sourceId: z.string(),
   message: z.string(),
 });
 export type ExportIssue = z.infer<typeof ExportIssue>;
+
+/** The issue kinds of items listed in Notion's trash: named in report.json among the skipped, no issue of the export. */
+export const TRASH_ISSUE_KINDS = ['in_trash', 'database_in_trash'] as const satisfies readonly ExportIssue['kind'][];
 
 export const RequestStats = z.object({
   requests: z.number().int().nonnegative(),
