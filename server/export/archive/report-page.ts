@@ -74,7 +74,7 @@ function duration(ms: number | null): string {
 }
 
 /** An item's title, linked to its file when the export has one. */
-function itemLink(id: string, fallbackTitle: string, item: ArchiveItem | undefined): string {
+function itemLink(fallbackTitle: string, item: ArchiveItem | undefined): string {
   const title = escapeHtml((item?.title || fallbackTitle).trim() || 'Untitled');
   const path = item ? pathFor(item, 'html') : undefined;
   return path ? `<a href="${escapeHtml(hrefOf(path))}">${title}</a>` : title;
@@ -161,7 +161,7 @@ export function* reportHtmlParts(report: ReportContent, itemOf: ItemOf): Generat
   if (groups.size === 0) yield line('<p>Everything the integration can read was exported in full.</p>');
   for (const [id, { kind, title, lines }] of groups) {
     const item = itemOf(id);
-    yield line(`<section class="item"><h3>${itemLink(id, title, item)} <span class="kind">${escapeHtml(item?.kind ?? kind)}</span></h3><ul class="issues">`);
+    yield line(`<section class="item"><h3>${itemLink(title, item)} <span class="kind">${escapeHtml(item?.kind ?? kind)}</span></h3><ul class="issues">`);
     for (const text of lines) yield line(`<li>${escapeHtml(text)}</li>`);
     yield line('</ul></section>');
   }
@@ -178,7 +178,7 @@ export function* reportHtmlParts(report: ReportContent, itemOf: ItemOf): Generat
     for (const [label, list] of kinds) {
       if (list.length === 0) continue;
       yield line(`<h3>${label} (${formatCount(list.length)})</h3><ul>`);
-      for (const c of list) yield line(`<li>${itemLink(c.id, c.title, itemOf(c.id))}</li>`);
+      for (const c of list) yield line(`<li>${itemLink(c.title, itemOf(c.id))}</li>`);
       yield line('</ul>');
     }
   }
@@ -186,7 +186,7 @@ export function* reportHtmlParts(report: ReportContent, itemOf: ItemOf): Generat
   if (links.size > 0) {
     yield line(`<h2>Links to the web (${formatCount(links.size)})</h2><p>Each link once, with the pages that hold it.</p><ul class="links">`);
     for (const [url, pageIds] of links) {
-      const pages = [...pageIds].map((id) => itemLink(id, id, itemOf(id))).join(', ');
+      const pages = [...pageIds].map((id) => itemLink(id, itemOf(id))).join(', ');
       // Only web and mail links become links: a `javascript:` URL in a page stays text.
       const link = /^(https?:|mailto:)/i.test(url) ? `<a href="${escapeHtml(url)}" rel="noreferrer">${escapeHtml(url)}</a>` : escapeHtml(url);
       yield line(`<li>${link} — ${pages}</li>`);

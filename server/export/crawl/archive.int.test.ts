@@ -4,16 +4,15 @@ import { runInNewContext } from 'node:vm';
 import { and, eq } from 'drizzle-orm';
 import { fromHtml } from 'hast-util-from-html';
 import MiniSearch from 'minisearch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { exportItems, exports } from '@/db/schema';
-import type { Twin } from '@/e2e/notion-twin/index';
 import { createConnection } from '@/server/connections/connections';
 import { SEARCH_GLOBAL } from '@/server/export/archive/search-index';
 import { requestExport, requestSync } from '@/server/export/control/request-export';
 import { readManifest, verifyManifest } from '@/server/export/files/manifest';
 import { Runner } from '@/server/runner/runner';
-import { createTestContext, type TestContext } from '@/server/testing/test-context';
-import { openTwinConnection, runQueuedExports } from '@/server/testing/twin-connection';
+import { createTestContext } from '@/server/testing/test-context';
+import { runQueuedExports, sharedTwinConnection } from '@/server/testing/twin-connection';
 
 /**
  * The archive through the whole crawl, against the twin over HTTP: an export in every format, its
@@ -22,17 +21,8 @@ import { openTwinConnection, runQueuedExports } from '@/server/testing/twin-conn
 
 const WORKSPACE = { seed: 5, pages: 16, databases: 2, rowsPerDatabase: 4, depth: 3, largePages: 0, unsharedPages: 0 };
 
-let twin: Twin;
-let ctx: TestContext;
-let connectionId: string;
-let close: (() => Promise<void>) | undefined;
+const conn = sharedTwinConnection({ workspace: WORKSPACE });
 
-beforeAll(async () => {
-  ({ twin, ctx, connectionId, close } = await openTwinConnection({ workspace: WORKSPACE }));
-});
-afterAll(() => close?.());
-
-const outDirOf = async (exportId: string) => (await ctx.database.db.select().from(exports).where(eq(exports.id, exportId)))[0]!.outDir;
 const hex = (id: string) => id.replace(/-/g, '');
 
 function filesOf(root: string): string[] {
@@ -56,15 +46,14 @@ describe('the archive of an export and of its syncs', () => {
   let files: string[];
 
   beforeAll(async () => {
-    await requestExport(ctx, { connectionId, requestedBy: 'dashboard' });
-    await runQueuedExports(ctx);
-    const [row] = await ctx.database.db.select().from(exports);
-    root = row!.outDir;
+    const exportId = await requestExport(conn.ctx, { connectionId: conn.connectionId, requestedBy: 'dashboard' });
+    await runQueuedExports(conn.ctx);
+    root = await conn.outDirOf(exportId);
     files = filesOf(root);
   });
 
   it('shows each database as a table of its rows, relations linked to the row pages, and a GFM table in Markdown', () => {
-    const database = twin.workspace.allDatabases().find((d) => d.dataSources.length === 1 && d.rowIds.length > 1)!;
+    const database = conn.twin.workspace.allDatabases().find((d) => d.dataSources.length === 1 && d.rowIds.length > 1)!;
     const htmlFile = files.find((f) => f.endsWith(`${hex(database.id)}.html`))!;
     const html = fs.readFileSync(path.join(root, htmlFile), 'utf8');
     expect(fromHtml(html, { onerror: (e) => expect.unreachable(e.message) })).toBeDefined();
@@ -90,29 +79,29 @@ describe('the archive of an export and of its syncs', () => {
     expect(manifest.files.map((f) => f.path).sort()).toEqual(files.filter((f) => f !== 'manifest.json').sort());
     expect(await verifyManifest(root)).toEqual({ missing: [], changed: [], extra: [] });
     const index = fs.readFileSync(path.join(root, 'index.html'), 'utf8');
-    for (const page of twin.workspace.allPages().filter((p) => !p.inTrash)) expect(index, page.title).toContain(hex(page.id));
+    for (const page of conn.twin.workspace.allPages().filter((p) => !p.inTrash)) expect(index, page.title).toContain(hex(page.id));
     // Every page is in the search, found by its title.
-    const page = twin.workspace.allPages().find((p) => p.kind === 'page' && p.depth === 1)!;
+    const page = conn.twin.workspace.allPages().find((p) => p.kind === 'page' && p.depth === 1)!;
     expect(search(root, page.title.split(/\s+/)[0]!)).toEqual(expect.arrayContaining([expect.stringContaining(hex(page.id))]));
   });
 
   it('a sync’s folder is an archive too: an unchanged sync keeps the search files, a new page is found', async () => {
-    const first = await requestSync(ctx, { connectionId, trigger: 'manual' });
-    await runQueuedExports(ctx);
-    const base = await outDirOf(first.exportId);
-    const unchanged = await requestSync(ctx, { connectionId, trigger: 'manual' });
-    await runQueuedExports(ctx);
-    const next = await outDirOf(unchanged.exportId);
+    const first = await requestSync(conn.ctx, { connectionId: conn.connectionId, trigger: 'manual' });
+    await runQueuedExports(conn.ctx);
+    const base = await conn.outDirOf(first.exportId);
+    const unchanged = await requestSync(conn.ctx, { connectionId: conn.connectionId, trigger: 'manual' });
+    await runQueuedExports(conn.ctx);
+    const next = await conn.outDirOf(unchanged.exportId);
     for (const file of ['search/minisearch.js', 'search/index-1.js']) {
       expect(fs.statSync(path.join(next, file)).ino, file).toBe(fs.statSync(path.join(base, file)).ino);
     }
     expect(fs.statSync(path.join(next, 'index.html')).ino).not.toBe(fs.statSync(path.join(base, 'index.html')).ino);
     expect(await verifyManifest(next)).toEqual({ missing: [], changed: [], extra: [] });
 
-    const added = twin.workspace.addPage({ title: 'Zanzibar expedition' });
-    const later = await requestSync(ctx, { connectionId, trigger: 'manual' });
-    await runQueuedExports(ctx);
-    const latest = await outDirOf(later.exportId);
+    const added = conn.twin.workspace.addPage({ title: 'Zanzibar expedition' });
+    const later = await requestSync(conn.ctx, { connectionId: conn.connectionId, trigger: 'manual' });
+    await runQueuedExports(conn.ctx);
+    const latest = await conn.outDirOf(later.exportId);
     expect(search(latest, 'zanzibar')).toEqual([expect.stringContaining(hex(added))]);
     expect(fs.readFileSync(path.join(latest, 'index.html'), 'utf8')).toContain('Zanzibar expedition');
     expect(await verifyManifest(latest)).toEqual({ missing: [], changed: [], extra: [] });
@@ -123,7 +112,7 @@ describe('the archive of an export and of its syncs', () => {
   it('an export stopped halfway and resumed still finds every page: the text comes from the files, not from the run', async () => {
     const own = await createTestContext();
     try {
-      const connection = await createConnection(own, { token: 'secret_twin', baseUrl: twin.url });
+      const connection = await createConnection(own, { token: 'secret_twin', baseUrl: conn.twin.url });
       const exportId = await requestExport(own, { connectionId: connection.id, formats: ['html'], requestedBy: 'cli' });
       const first = new Runner(own, { concurrency: 2 });
       const stopped = new Promise<void>((resolve) => {
@@ -161,11 +150,11 @@ describe('the archive of an export and of its syncs', () => {
           Object.entries(shard.index.documentIds).map(([short, id]) => [id, shard.index.fieldLength[short]?.[1] ?? 0] as const),
         ),
       );
-      const live = [...twin.workspace.allPages(), ...twin.workspace.allDatabases()].filter((item) => !item.inTrash);
+      const live = [...conn.twin.workspace.allPages(), ...conn.twin.workspace.allDatabases()].filter((item) => !item.inTrash);
       expect(live.filter((item) => !words.has(item.id)).map((item) => item.title)).toEqual([]);
       // The pages exported before the stop are indexed with their text, not by their title alone
       // (a linked database view is done but has no file: it is in no index).
-      const linked = new Set(twin.workspace.linkedDatabases().map((l) => l.id));
+      const linked = new Set(conn.twin.workspace.linkedDatabases().map((l) => l.id));
       expect(before.filter((id) => !linked.has(id) && !((words.get(id) ?? 0) > 0))).toEqual([]);
     } finally {
       await own.cleanup();

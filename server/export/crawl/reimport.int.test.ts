@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { eq } from 'drizzle-orm';
 import type { Root, RootContent } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { frontmatterFromMarkdown } from 'mdast-util-frontmatter';
@@ -10,14 +9,11 @@ import { mathFromMarkdown } from 'mdast-util-math';
 import { frontmatter } from 'micromark-extension-frontmatter';
 import { gfm } from 'micromark-extension-gfm';
 import { math } from 'micromark-extension-math';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { exports } from '@/db/schema';
-import { startTwin, type Twin } from '@/e2e/notion-twin/index';
-import { createConnection } from '@/server/connections/connections';
 import { requestExport } from '@/server/export/control/request-export';
 import { Runner } from '@/server/runner/runner';
-import { createTestContext, type TestContext } from '@/server/testing/test-context';
+import { sharedTwinConnection } from '@/server/testing/twin-connection';
 
 /**
  * The Markdown and CSV of an export read back as an importer would (Notion's own, Obsidian): every
@@ -27,28 +23,18 @@ import { createTestContext, type TestContext } from '@/server/testing/test-conte
  */
 const WORKSPACE = { seed: 31, pages: 60, databases: 3, rowsPerDatabase: 8, depth: 3, unsharedPages: 1, trashedPages: 1, largePages: 1 };
 
-let twin: Twin;
-let ctx: TestContext;
+const conn = sharedTwinConnection({ workspace: WORKSPACE });
 let root: string;
 let files: string[];
 
 beforeAll(async () => {
-  twin = await startTwin({ workspace: WORKSPACE });
-  ctx = await createTestContext();
-  const connection = await createConnection(ctx, { token: 'secret_twin', baseUrl: twin.url });
-  const exportId = await requestExport(ctx, { connectionId: connection.id, formats: ['markdown', 'csv'], requestedBy: 'cli' });
-  expect(await new Runner(ctx, { concurrency: 4 }).runOnce()).toBe('completed_with_errors'); // the unshared page
-  const [row] = await ctx.database.db.select().from(exports).where(eq(exports.id, exportId));
-  root = row!.outDir;
+  const exportId = await requestExport(conn.ctx, { connectionId: conn.connectionId, formats: ['markdown', 'csv'], requestedBy: 'cli' });
+  expect(await new Runner(conn.ctx, { concurrency: 4 }).runOnce()).toBe('completed_with_errors'); // the unshared page
+  root = await conn.outDirOf(exportId);
   files = fs
     .readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
     .map((d) => path.relative(root, path.join(d.parentPath, d.name)).split(path.sep).join('/'));
-});
-
-afterAll(async () => {
-  await ctx.cleanup();
-  await twin.close();
 });
 
 function readMarkdown(text: string): Root {
@@ -71,7 +57,7 @@ describe('re-importing the Markdown of an export', () => {
   it('has a Markdown file for every page and database (and none for what is in the trash), all of them parsed', () => {
     const markdown = files.filter((f) => f.endsWith('.md'));
     const ofItems = markdown.map((f) => /([0-9a-f]{32})\.md$/.exec(f)?.[1]).filter((id) => id !== undefined);
-    const live = [...twin.workspace.allPages().filter((p) => !p.inTrash), ...twin.workspace.allDatabases().filter((d) => !d.inTrash)];
+    const live = [...conn.twin.workspace.allPages().filter((p) => !p.inTrash), ...conn.twin.workspace.allDatabases().filter((d) => !d.inTrash)];
     expect(ofItems.sort()).toEqual(live.map((item) => item.id.replace(/-/g, '')).sort());
     for (const file of markdown) expect(readMarkdown(fs.readFileSync(path.join(root, file), 'utf8')).type).toBe('root');
   });
@@ -111,14 +97,14 @@ describe('re-importing the Markdown of an export', () => {
       expect((value as Record<string, unknown>).notion_id, file).toMatch(/^[0-9a-f-]{36}$/);
       if ('Created by' in (value as object)) rows++;
     }
-    expect(rows).toBe(twin.workspace.allDatabases().flatMap((d) => d.rowIds).length - twin.workspace.allDatabases().flatMap((d) => d.dataSources.slice(1).flatMap((s) => s.rowIds)).length);
+    expect(rows).toBe(conn.twin.workspace.allDatabases().flatMap((d) => d.rowIds).length - conn.twin.workspace.allDatabases().flatMap((d) => d.dataSources.slice(1).flatMap((s) => s.rowIds)).length);
   });
 });
 
 describe('re-importing the CSV of an export', () => {
   it('reads every CSV with a CSV reader, each row with as many cells as the header', () => {
     const csvFiles = files.filter((f) => f.endsWith('.csv'));
-    expect(csvFiles.length).toBe(twin.workspace.allDatabases().reduce((n, d) => n + d.dataSources.length, 0));
+    expect(csvFiles.length).toBe(conn.twin.workspace.allDatabases().reduce((n, d) => n + d.dataSources.length, 0));
     for (const file of csvFiles) {
       const records = parse(fs.readFileSync(path.join(root, file), 'utf8'), { bom: true, relax_column_count: true }) as string[][];
       const [header, ...rows] = records;

@@ -1,14 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exports } from '@/db/schema';
-import { startTwin, type Twin } from '@/e2e/notion-twin/index';
-import { createConnection } from '@/server/connections/connections';
+import { describe, expect, it } from 'vitest';
 import { requestSync } from '@/server/export/control/request-export';
 import { type Clock, systemClock } from '@/server/retry/clock';
 import { Runner } from '@/server/runner/runner';
-import { createTestContext, type TestContext } from '@/server/testing/test-context';
+import { sharedTwinConnection } from '@/server/testing/twin-connection';
 
 /**
  * Notion's `last_edited_time` has minute precision: an edit made in the minute in which a sync
@@ -21,24 +17,13 @@ let base = Math.floor(START / 60_000) * 60_000 + 5 * 60_000 + 5_000;
 const now = () => base + (Date.now() - START);
 const clock: Clock = { now, sleep: systemClock.sleep };
 
-let twin: Twin;
-let ctx: TestContext;
-let connectionId: string;
-beforeAll(async () => {
-  twin = await startTwin({ workspace: { seed: 21, pages: 12, databases: 1, rowsPerDatabase: 3, depth: 2, largePages: 0 }, clock: now });
-  ctx = await createTestContext();
-  connectionId = (await createConnection(ctx, { token: 'secret_twin', baseUrl: twin.url })).id;
-});
-afterAll(async () => {
-  await ctx?.cleanup();
-  await twin?.close();
-});
+const conn = sharedTwinConnection({ workspace: { seed: 21, pages: 12, databases: 1, rowsPerDatabase: 3, depth: 2, largePages: 0 }, clock: now });
 
 async function sync() {
-  const { exportId } = await requestSync(ctx, { connectionId, trigger: 'manual' });
-  const runner = new Runner(ctx, { concurrency: 4, clock });
+  const { exportId } = await requestSync(conn.ctx, { connectionId: conn.connectionId, trigger: 'manual' });
+  const runner = new Runner(conn.ctx, { concurrency: 4, clock });
   while ((await runner.runOnce()) !== undefined) {}
-  return (await ctx.database.db.select().from(exports).where(eq(exports.id, exportId)))[0]!;
+  return conn.exportRowOf(exportId);
 }
 
 const fileOf = (root: string, id: string) =>
@@ -46,15 +31,15 @@ const fileOf = (root: string, id: string) =>
 
 describe('an edit in the minute a sync read the page', () => {
   it('is not lost: the next sync reads the page again; once that minute is well past, it does not', async () => {
-    const page = twin.workspace.allPages().find((p) => p.kind === 'page' && p.depth === 1)!;
-    twin.workspace.editPage(page.id, { atMs: base });
+    const page = conn.twin.workspace.allPages().find((p) => p.kind === 'page' && p.depth === 1)!;
+    conn.twin.workspace.editPage(page.id, { atMs: base });
     const first = await sync();
     expect(fs.readFileSync(fileOf(first.outDir, page.id), 'utf8')).toContain('(edited 1)');
 
     // Edited again within the same minute, after the sync read it: Notion shows the same time.
-    const shown = twin.workspace.page(page.id)!.lastEditedTime;
-    twin.workspace.editPage(page.id, { atMs: base + 30_000 });
-    expect(twin.workspace.page(page.id)!.lastEditedTime).toBe(shown);
+    const shown = conn.twin.workspace.page(page.id)!.lastEditedTime;
+    conn.twin.workspace.editPage(page.id, { atMs: base + 30_000 });
+    expect(conn.twin.workspace.page(page.id)!.lastEditedTime).toBe(shown);
     const second = await sync();
     expect(second.changes?.updated.map((u) => u.id)).toContain(page.id);
     expect(fs.readFileSync(fileOf(second.outDir, page.id), 'utf8')).toContain('(edited 2)');
@@ -67,7 +52,7 @@ describe('an edit in the minute a sync read the page', () => {
     expect(third.requests).toBeGreaterThan(1);
     const fourth = await sync();
     expect(fourth.changes).toEqual({ added: [], updated: [], moved: [], removed: [] });
-    expect(twin.workspace.allPages().length).toBeLessThan(100);
+    expect(conn.twin.workspace.allPages().length).toBeLessThan(100);
     expect(fourth.requests).toBe(1);
   });
 });
