@@ -8,7 +8,6 @@ import {
   diskSpace,
   enableDatabaseMetrics,
   everyMetricName,
-  metricsRegistry,
   metricsState,
   metricsText,
   type WatchedConnection,
@@ -17,20 +16,7 @@ import {
 } from './metrics';
 import { endpointTemplate, notionRequestMetrics, rateLimitReasonOf } from './notion-metrics';
 import { trackRunner } from './runner-metrics';
-
-type Sample = { value: number; labels: Record<string, string | number | undefined>; metricName?: string };
-
-async function samples(name: string): Promise<Sample[]> {
-  const metric = metricsRegistry().getSingleMetric(name);
-  if (!metric) throw new Error(`no metric ${name}`);
-  return (await metric.get()).values as Sample[];
-}
-
-/** The value of the sample of `name` whose labels include `labels` (0 when there is none). */
-async function sampleValue(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const found = (await samples(name)).filter((s) => Object.entries(labels).every(([k, v]) => String(s.labels[k]) === v));
-  return found.reduce((total, s) => total + s.value, 0);
-}
+import { metricSamples, sampleValue } from '@/server/testing/metric-samples';
 
 const watched = (configured: number, effective: number, state: 'closed' | 'open' | 'half_open'): WatchedConnection => ({
   limiter: { learned: () => ({ configured, effective }) },
@@ -82,7 +68,7 @@ describe('Notion request metrics', () => {
     expect(await sampleValue('notion_sync_notion_requests_total', { ...conn, method: 'POST', endpoint: '/v1/search', status: 'network' })).toBe(1);
     expect(await sampleValue('notion_sync_notion_requests_total', { ...conn, method: 'OTHER', endpoint: '/v1/search' })).toBe(1);
     expect(await sampleValue('notion_sync_notion_requests_total', conn)).toBe(6);
-    const latency = (await samples('notion_sync_notion_request_duration_seconds')).filter((s) => s.labels.connection_id === 'conn-requests');
+    const latency = (await metricSamples('notion_sync_notion_request_duration_seconds')).filter((s) => s.labels.connection_id === 'conn-requests');
     const count = latency.filter((s) => s.metricName?.endsWith('_count') && s.labels.endpoint === '/v1/blocks/{id}/children');
     expect(count.reduce((t, s) => t + s.value, 0)).toBe(4);
     const le100ms = latency.find((s) => s.labels.le === 0.1 && s.labels.endpoint === '/v1/blocks/{id}/children');
@@ -101,10 +87,10 @@ describe('Notion request metrics', () => {
     expect(await sampleValue('notion_sync_notion_rate_limited_total', { ...conn, status: '429', rate_limit_reason: 'connection_limit' })).toBe(1);
     expect(await sampleValue('notion_sync_notion_rate_limited_total', { ...conn, status: '429', rate_limit_reason: 'workspace_limit' })).toBe(1);
     expect(await sampleValue('notion_sync_notion_rate_limited_total', { ...conn, status: '529', rate_limit_reason: 'unknown' })).toBe(1);
-    const retryAfter = (await samples('notion_sync_notion_retry_after_seconds')).filter((s) => s.labels.connection_id === 'conn-limited');
+    const retryAfter = (await metricSamples('notion_sync_notion_retry_after_seconds')).filter((s) => s.labels.connection_id === 'conn-limited');
     expect(retryAfter.find((s) => s.metricName?.endsWith('_sum'))?.value).toBe(32);
     expect(retryAfter.find((s) => s.metricName?.endsWith('_count'))?.value).toBe(2);
-    const wait = (await samples('notion_sync_notion_limiter_wait_seconds')).filter((s) => s.labels.connection_id === 'conn-limited');
+    const wait = (await metricSamples('notion_sync_notion_limiter_wait_seconds')).filter((s) => s.labels.connection_id === 'conn-limited');
     expect(wait.find((s) => s.metricName?.endsWith('_sum'))?.value).toBe(1.5);
     expect(wait.find((s) => s.metricName?.endsWith('_count'))?.value).toBe(2);
   });
@@ -113,7 +99,7 @@ describe('Notion request metrics', () => {
     notionRequestMetrics('conn-watched', watched(3, 2.5, 'open'));
     expect(await sampleValue('notion_sync_notion_budget_requests_per_second', { connection_id: 'conn-watched' })).toBe(3);
     expect(await sampleValue('notion_sync_notion_paced_requests_per_second', { connection_id: 'conn-watched' })).toBe(2.5);
-    const breaker = (await samples('notion_sync_notion_circuit_breaker_state')).filter((s) => s.labels.connection_id === 'conn-watched');
+    const breaker = (await metricSamples('notion_sync_notion_circuit_breaker_state')).filter((s) => s.labels.connection_id === 'conn-watched');
     expect(Object.fromEntries(breaker.map((s) => [s.labels.state, s.value]))).toEqual({ closed: 0, open: 1, half_open: 0 });
     // Requests of a token being checked (no connection yet) are counted, without a gauge.
     notionRequestMetrics(undefined).attempt({ method: 'GET', url: 'https://api.notion.com/v1/users/me', status: 401, durationMs: 1 });
@@ -171,9 +157,9 @@ describe('export metrics', () => {
     recordZipDownload({ outcome: 'aborted', bytes: 0 });
     expect(await sampleValue('notion_sync_zip_download_bytes_total')).toBe(bytesBefore + 4096);
     expect(await sampleValue('notion_sync_zip_downloads_total', { outcome: 'aborted' })).toBeGreaterThanOrEqual(1);
-    const appendsBefore = (await samples('notion_sync_event_store_append_duration_seconds')).find((s) => s.metricName?.endsWith('_count'))?.value ?? 0;
+    const appendsBefore = (await metricSamples('notion_sync_event_store_append_duration_seconds')).find((s) => s.metricName?.endsWith('_count'))?.value ?? 0;
     recordEventAppend(3);
-    const appends = await samples('notion_sync_event_store_append_duration_seconds');
+    const appends = await metricSamples('notion_sync_event_store_append_duration_seconds');
     expect(appends.find((s) => s.metricName?.endsWith('_count'))?.value).toBe(appendsBefore + 1);
   });
 });

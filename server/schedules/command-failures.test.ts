@@ -5,7 +5,9 @@ import { auditEvents, schedules } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { DEFAULT_EXPORT_OPTIONS } from '@/server/export/domain/export';
 import { handle } from '@/server/export/domain/handle';
+import { SCHEDULE_SKIPS_METRIC } from '@/server/observability/schedule-metrics';
 import { manualClock } from '@/server/testing/fake-clock';
+import { sampleValue } from '@/server/testing/metric-samples';
 import { completeTestExport, seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 
@@ -40,6 +42,9 @@ const { Scheduler } = await import('./scheduler');
 const { pruneSnapshots } = await import('./prune');
 const { saveSchedule } = await import('./schedule-store');
 
+/** The process's count of skipped due times for `reason`. */
+const skipsOf = (reason: string) => sampleValue(SCHEDULE_SKIPS_METRIC, { reason });
+
 let ctx: TestContext;
 beforeEach(async () => {
   ctx = await createTestContext();
@@ -64,6 +69,26 @@ describe('when a command fails', () => {
     failures.requestSync = undefined;
     clock.advance(20_000);
     expect((await scheduler.runOnce()).due.map((d) => d.outcome)).toEqual(['requested']);
+  });
+
+  it('a sync refused for another reason than a busy connection (the connection removed as the pass ran) skips the due time, counted as refused', async () => {
+    await saveSchedule(ctx, { connectionId: 'c1', cron: '0 2 * * *', timezone: 'UTC', enabled: true }, {}, new Date('2026-12-01T12:00:00Z'));
+    const warned: string[] = [];
+    const clock = manualClock(Date.parse('2026-12-02T02:00:05Z'));
+    const scheduler = new Scheduler(ctx, { clock, log: { info: () => undefined, warn: (_, message) => warned.push(message) } });
+    const refusedBefore = await skipsOf('refused');
+    const busyBefore = await skipsOf('busy');
+    failures.requestSync = new DomainError('NOT_FOUND', 'Connection c1 does not exist');
+    const pass = await scheduler.runOnce();
+    expect(pass.due).toEqual([{ connectionId: 'c1', dueAt: new Date('2026-12-02T02:00:00Z'), outcome: 'skipped', reason: 'Connection c1 does not exist' }]);
+    expect((await skipsOf('refused')) - refusedBefore).toBe(1);
+    expect(await skipsOf('busy')).toBe(busyBefore);
+    expect(scheduler.counts).toEqual({ requested: 0, skipped: 1 });
+    expect(warned).toEqual(['scheduler: the run due 2026-12-02T02:00:00.000Z is skipped: Connection c1 does not exist']);
+    // The time is done with: the next look does not ask again, even once the request would pass.
+    failures.requestSync = undefined;
+    clock.advance(20_000);
+    expect((await scheduler.runOnce()).due).toEqual([]);
   });
 
   it('a snapshot that cannot be removed is reported, and the audit entry says so', async () => {

@@ -5,9 +5,9 @@ import { type AppContext, createAppContext } from '@/server/context';
 import { LiveFeed } from '@/server/events/live-feed';
 import { requestExport } from '@/server/export/control/request-export';
 import { manualClock } from '@/server/testing/fake-clock';
+import { sampleValue } from '@/server/testing/metric-samples';
 import { completeTestExport, seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
-import { metricsRegistry } from '@/server/observability/metrics';
 import { SCHEDULE_SKIPS_METRIC } from '@/server/observability/schedule-metrics';
 import { saveSchedule } from './schedule-store';
 import { Scheduler } from './scheduler';
@@ -22,12 +22,8 @@ afterEach(async () => {
 });
 
 const at = (iso: string) => new Date(iso);
-/** The process's count of skipped due times for `reason` (the registry is the process's: compare before and after). */
-const skips = async (reason: string) => {
-  const metric = metricsRegistry().getSingleMetric(SCHEDULE_SKIPS_METRIC);
-  const values = metric ? (await metric.get()).values : [];
-  return values.find((v) => v.labels.reason === reason)?.value ?? 0;
-};
+/** The process's count of skipped due times for `reason` (compared before and after). */
+const skips = (reason: string) => sampleValue(SCHEDULE_SKIPS_METRIC, { reason });
 /** A daily 02:00 UTC schedule of c1, saved at `savedAt`. */
 const daily = (savedAt: string, extra: Partial<Parameters<typeof saveSchedule>[1]> = {}) =>
   saveSchedule(ctx, { connectionId: 'c1', cron: '0 2 * * *', timezone: 'UTC', enabled: true, formats: ['json'], ...extra }, {}, at(savedAt));
