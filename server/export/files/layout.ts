@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { graphemes } from './grapheme';
 
 /** Longest file or folder name we produce, in UTF-8 bytes (file systems allow 255; temp-file prefixes need room). */
 export const MAX_NAME_BYTES = 200;
@@ -25,16 +26,17 @@ const RESERVED_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0
 const STEM_PARTS = /^(.*?)((?: \(\d+\))?(?: [0-9a-f]{32})?)$/;
 
 const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
-/** Created on first use: the grapheme data costs memory and few titles need cutting. */
-let segmenter: Intl.Segmenter | undefined;
 
-/** Cuts `text` at a grapheme boundary so that `measure` of the result stays within `max`. */
+/**
+ * Cuts `text` at a grapheme boundary so that `measure` of the result stays within `max`.
+ * Clusters come from `graphemes` (unicode-segmenter's tables), not from the ICU segmenter,
+ * whose break-iterator data would cost the worker ~2.9 MB of RSS for good.
+ */
 function truncateBy(text: string, max: number, measure: (segment: string) => number): string {
   if (measure(text) <= max) return text;
   let out = '';
   let used = 0;
-  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-  for (const { segment } of segmenter.segment(text)) {
+  for (const segment of graphemes(text)) {
     const size = measure(segment);
     if (used + size > max) break;
     out += segment;
