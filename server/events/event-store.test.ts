@@ -7,6 +7,7 @@ import { BUSY_WAIT_SLICE_MS } from '@/db/client';
 import { PROJECTIONS } from '@/server/context';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { ConcurrencyError, EventStore, type RecordedEvent } from './event-store';
+import { rebuildExportReadModels } from '@/server/testing/read-models';
 
 let ctx: TestContext;
 beforeEach(async () => {
@@ -163,11 +164,7 @@ describe('libSQL event store', () => {
     ]);
     const live = { exports: await ctx.database.db.select().from(exports), items: await ctx.database.db.select().from(exportItems) };
     expect(live.exports[0]).toMatchObject({ status: 'running', pagesDiscovered: 2, pagesDone: 1, requests: 4, filesWritten: 1 });
-    const count = await ctx.store.replayProjections(async (tx) => {
-      for (const table of ['export_files', 'export_issues', 'export_items', 'export_jobs', 'exports']) {
-        await tx.run(`delete from ${table}` as never);
-      }
-    });
+    const count = await rebuildExportReadModels(ctx.store);
     expect(count).toBe(4);
     const rebuilt = { exports: await ctx.database.db.select().from(exports), items: await ctx.database.db.select().from(exportItems) };
     expect(rebuilt).toEqual(live);

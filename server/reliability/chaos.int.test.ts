@@ -33,6 +33,7 @@ import {
   spawnCli,
   withDb,
 } from '@/server/testing/export-checks';
+import { rebuildExportReadModels } from '@/server/testing/read-models';
 
 const SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
 const MIN_KILLS = 5;
@@ -220,11 +221,7 @@ describe('crash soak', () => {
     }
     const ctx: AppContext = await contextOn(copy);
     try {
-      const replayed = await ctx.store.replayProjections(async (tx) => {
-        for (const table of ['export_files', 'export_issues', 'export_items', 'export_jobs', 'exports']) {
-          await tx.run(`delete from ${table}` as never);
-        }
-      });
+      const replayed = await rebuildExportReadModels(ctx.store);
       expect(replayed).toBeGreaterThan(0);
       const rebuilt = await readModels((sql) => ctx.database.client.execute(sql));
       expect(rebuilt.exports).toEqual(live.exports);

@@ -5,6 +5,7 @@ import { handle } from '@/server/export/domain/handle';
 import { requestTestExport, seedConnections } from '@/server/testing/seed';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { buildReport } from './report';
+import { rebuildExportReadModels } from '@/server/testing/read-models';
 
 let ctx: TestContext;
 beforeEach(async () => {
@@ -98,9 +99,7 @@ describe('buildReport', () => {
     ];
     const at = new Date('2026-01-01T00:00:00Z');
     expect((await buildReport(ctx.database.db, 'e1', at)).skipped).toEqual(expected);
-    await ctx.store.replayProjections(async (tx) => {
-      for (const table of ['export_files', 'export_issues', 'export_items', 'export_jobs', 'exports']) await tx.run(`delete from ${table}` as never);
-    });
+    await rebuildExportReadModels(ctx.store);
     const replayed = await buildReport(ctx.database.db, 'e1', at);
     expect(replayed.skipped).toEqual(expected);
     expect(replayed.issues).toEqual([]);

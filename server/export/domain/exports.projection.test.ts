@@ -6,6 +6,7 @@ import { EventStore } from '@/server/events/event-store';
 import { createTestContext, type TestContext } from '@/server/testing/test-context';
 import { type ExportEvent, exportStreamId } from './export';
 import { tallyExport } from './exports.projection';
+import { rebuildExportReadModels } from '@/server/testing/read-models';
 
 let ctx: TestContext;
 let store: EventStore;
@@ -54,9 +55,7 @@ describe('exports read model', () => {
     await at(3_000, { type: 'ExportUnpinned', data: {} }, { type: 'ExportPinned', data: {} });
     const live = await row();
     expect(live.pinned).toBe(true);
-    await store.replayProjections(async (tx) => {
-      for (const table of ['export_files', 'export_issues', 'export_items', 'export_jobs', 'exports']) await tx.run(`delete from ${table}` as never);
-    });
+    await rebuildExportReadModels(store);
     expect(await row()).toEqual(live);
     await at(4_000, { type: 'ExportUnpinned', data: {} });
     expect((await row()).pinned).toBe(false);
@@ -163,9 +162,7 @@ describe('exports read model', () => {
     // The read models are a function of the log: rebuilt from it, they are the same.
     const live = await row();
     const liveJob = await job();
-    await store.replayProjections(async (tx) => {
-      for (const table of ['export_files', 'export_issues', 'export_items', 'export_jobs', 'exports']) await tx.run(`delete from ${table}` as never);
-    });
+    await rebuildExportReadModels(store);
     expect(await row()).toEqual(live);
     expect(await job()).toEqual(liveJob);
   });
